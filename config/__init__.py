@@ -1,0 +1,1 @@
+"""The contract with the platform: model, validation, presets and the TOML store."""

@@ -1,0 +1,167 @@
+"""The settings the platform reads: typed, with defaults, one dataclass per TOML table.
+
+Every field carries its documentation in `metadata["doc"]` and the component that reads it in
+`metadata["reader"]`; `schema.py` derives the key list, the JSON Schema and `set` typing from it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+PLATFORM_DEFAULT_SENDER = "no-reply@x-gpsmail.com"
+
+
+class Gateway(str, enum.Enum):
+    """Which server the platform's mail leaves through."""
+
+    PLATFORM = "platform"
+    CUSTOM = "custom"
+
+
+class Security(str, enum.Enum):
+    """How the SMTP connection is protected."""
+
+    NONE = "none"
+    SSL = "ssl"  # implicit TLS from the first byte
+    STARTTLS = "starttls"
+
+
+DEFAULT_PORTS: dict[Security, int] = {Security.NONE: 25, Security.SSL: 465, Security.STARTTLS: 587}
+
+
+def _doc(default: Any, doc: str, reader: str = "platform, mailgw", **extra: Any) -> Any:
+    """A dataclass field with its documentation attached."""
+    meta = {"doc": doc, "reader": reader, **extra}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class AuthSettings:
+    """`[smtp.auth]`: the login used against a custom SMTP server."""
+
+    enabled: bool = _doc(False, "Log in to the SMTP server before sending.")
+    username: str = _doc("", "Login name; for SendGrid it is the literal `apikey`.")
+    password: str = _doc(
+        "",
+        "Login password stored inline. Prefer `password_file`; set it with "
+        "`mailgw set-password`, never on a command line.",
+        secret=True,
+    )
+    password_file: str = _doc(
+        "",
+        "Path of a file (mode 0600) whose content is the password; wins over `password`.",
+    )
+
+
+@dataclass
+class SmtpSettings:
+    """`[smtp]`: the server the platform's mail leaves through."""
+
+    gateway: Gateway = _doc(
+        Gateway.PLATFORM,
+        "`platform` = the platform's managed gateway (recommended); "
+        "`custom` = your own SMTP server.",
+    )
+    provider: str = _doc(
+        "custom",
+        "Name of the provider preset the custom server was filled from, or `custom`.",
+        reader="mailgw",
+    )
+    host: str = _doc("", "Host name or IP address of the custom SMTP server.")
+    port: int = _doc(
+        587,
+        "TCP port; follows `security` (none 25, ssl 465, starttls 587) unless set by hand.",
+        minimum=1,
+        maximum=65535,
+    )
+    security: Security = _doc(
+        Security.STARTTLS,
+        "`none` = no TLS; `ssl` = implicit TLS from the first byte; "
+        "`starttls` = STARTTLS required.",
+    )
+    trust_all: bool = _doc(
+        False,
+        "Accept any certificate (self-signed servers). Only meaningful with ssl or starttls.",
+    )
+    tls_fingerprint: str = _doc(
+        "",
+        "SHA-256 fingerprint of the server certificate to pin (hex, colons allowed); "
+        "accepts exactly that certificate even if self-signed.",
+    )
+    timeout: float = _doc(
+        30.0, "Seconds allowed for a whole SMTP conversation, not each read.", minimum=1
+    )
+    helo_name: str = _doc(
+        "", "Name sent in EHLO; empty = this machine's host name (no DNS lookup)."
+    )
+    allow_plaintext_auth: bool = _doc(
+        False,
+        "Opt-in: allow sending the login over a connection without TLS to a non-loopback host.",
+    )
+    auth: AuthSettings = field(default_factory=AuthSettings)
+
+
+@dataclass
+class EmailSettings:
+    """`[email]`: what every mail the platform sends looks like."""
+
+    from_address: str = _doc(
+        PLATFORM_DEFAULT_SENDER,
+        "Sender (From) address; the platform gateway's default sender unless your domain is "
+        "authorised.",
+    )
+    from_name: str = _doc("", "Display name shown next to the sender address.")
+    signature: str = _doc("", "Text appended to the end of every mail (may span lines).")
+
+
+@dataclass
+class SenderDomainSettings:
+    """`[sender_domain]`: the admin's own domain, authorised to send through the gateway."""
+
+    domain: str = _doc(
+        "", "Domain to authorise; empty = the domain of `email.from_address`.", reader="mailgw"
+    )
+    verification_key: str = _doc(
+        "",
+        "Key of the `mandrill_verify.KEY` TXT record, as given by support.",
+        reader="mailgw",
+    )
+    dkim_selectors: list[str] = _doc(
+        [],
+        "DKIM selectors to check; empty = those of the gateway or provider preset.",
+        reader="mailgw",
+    )
+
+
+@dataclass
+class Settings:
+    """The whole contract, `schema_version = 1`."""
+
+    schema_version: int = _doc(SCHEMA_VERSION, "Version of this file's layout.", minimum=1)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    sender_domain: SenderDomainSettings = field(default_factory=SenderDomainSettings)
+
+    def sender_domain_name(self) -> str:
+        """The domain to authorise: the configured one, else the From address's."""
+        if self.sender_domain.domain:
+            return self.sender_domain.domain.strip().lower().rstrip(".")
+        _, _, domain = self.email.from_address.rpartition("@")
+        return domain.strip().lower().rstrip(".")
+
+    def copy(self) -> Settings:
+        """A deep copy, so that an edited copy can be compared with the original."""
+        return dataclasses.replace(
+            self,
+            smtp=dataclasses.replace(self.smtp, auth=dataclasses.replace(self.smtp.auth)),
+            email=dataclasses.replace(self.email),
+            sender_domain=dataclasses.replace(
+                self.sender_domain, dkim_selectors=list(self.sender_domain.dkim_selectors)
+            ),
+        )

@@ -1,0 +1,96 @@
+"""The platform gateway profile and provider presets, read from presets.toml."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+
+import tomlkit
+
+from mailgw.config.model import Security
+
+
+@dataclass(frozen=True)
+class DkimRecord:
+    """A DKIM selector a provider signs with, and where its key lives."""
+
+    selector: str
+    type: str  # "cname" (delegated to the provider) or "txt" (key published by the admin)
+    target: str  # CNAME target, may hold {domain}; "" when account-specific
+
+    def target_for(self, domain: str) -> str:
+        return self.target.replace("{domain}", domain)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One way to send: the platform gateway or a provider."""
+
+    name: str
+    label: str
+    host: str
+    port: int
+    security: Security
+    spf_include: str = ""
+    dkim: tuple[DkimRecord, ...] = ()
+    username_hint: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformGateway(Preset):
+    """The managed relay, with what an admin needs to send from their own domain."""
+
+    default_sender: str = ""
+    secret_file: str = ""
+    verification_txt_prefix: str = ""
+    dmarc_default: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _preset(name: str, data: dict, cls: type[Preset] = Preset, **extra: object) -> Preset:
+    return cls(
+        name=name,
+        label=data["label"],
+        host=data["host"],
+        port=int(data["port"]),
+        security=Security(data["security"]),
+        spf_include=data.get("spf_include", ""),
+        dkim=tuple(DkimRecord(**record) for record in data.get("dkim", [])),
+        username_hint=data.get("username_hint", ""),
+        notes=data.get("notes", ""),
+        **extra,
+    )
+
+
+@functools.cache
+def _data() -> dict:
+    text = resources.files("mailgw.config").joinpath("presets.toml").read_text("utf-8")
+    return tomlkit.parse(text).unwrap()
+
+
+@functools.cache
+def platform_gateway() -> PlatformGateway:
+    """The platform's managed gateway."""
+    data = _data()["platform"]
+    return _preset(  # type: ignore[return-value]
+        "platform",
+        data,
+        PlatformGateway,
+        default_sender=data["default_sender"],
+        secret_file=data["secret_file"],
+        verification_txt_prefix=data["verification_txt_prefix"],
+        dmarc_default=data["dmarc_default"],
+    )
+
+
+@functools.cache
+def providers() -> dict[str, Preset]:
+    """Provider presets by name, in file order."""
+    return {name: _preset(name, data) for name, data in _data()["providers"].items()}
+
+
+def provider(name: str) -> Preset | None:
+    """A provider preset by name, or None (e.g. for "custom")."""
+    return providers().get(name)

@@ -1,0 +1,218 @@
+"""The key list derived from the model: dotted keys, their types, and conversion both ways."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mailgw.config.model import Settings
+
+
+class ValueParseError(ValueError):
+    """A value given for a key cannot be read as that key's type."""
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One leaf key of the contract."""
+
+    key: str  # dotted, e.g. "smtp.auth.username"
+    type: type  # bool, int, float, str, list, or an Enum subclass
+    default: Any
+    doc: str
+    reader: str
+    secret: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def table(self) -> str:
+        return self.key.rpartition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.key.rpartition(".")[2]
+
+    @property
+    def choices(self) -> list[str] | None:
+        if isinstance(self.type, type) and issubclass(self.type, enum.Enum):
+            return [member.value for member in self.type]
+        return None
+
+
+def _walk(cls: type, prefix: str) -> Iterator[KeySpec]:
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(hint):
+            yield from _walk(hint, key + ".")
+            continue
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        origin = typing.get_origin(hint) or hint
+        yield KeySpec(
+            key=key,
+            type=origin,
+            default=default.value if isinstance(default, enum.Enum) else default,
+            doc=f.metadata.get("doc", ""),
+            reader=f.metadata.get("reader", ""),
+            secret=f.metadata.get("secret", False),
+            minimum=f.metadata.get("minimum"),
+            maximum=f.metadata.get("maximum"),
+        )
+
+
+KEYS: dict[str, KeySpec] = {spec.key: spec for spec in _walk(Settings, "")}
+SECRET_KEYS = frozenset(key for key, spec in KEYS.items() if spec.secret)
+TABLES: tuple[str, ...] = tuple(dict.fromkeys(spec.table for spec in KEYS.values() if spec.table))
+
+
+def get_value(settings: Settings, key: str) -> Any:
+    """The plain (TOML-ready) value of a dotted key."""
+    obj: Any = settings
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    return list(obj) if isinstance(obj, list) else obj
+
+
+def set_value(settings: Settings, key: str, value: Any) -> None:
+    """Set a dotted key from a plain value already of the right type."""
+    spec = KEYS[key]
+    *path, name = key.split(".")
+    obj: Any = settings
+    for part in path:
+        obj = getattr(obj, part)
+    if spec.choices is not None:
+        value = spec.type(value)
+    setattr(obj, name, value)
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    """Nested plain dict of every key, in contract order."""
+    out: dict[str, Any] = {}
+    for key in KEYS:
+        *path, name = key.split(".")
+        table = out
+        for part in path:
+            table = table.setdefault(part, {})
+        table[name] = get_value(settings, key)
+    return out
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Read a command-line string as the type of `key` (for `mailgw set`)."""
+    spec = KEYS.get(key)
+    if spec is None:
+        raise ValueParseError(f"unknown key {key!r}; `mailgw show` lists the keys")
+    if spec.choices is not None:
+        if text not in spec.choices:
+            raise ValueParseError(f"{key} must be one of {', '.join(spec.choices)}, not {text!r}")
+        return text
+    if spec.type is bool:
+        lowered = text.strip().lower()
+        if lowered in {"true", "yes", "on", "1"}:
+            return True
+        if lowered in {"false", "no", "off", "0"}:
+            return False
+        raise ValueParseError(f"{key} must be true or false, not {text!r}")
+    if spec.type is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueParseError(f"{key} must be a whole number, not {text!r}") from None
+    if spec.type is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueParseError(f"{key} must be a number of seconds, not {text!r}") from None
+    if spec.type is list:
+        if text.strip().startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueParseError(f"{key}: {exc.msg} in the list {text!r}") from None
+        else:
+            items = [part.strip() for part in text.split(",") if part.strip()]
+        return [str(item) for item in items]
+    return text
+
+
+def coerce_value(key: str, raw: Any) -> Any:
+    """Check a value read from TOML against the key's type; raise ValueParseError if it differs."""
+    spec = KEYS[key]
+    expected = spec.type
+    if spec.choices is not None:
+        if raw not in spec.choices:
+            raise ValueParseError(f"{key} must be one of {', '.join(spec.choices)}, not {raw!r}")
+        return raw
+    if expected is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    if expected is list and isinstance(raw, list):
+        if not all(isinstance(item, str) for item in raw):
+            raise ValueParseError(f"{key} must be a list of strings")
+        return [str(item) for item in raw]
+    if expected is int and isinstance(raw, bool):
+        raise ValueParseError(f"{key} must be a whole number, not {raw!r}")
+    if not isinstance(raw, expected):
+        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {raw!r}")
+    # tomlkit items subclass the builtins; hand back plain values
+    return expected(raw) if expected in (str, int, bool) else raw
+
+
+def _type_word(expected: type) -> str:
+    return {
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+    }.get(expected, expected.__name__)
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the file, for platforms that do not speak Python."""
+    root: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://x-gpsmail.com/schemas/mailgw/email-gateway-1.json",
+        "title": "mailgw email-gateway configuration (schema_version 1)",
+        "type": "object",
+        "properties": {},
+        "additionalProperties": True,  # the platform may keep keys of its own
+    }
+    for spec in KEYS.values():
+        node = root
+        for part in spec.key.split(".")[:-1]:
+            node = node["properties"].setdefault(
+                part,
+                {"type": "object", "properties": {}, "additionalProperties": True},
+            )
+        node["properties"][spec.name] = _json_type(spec)
+    return root
+
+
+def _json_type(spec: KeySpec) -> dict[str, Any]:
+    node: dict[str, Any] = {"description": spec.doc, "default": spec.default}
+    if spec.choices is not None:
+        node.update(type="string", enum=spec.choices)
+    elif spec.type is bool:
+        node["type"] = "boolean"
+    elif spec.type is int:
+        node["type"] = "integer"
+    elif spec.type is float:
+        node["type"] = "number"
+    elif spec.type is list:
+        node.update(type="array", items={"type": "string"})
+    else:
+        node["type"] = "string"
+    if spec.minimum is not None:
+        node["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        node["maximum"] = spec.maximum
+    return node

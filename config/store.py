@@ -1,0 +1,506 @@
+"""The only code that touches the config file.
+
+Reads and writes through tomlkit so that comments, key order, formatting and keys unknown to
+mailgw (the platform may keep its own) survive every save; only changed values change. A save is
+atomic (temp file in the same folder, fsync, rename, fsync of the folder), locked against other
+writers, refused when the file changed on disk since it was loaded, and keeps a backup first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import errno
+import fcntl
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.items import Table
+from tomlkit.toml_document import TOMLDocument
+
+from mailgw.config.errors import (
+    BackupNotFound,
+    InvalidConfigFile,
+    LockHeld,
+    SaveFailed,
+    StaleConfig,
+    UnreadableConfig,
+    UnsupportedSchema,
+)
+from mailgw.config.model import SCHEMA_VERSION, Settings
+from mailgw.config.schema import (
+    KEYS,
+    SECRET_KEYS,
+    ValueParseError,
+    coerce_value,
+    get_value,
+    set_value,
+)
+
+NEW_FILE_MODE = 0o600
+BACKUPS_KEPT = 10
+SECRET_MASK = "********"
+
+
+@dataclass
+class LoadedConfig:
+    """A config file as read: its document, the settings in it, and what it was on disk."""
+
+    path: Path
+    document: TOMLDocument
+    settings: Settings
+    original_bytes: bytes | None  # None when the file did not exist
+    unknown_keys: list[str] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return self.original_bytes is not None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One key whose value a save changes."""
+
+    key: str
+    old: Any
+    new: Any
+
+    def shown(self) -> tuple[Any, Any]:
+        """Old and new values as they may be shown: secrets masked."""
+        if self.key in SECRET_KEYS:
+            return (SECRET_MASK if self.old else ""), (SECRET_MASK if self.new else "")
+        return self.old, self.new
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    path: Path
+    changes: list[Change]
+    backup: Path | None
+
+
+@dataclass(frozen=True)
+class Backup:
+    id: str
+    path: Path
+    size: int
+    taken: dt.datetime
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load(path: Path) -> LoadedConfig:
+    """Read the file at `path`; a missing file gives the defaults."""
+    raw = _read_bytes(path)
+    if raw is None:
+        return LoadedConfig(path, tomlkit.document(), Settings(), None)
+    document = parse(path, raw)
+    settings, unknown = settings_from_document(path, document)
+    return LoadedConfig(path, document, settings, raw, unknown)
+
+
+def parse(path: Path, raw: bytes) -> TOMLDocument:
+    """Parse TOML bytes, reporting errors with line and column."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidConfigFile(path, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        reason = str(exc).split(" at line ")[0]
+        raise InvalidConfigFile(path, reason, exc.line, exc.col) from None
+
+
+def settings_from_document(path: Path, document: TOMLDocument) -> tuple[Settings, list[str]]:
+    """The typed settings in a parsed document, and the dotted keys mailgw does not know."""
+    settings = Settings()
+    plain = document.unwrap()
+    for key in KEYS:
+        found, raw = _lookup(plain, key)
+        if not found:
+            continue
+        try:
+            set_value(settings, key, coerce_value(key, raw))
+        except ValueParseError as exc:
+            raise InvalidConfigFile(path, str(exc)) from None
+    return settings, sorted(_unknown_keys(plain, ""))
+
+
+def _lookup(plain: dict[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = plain
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _unknown_keys(node: dict[str, Any], prefix: str) -> Iterator[str]:
+    tables = {spec.table for spec in KEYS.values()}
+    for name, value in node.items():
+        key = f"{prefix}{name}"
+        if key in KEYS:
+            continue
+        known_table = key in tables or any(t.startswith(key + ".") for t in tables)
+        if isinstance(value, dict) and known_table:
+            yield from _unknown_keys(value, key + ".")
+        else:
+            yield key
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise UnreadableConfig(f"{path} is a folder, not a config file") from None
+    except PermissionError:
+        raise UnreadableConfig(
+            f"permission denied reading {path}; run as a user who may read it (often with sudo)"
+        ) from None
+    except OSError as exc:
+        raise UnreadableConfig(f"cannot read {path}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def changes(loaded: LoadedConfig, settings: Settings) -> list[Change]:
+    """The keys whose values differ between the loaded settings and `settings`."""
+    out = []
+    for key in KEYS:
+        old, new = get_value(loaded.settings, key), get_value(settings, key)
+        if old != new:
+            out.append(Change(key, old, new))
+    return out
+
+
+def render(loaded: LoadedConfig, settings: Settings) -> str:
+    """The text a save would write: the loaded document with only changed values replaced."""
+    document = tomlkit.parse(tomlkit.dumps(loaded.document))  # a copy; loaded stays as read
+    if not loaded.exists:
+        document = _new_document()
+    for change in changes(loaded, settings) if loaded.exists else _non_defaults(settings):
+        _assign(document, change.key, change.new)
+    return tomlkit.dumps(document)
+
+
+def masked_diff(loaded: LoadedConfig, settings: Settings) -> str:
+    """A unified diff of what a save would change, with secrets masked on both sides."""
+    old_text = _masked(loaded, loaded.settings)
+    new_text = _masked(loaded, settings)
+    return "".join(
+        difflib.unified_diff(
+            old_text.splitlines(keepends=True),
+            new_text.splitlines(keepends=True),
+            fromfile=f"{loaded.path} (on disk)",
+            tofile=f"{loaded.path} (to be saved)",
+        )
+    )
+
+
+def _masked(loaded: LoadedConfig, settings: Settings) -> str:
+    """Render `settings` over the loaded document with every secret replaced by the mask."""
+    if not loaded.exists and settings == loaded.settings:
+        return ""
+    shown = settings.copy()
+    base = loaded.settings.copy()
+    for key in SECRET_KEYS:
+        old, new = get_value(base, key), get_value(shown, key)
+        set_value(base, key, SECRET_MASK if old else "")
+        new_mask = SECRET_MASK if new == old else SECRET_MASK + " (changed)"
+        set_value(shown, key, new_mask if new else "")
+    document = tomlkit.parse(tomlkit.dumps(loaded.document))
+    for key in SECRET_KEYS:
+        if _lookup(document.unwrap(), key)[0]:
+            _assign(document, key, get_value(base, key))
+    masked_loaded = LoadedConfig(loaded.path, document, base, loaded.original_bytes)
+    return render(masked_loaded, shown)
+
+
+def _non_defaults(settings: Settings) -> list[Change]:
+    defaults = Settings()
+    return [
+        Change(key, get_value(defaults, key), get_value(settings, key))
+        for key in KEYS
+        if get_value(defaults, key) != get_value(settings, key)
+    ]
+
+
+def _new_document() -> TOMLDocument:
+    document = tomlkit.document()
+    document.add(tomlkit.comment("mailgw email-gateway configuration; read by the platform."))
+    document.add(tomlkit.comment("Keys are documented in config/README.md of mailgw."))
+    document.add("schema_version", SCHEMA_VERSION)
+    return document
+
+
+def _assign(document: TOMLDocument, key: str, value: Any) -> None:
+    """Set one dotted key in the document, creating its tables as needed, keeping the rest."""
+    *tables, name = key.split(".")
+    container: Any = document
+    for part in tables:
+        if part not in container:
+            container.add(part, tomlkit.table())
+        container = container[part]
+    item = _toml_item(value)
+    if name in container:
+        old = container[name]
+        with contextlib.suppress(AttributeError):
+            item.trivia.comment = old.trivia.comment  # keep a trailing comment on the line
+            item.trivia.comment_ws = old.trivia.comment_ws
+        container[name] = item
+    elif isinstance(container, Table):
+        container.add(name, item)
+    else:
+        container[name] = item
+
+
+def _toml_item(value: Any) -> Any:
+    if isinstance(value, str) and "\n" in value:
+        return tomlkit.string(value, multiline=True)
+    if isinstance(value, list):
+        array = tomlkit.array()
+        array.extend(value)
+        return array
+    return tomlkit.item(value)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save(loaded: LoadedConfig, settings: Settings, *, force: bool = False) -> SaveResult:
+    """Write `settings` to the loaded file atomically; return what changed."""
+    if loaded.settings.schema_version > SCHEMA_VERSION:
+        raise UnsupportedSchema(
+            f"{loaded.path} has schema_version {loaded.settings.schema_version}; this mailgw "
+            f"writes version {SCHEMA_VERSION}. Upgrade mailgw before changing this file."
+        )
+    change_list = changes(loaded, settings) if loaded.exists else _non_defaults(settings)
+    text = render(loaded, settings)
+    target = _real_target(loaded.path)
+    with _locked(target):
+        _refuse_if_stale(loaded, target, force)
+        backup = _backup(target) if target.exists() else None
+        _write_atomic(target, text.encode("utf-8"))
+    loaded.document = tomlkit.parse(text)
+    loaded.settings = settings.copy()
+    loaded.original_bytes = text.encode("utf-8")
+    return SaveResult(loaded.path, change_list, backup)
+
+
+def _real_target(path: Path) -> Path:
+    """Write through a symlink to its target, never replacing the link with a file."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _refuse_if_stale(loaded: LoadedConfig, target: Path, force: bool) -> None:
+    if force:
+        return
+    current = _read_bytes(target)
+    if current != loaded.original_bytes:
+        raise StaleConfig(loaded.path)
+
+
+def _file_mode_and_owner(target: Path) -> tuple[int, int | None, int | None]:
+    """Keep an existing mode (never wider than 0660, never world-readable) and owner."""
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return NEW_FILE_MODE, None, None
+    return st.st_mode & 0o660, st.st_uid, st.st_gid
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder."""
+    folder = target.parent
+    _ensure_folder(folder)
+    mode, uid, gid = _file_mode_and_owner(target)
+    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("create a temporary file in", folder, exc)) from None
+    try:
+        try:
+            _fchown_like(fd, uid, gid)
+            os.fchmod(fd, mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SaveFailed(_os_reason("write", target, exc)) from None
+        raise
+    _fsync_folder(folder)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fchown_like(fd: int, uid: int | None, gid: int | None) -> None:
+    if uid is None or gid is None:
+        return
+    with contextlib.suppress(PermissionError):  # only root may give a file away; others keep theirs
+        os.fchown(fd, uid, gid)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("create the folder", folder, exc)) from None
+
+
+def _os_reason(action: str, path: Path, exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        hint = "run as a user who may write there (often with sudo)"
+    elif exc.errno == errno.ENOSPC:
+        hint = "free some disk space"
+    elif exc.errno == errno.EROFS:
+        hint = "the file system is read-only"
+    else:
+        hint = "check the folder and try again"
+    return f"could not {action} {path}: {exc.strerror}; {hint}. The old file is unchanged."
+
+
+# ---------------------------------------------------------------- locking
+
+
+def lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.lock"
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the config's lock file; say who holds it if it is taken."""
+    _ensure_folder(target.parent)
+    path = lock_path(target)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, NEW_FILE_MODE)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("create the lock file", path, exc)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(target, _holder(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, _holder_line().encode(), 0)
+        _remove_stale_temps(target)
+        yield
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _holder_line() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    command = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    return f"pid {os.getpid()}, user {user}, {command}, since {started}"
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+    return text or "an unknown process"
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temp files left by a killed writer; safe to remove while we hold the lock."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+# ---------------------------------------------------------------- backups
+
+
+def backup_folder(target: Path) -> Path:
+    return target.parent / "backups"
+
+
+def _backup(target: Path) -> Path:
+    folder = backup_folder(target)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"{target.name}.{stamp}"
+    data = target.read_bytes()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    for old in list_backups(target)[BACKUPS_KEPT:]:
+        with contextlib.suppress(OSError):
+            old.path.unlink()
+    return path
+
+
+def list_backups(path: Path) -> list[Backup]:
+    """Backups of the config at `path`, newest first."""
+    target = _real_target(path)
+    folder = backup_folder(target)
+    prefix = f"{target.name}."
+    found = []
+    for entry in folder.glob(f"{target.name}.*Z") if folder.is_dir() else []:
+        stamp = entry.name[len(prefix) :]
+        try:
+            taken = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            continue
+        found.append(Backup(stamp, entry, entry.stat().st_size, taken))
+    return sorted(found, key=lambda b: b.id, reverse=True)
+
+
+def restore(path: Path, backup_id: str | None = None, *, force: bool = False) -> SaveResult:
+    """Put a backup (the newest if no id) back in place, keeping the current file as a backup."""
+    backups = list_backups(path)
+    chosen = next((b for b in backups if backup_id in (None, b.id)), None)
+    if chosen is None:
+        raise BackupNotFound(
+            f"no backup {backup_id!r} of {path}; `mailgw backups` lists them"
+            if backup_id
+            else f"{path} has no backups yet"
+        )
+    data = chosen.path.read_bytes()
+    parse(chosen.path, data)  # never put back something that is not TOML
+    target = _real_target(path)
+    current = _read_bytes(target)
+    with _locked(target):
+        if not force and _read_bytes(target) != current:
+            raise StaleConfig(path)
+        backup = _backup(target) if current is not None else None
+        _write_atomic(target, data)
+    return SaveResult(path, [], backup)

@@ -1,0 +1,225 @@
+"""Field-level problems: an error blocks a save, a warning informs."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one key."""
+
+    key: str
+    severity: Severity
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "severity": self.severity.value, "message": self.message}
+
+
+HEADER_KEYS = ("email.from_address", "email.from_name", "smtp.helo_name", "smtp.host")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def validate(settings: Settings, config_path: Path | None = None) -> list[Problem]:
+    """Every problem in `settings`, errors first."""
+    problems = [
+        *_header_safety(settings),
+        *_smtp(settings),
+        *_auth(settings, config_path),
+        *_email(settings),
+        *_sender_domain(settings),
+    ]
+    return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == Severity.ERROR]
+
+
+def _error(key: str, message: str) -> Problem:
+    return Problem(key, Severity.ERROR, message)
+
+
+def _warning(key: str, message: str) -> Problem:
+    return Problem(key, Severity.WARNING, message)
+
+
+def has_control_chars(value: str) -> bool:
+    """CR, LF or NUL: what turns a header value into header injection."""
+    return any(ch in value for ch in "\r\n\0")
+
+
+def _header_safety(settings: Settings) -> list[Problem]:
+    values = {
+        "email.from_address": settings.email.from_address,
+        "email.from_name": settings.email.from_name,
+        "smtp.helo_name": settings.smtp.helo_name,
+        "smtp.host": settings.smtp.host,
+        "smtp.auth.username": settings.smtp.auth.username,
+    }
+    return [
+        _error(key, "must not contain line breaks or NUL characters (they would inject headers)")
+        for key, value in values.items()
+        if has_control_chars(value)
+    ]
+
+
+def is_valid_host(host: str) -> bool:
+    """A DNS host name or an IP address literal."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    name = host.rstrip(".")
+    if not name or len(name) > 253:
+        return False
+    return all(_HOST_LABEL.match(label) for label in name.split("."))
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _smtp(settings: Settings) -> list[Problem]:
+    smtp = settings.smtp
+    out: list[Problem] = []
+    if smtp.gateway == Gateway.CUSTOM:
+        if not smtp.host.strip():
+            out.append(_error("smtp.host", "a custom SMTP server needs a host name"))
+        elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host.strip()):
+            out.append(_error("smtp.host", f"{smtp.host!r} is not a valid host name or IP address"))
+    if not 1 <= smtp.port <= 65535:
+        out.append(_error("smtp.port", f"port {smtp.port} is out of range; use 1 to 65535"))
+    elif (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
+        right = DEFAULT_PORTS[smtp.security]
+        out.append(
+            _warning(
+                "smtp.port",
+                f"port {smtp.port} usually does not speak {smtp.security.value.upper()}; "
+                f"the usual port is {right}",
+            )
+        )
+    if smtp.timeout <= 0:
+        out.append(_error("smtp.timeout", "the timeout must be a positive number of seconds"))
+    if smtp.trust_all and smtp.security != Security.NONE:
+        out.append(
+            _warning(
+                "smtp.trust_all",
+                "any certificate is accepted, so a machine in the middle can read the mail and "
+                "the password; pin the certificate with smtp.tls_fingerprint instead",
+            )
+        )
+    if smtp.tls_fingerprint and not re.fullmatch(
+        r"[0-9A-Fa-f]{64}", smtp.tls_fingerprint.replace(":", "")
+    ):
+        out.append(_error("smtp.tls_fingerprint", "must be a SHA-256 fingerprint: 64 hex digits"))
+    return out
+
+
+def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
+    smtp, auth = settings.smtp, settings.smtp.auth
+    if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
+        return []
+    out: list[Problem] = []
+    if not auth.username:
+        out.append(_error("smtp.auth.username", "authentication is on but the username is empty"))
+    if not auth.password and not auth.password_file:
+        out.append(
+            _error(
+                "smtp.auth.password",
+                "authentication is on but no password is set; use `mailgw set-password`",
+            )
+        )
+    if smtp.security == Security.NONE and not is_loopback(smtp.host):
+        if not smtp.allow_plaintext_auth:
+            out.append(
+                _error(
+                    "smtp.security",
+                    "the login would cross the network unencrypted; choose ssl or starttls "
+                    "(or set smtp.allow_plaintext_auth = true if you accept the risk)",
+                )
+            )
+    if auth.password and config_path is not None:
+        out.extend(_readable_by_others("smtp.auth.password", config_path))
+    if auth.password_file:
+        out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))
+    return out
+
+
+def _readable_by_others(key: str, path: Path) -> list[Problem]:
+    """A password readable by group or others: warning, or error when world-readable."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    fix = f"run: chmod 600 {path}"
+    if mode & stat.S_IROTH:
+        return [_error(key, f"the password in {path} is readable by every user; {fix}")]
+    if mode & stat.S_IRGRP:
+        return [_warning(key, f"the password in {path} is readable by its group; {fix}")]
+    return []
+
+
+def _email(settings: Settings) -> list[Problem]:
+    address = settings.email.from_address
+    if has_control_chars(address):
+        return []
+    if not address:
+        return [_error("email.from_address", "the sender address is empty")]
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return [_error("email.from_address", f"{address!r} is not a valid email address: {exc}")]
+    return []
+
+
+def _sender_domain(settings: Settings) -> list[Problem]:
+    out: list[Problem] = []
+    domain = settings.sender_domain.domain
+    if domain and not is_valid_host(domain):
+        out.append(_error("sender_domain.domain", f"{domain!r} is not a valid domain name"))
+    login = settings.smtp.auth.username
+    if settings.smtp.gateway == Gateway.CUSTOM and settings.smtp.auth.enabled and "@" in login:
+        login_domain = login.rpartition("@")[2].lower()
+        sender = settings.sender_domain_name()
+        if sender and login_domain and sender != login_domain:
+            out.append(
+                _warning(
+                    "email.from_address",
+                    f"the sender domain {sender} differs from the login's domain {login_domain}; "
+                    "many providers refuse or rewrite such a From",
+                )
+            )
+    for selector in settings.sender_domain.dkim_selectors:
+        if not _HOST_LABEL.match(selector.replace(".", "-") or "-"):
+            out.append(
+                _error("sender_domain.dkim_selectors", f"{selector!r} is not a valid selector")
+            )
+    return out
+
+
+def file_is_private(path: str | os.PathLike[str]) -> bool:
+    """True when neither group nor others can read the file."""
+    return not Path(path).stat().st_mode & (stat.S_IRGRP | stat.S_IROTH)

@@ -1,0 +1,1 @@
+"""Talks to the world (SMTP, DNS, DKIM) and returns result objects; never prints."""

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Install mailgw into its own virtualenv. Re-running upgrades in place; the config is never touched.
+#
+#   ./install.sh                 as root: /opt/mailgw + /usr/local/bin/mailgw + /etc/mailgw (0750)
+#                                as a user: ./.venv (the command is ./.venv/bin/mailgw)
+#   ./install.sh --open          install, then open the console
+#   ./install.sh --dev           editable install of this checkout into ./.venv, with test tools
+#   ./install.sh --bundle DIR    download every wheel needed into DIR (for air-gapped servers)
+#   ./install.sh --offline DIR   install from such a folder, with no network
+#   ./install.sh --uninstall     remove the install (never the config in /etc/mailgw)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+prefix_root=/opt/mailgw
+bin_link=/usr/local/bin/mailgw
+config_dir=/etc/mailgw
+min_python="3.10"
+
+mode=install dev=0 open=0 wheel_dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dev) dev=1 ;;
+    --open) open=1 ;;
+    --bundle) mode=bundle; wheel_dir=${2:?--bundle needs a folder}; shift ;;
+    --offline) wheel_dir=${2:?--offline needs a folder}; shift ;;
+    --uninstall) mode=uninstall ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11 python3.10; do
+    [ -n "$candidate" ] || continue
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c "import sys; sys.exit(sys.version_info < (3, 10))" 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+require_python() {
+  python=$(find_python) || die "Python >= $min_python is needed.
+  Debian/Ubuntu: apt-get install python3 python3-venv
+  RHEL/Rocky/Alma: dnf install python3.11   (then run: PYTHON=python3.11 ./install.sh)"
+  "$python" -c "import venv, ensurepip" 2>/dev/null || die "the Python venv module is missing.
+  Debian/Ubuntu: apt-get install python3-venv
+  RHEL/Rocky/Alma: dnf install python3-pip   (venv ships with python3 there)"
+}
+
+venv_dir() {
+  if [ "$dev" -eq 1 ] || ! is_root; then echo "$here/.venv"; else echo "$prefix_root/venv"; fi
+}
+
+pip_install() {
+  local venv=$1; shift
+  local source=("$@")
+  if [ -n "$wheel_dir" ]; then
+    [ -d "$wheel_dir" ] || die "no wheel folder at $wheel_dir (make one with --bundle DIR on a machine with network)"
+    "$venv/bin/python" -m pip install --quiet --no-index --find-links "$wheel_dir" "${source[@]}"
+  else
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${source[@]}"
+  fi
+}
+
+do_bundle() {
+  require_python
+  mkdir -p "$wheel_dir"
+  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  "$python" -m venv "$tmp/venv"
+  "$tmp/venv/bin/python" -m pip install --quiet --upgrade pip wheel setuptools
+  "$tmp/venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheel_dir" "$here[dev]" pip setuptools wheel
+  say "wheels for mailgw and every dependency are in $wheel_dir; copy it with this folder and run: ./install.sh --offline $wheel_dir"
+}
+
+do_uninstall() {
+  if is_root; then
+    rm -rf "$prefix_root"
+    [ -L "$bin_link" ] && rm -f "$bin_link"
+    say "removed $prefix_root and $bin_link; the config in $config_dir is kept"
+  else
+    rm -rf "$here/.venv"
+    say "removed $here/.venv; your config in ~/.config/mailgw is kept"
+  fi
+}
+
+do_install() {
+  require_python
+  local venv; venv=$(venv_dir)
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+  [ -n "$wheel_dir" ] || "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  if [ "$dev" -eq 1 ]; then
+    pip_install "$venv" -e "$here[dev]"
+  else
+    pip_install "$venv" --upgrade "$here"
+  fi
+  if is_root && [ "$dev" -eq 0 ]; then
+    ln -sf "$venv/bin/mailgw" "$bin_link"
+    install -d -m 0750 "$config_dir"
+    say "installed: $bin_link -> $venv/bin/mailgw; config folder $config_dir"
+  else
+    say "installed: $venv/bin/mailgw"
+  fi
+  command_path="$venv/bin/mailgw"
+}
+
+case "$mode" in
+  bundle) do_bundle ;;
+  uninstall) do_uninstall ;;
+  install)
+    do_install
+    if [ "$open" -eq 1 ]; then exec "$command_path"; fi
+    ;;
+esac

@@ -1,0 +1,98 @@
+"""Headless commands: one click group, commands registered from mailgw.commands.*.
+
+Exit codes everywhere: 0 fine, 1 checked and found problems, 2 could not run. Errors go to
+stderr as one line, never a traceback. Nothing here imports Textual: commands start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from mailgw import __version__
+from mailgw.config.errors import ConfigError
+from mailgw.config.paths import resolve_config_path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+@dataclass
+class Context:
+    """What every command gets: the resolved config path."""
+
+    config_path: Path
+
+
+class CannotRun(click.ClickException):
+    """Exit 2 with one line on stderr."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mailgw: {self.format_message()}", err=True)
+
+
+def fail(message: str) -> NoReturn:
+    raise CannotRun(message)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: $MAILGW_CONFIG, /etc/mailgw/email-gateway.toml as root, "
+    "else ~/.config/mailgw/email-gateway.toml).",
+)
+@click.version_option(__version__, prog_name="mailgw")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """mailgw: how the platform's email leaves. With no command, opens the console."""
+    ctx.obj = Context(resolve_config_path(config))
+    if ctx.invoked_subcommand is None:
+        from mailgw.tui.app import run as run_tui  # imported only here: commands stay fast
+
+        run_tui(ctx.obj.config_path)
+
+
+def _register_commands() -> None:
+    from mailgw.commands import config_cmds
+
+    for module in (config_cmds,):
+        module.register(main)
+
+
+_register_commands()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: map typed errors to one line on stderr and exit 2."""
+    try:
+        main.main(args=argv, prog_name="mailgw", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("mailgw: interrupted", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except ConfigError as exc:
+        click.echo(f"mailgw: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except KeyboardInterrupt:
+        click.echo("mailgw: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,1 @@
+"""Headless commands, one module per area; each exposes `register(group)`."""
