@@ -266,7 +266,7 @@ def _cname_issues(
     add = f"Add a CNAME record: {name} -> {target or 'the target your provider gives'}."
     if cname.void:
         direct = _missing(view, name, "TXT")
-        if direct.found:
+        if direct.found and direct.canonical.lower() in ("", name.lower()):
             return [
                 Issue(
                     Status.WARNING,

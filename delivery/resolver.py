@@ -60,6 +60,7 @@ class LookupResult:
     records: tuple[str, ...] = ()  # presentation form; TXT strings joined into one value
     ttl: int = 0  # of the answer, or the negative-caching TTL for NXDOMAIN / no data
     error: str = ""  # for Outcome.ERROR: "timeout", "SERVFAIL", ...
+    canonical: str = ""  # the name the answer came from, after following CNAMEs
     rdata: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -166,6 +167,7 @@ class Lookups:
             Outcome.ANSWER,
             records=tuple(_text(r) for r in rdata),
             ttl=answer.rrset.ttl,
+            canonical=answer.canonical_name.to_text().rstrip("."),
             rdata=rdata,
         )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class TestKey:
+class SigningKey:
     algorithm: bytes  # dkimpy's signature_algorithm
     private: bytes  # what dkim.sign() takes
     public_b64: str  # the p= value
@@ -20,7 +20,7 @@ class TestKey:
 
 
 @functools.cache
-def rsa_key(bits: int) -> TestKey:
+def rsa_key(bits: int) -> SigningKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -33,17 +33,17 @@ def rsa_key(bits: int) -> TestKey:
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return TestKey(b"rsa-sha256", private, base64.b64encode(public).decode())
+    return SigningKey(b"rsa-sha256", private, base64.b64encode(public).decode())
 
 
 @functools.cache
-def ed25519_key() -> TestKey:
+def ed25519_key() -> SigningKey:
     import nacl.signing
 
     key = nacl.signing.SigningKey.generate()
     private = base64.b64encode(bytes(key))
     public = base64.b64encode(bytes(key.verify_key)).decode()
-    return TestKey(b"ed25519-sha256", private, public)
+    return SigningKey(b"ed25519-sha256", private, public)
 
 
 def short_rsa_public(bits: int = 512) -> str:
@@ -71,7 +71,7 @@ def _len(length: int) -> bytes:
     return bytes([0x80 | len(raw)]) + raw
 
 
-def sign(message: bytes, key: TestKey, domain: str, selector: str) -> bytes:
+def sign(message: bytes, key: SigningKey, domain: str, selector: str) -> bytes:
     """The message with a DKIM-Signature by `key` prepended."""
     import dkim
 
