@@ -385,10 +385,12 @@ def _alignment_issues(
         return []
     status = Status.WARNING if record.policy == "none" else Status.WRONG
     why = "DKIM" if setup.platform else "DKIM or SPF"
-    message = f"From ({setup.from_domain}) cannot align: {why} for {setup.domain} must pass"
+    message = f"DMARC passes only if {why} for {setup.domain} passes, and the checks above fail"
     if record.policy != "none":
         message += f"; with p={record.policy} receivers will {record.policy} this mail"
-    return [Issue(status, message, "Fix the DKIM records above (and adkim=s needs d= = From).")]
+    if not dkim_aligns and setup.dkim:
+        message = f"adkim=s: DKIM d={setup.domain} cannot align with From {setup.from_domain}"
+    return [Issue(status, message, "Fix the DKIM records above, or relax adkim=s.")]
 
 
 def check_mx(setup: SenderSetup, view: View) -> Finding:

@@ -82,6 +82,10 @@ def merge_spf(current: str | None, mechanism: str) -> SpfMerge:
         raise SpfMergeError(f"the current SPF record is invalid ({exc}); fix it first") from None
     position = _insert_position(words)
     merged = [*words[:position], mechanism, *words[position:]]
+    if record.all_term is not None and record.all_term.qualifier == "+":
+        merged[merged.index(record.all_term.text)] = FRESH_SPF_ALL
+        note = f"merged with your current record; its +all (anyone may send) became {FRESH_SPF_ALL}"
+        return SpfMerge(" ".join(merged), True, note)
     if record.all_term is None and record.redirect is None:
         note = "merged with your current record (it has no `all`: unmatched mail stays neutral)"
     elif record.all_term is None:
@@ -156,7 +160,9 @@ def _verification(setup: SenderSetup) -> Record:
 
 def _spf(setup: SenderSetup, current: str | None) -> list[Record]:
     mechanism = setup.spf_mechanism()
-    purpose = f"SPF: authorises {setup.gateway_label} to send for the domain"
+    label = setup.gateway_label
+    label = label[0].lower() + label[1:] if label.startswith("The ") else label
+    purpose = f"SPF: authorises {label} to send for the domain"
     if not mechanism:
         note = "set smtp.host (your server) so that mailgw can say what SPF must authorise"
         return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, placeholder=True)]

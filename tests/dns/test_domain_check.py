@@ -213,3 +213,11 @@ async def test_all_first_round_lookups_run_concurrently() -> None:
         resolver = ResolverConfig((server.nameserver,), timeout=2, authoritative_port=server.port)
         await check_domain(settings(), resolver_config=resolver)
         assert server.max_in_flight >= 8
+
+
+async def test_key_published_as_txt_instead_of_the_cname_is_a_warning() -> None:
+    zone = good_zone()
+    zone.remove(f"mte1._domainkey.{DOMAIN}", "CNAME")
+    zone.add_txt(f"mte1._domainkey.{DOMAIN}", rsa_key(2048).record)
+    finding = _finding(await _check(zone), "dkim:mte1")
+    assert finding.status is Status.WARNING and "instead of a CNAME" in finding.title

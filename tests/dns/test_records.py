@@ -169,3 +169,8 @@ async def test_propose_without_an_answer_says_so_and_shows_fresh_records() -> No
         proposal = await propose_records(settings(), resolver_config=config)
     assert any("could not look up the current SPF" in n for n in proposal.notes)
     assert f"v=spf1 {INCLUDE} ~all" in [r.value for r in proposal.records]
+
+
+def test_plus_all_becomes_softfail_when_merging() -> None:
+    merge = merge_spf("v=spf1 mx +all", INCLUDE)
+    assert merge.value == f"v=spf1 mx {INCLUDE} ~all" and "+all" in merge.note
