@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mailgw.config.model import Settings
 from mailgw.delivery import domain_checks as checks
+from mailgw.delivery.dkim_checks import check_dkim
 from mailgw.delivery.domain_checks import Issue, View
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import (
@@ -177,7 +178,7 @@ def _findings(setup: SenderSetup, view: View, spf_extra: list[Issue]) -> list[Fi
         findings.append(checks.check_verification(setup, view))
     spf = checks.spf_finding(checks.spf_state(setup, view), spf_extra)
     findings.append(spf)
-    dkim = [checks.check_dkim(setup, d, view) for d in setup.dkim]
+    dkim = [check_dkim(setup, d, view) for d in setup.dkim]
     findings.extend(dkim)
     dkim_ok = bool(dkim) and all(f.status in SETTLED for f in dkim)
     findings.append(checks.check_dmarc(setup, view, dkim_ok, spf.status in SETTLED))
@@ -284,4 +285,4 @@ def _rerun(setup: SenderSetup, check: str, view: View, findings: list[Finding]) 
         return checks.check_dmarc(setup, view, dkim_ok and bool(setup.dkim), spf_ok)
     selector = check.partition(":")[2]
     dkim = next(d for d in setup.dkim if d.selector == selector)
-    return checks.check_dkim(setup, dkim, view)
+    return check_dkim(setup, dkim, view)

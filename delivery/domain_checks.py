@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mailgw.config.presets import DkimRecord
-from mailgw.delivery.dkim_keys import GOOD_RSA_BITS, MIN_RSA_BITS, DkimKeyError, parse_key
 from mailgw.delivery.dmarc import (
     DmarcError,
     DmarcRecord,
@@ -52,7 +51,7 @@ def finding(check: str, issues: list[Issue], ok_title: str, found: str, expected
     return Finding(check, status, title, found, expected, fix)
 
 
-def _missing(view: View, name: str, rdtype: str) -> LookupResult:
+def answer_for(view: View, name: str, rdtype: str) -> LookupResult:
     return view.get((name, rdtype)) or LookupResult(name, rdtype, Outcome.ERROR, error="not asked")
 
 
@@ -104,10 +103,10 @@ def resolver_questions(setup: SenderSetup) -> list[tuple[str, str]]:
 
 
 def check_verification(setup: SenderSetup, view: View) -> Finding:
-    answer = _missing(view, setup.domain, "TXT")
+    answer = answer_for(view, setup.domain, "TXT")
     expected = setup.verification or f"{setup.verification_prefix}KEY (from support)"
     if answer.failed:
-        return _unanswered("verification", answer, expected)
+        return unanswered("verification", answer, expected)
     present = [t for t in answer.records if t.startswith(setup.verification_prefix)]
     found = "; ".join(present) or answer.describe()
     fix = f'Add a TXT record at {setup.domain}: "{expected}".'
@@ -127,7 +126,7 @@ def check_verification(setup: SenderSetup, view: View) -> Finding:
     return finding("verification", [issue], "", found, expected)
 
 
-def _unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
+def unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
     return Finding(
         check,
         Status.ERROR,
@@ -153,7 +152,7 @@ class SpfState:
 
 
 def spf_state(setup: SenderSetup, view: View) -> SpfState:
-    answer = _missing(view, setup.domain, "TXT")
+    answer = answer_for(view, setup.domain, "TXT")
     mechanism = setup.spf_mechanism()
     if answer.failed:
         return SpfState([], None, answer.describe(), f"v=spf1 {mechanism} ~all", answer)
@@ -229,113 +228,10 @@ def _has_include(record: SpfRecord, include: str) -> bool:
 
 def spf_finding(state: SpfState, extra: list[Issue] | None = None) -> Finding:
     if state.unanswered is not None:
-        return _unanswered("spf", state.unanswered, state.expected)
+        return unanswered("spf", state.unanswered, state.expected)
     return finding(
         "spf", state.issues + (extra or []), "SPF record is correct", state.found, state.expected
     )
-
-
-# ------------------------------------------------------------------ DKIM
-
-
-def check_dkim(setup: SenderSetup, dkim: DkimRecord, view: View) -> Finding:
-    check = f"dkim:{dkim.selector}"
-    name = dkim_name(setup, dkim)
-    target = dkim.target_for(setup.domain) if dkim.target else ""
-    if dkim.type == "cname":
-        cname = _missing(view, name, "CNAME")
-        expected = f"{name} CNAME {target or 'the target your provider gives'}"
-        if cname.failed:
-            return _unanswered(check, cname, expected)
-        issues = _cname_issues(setup, dkim, cname, view, target)
-        if any(i.status in (Status.MISSING, Status.WRONG) for i in issues):
-            return finding(check, issues, "", cname.describe(), expected)
-    else:
-        expected = f"{name} TXT v=DKIM1; k=rsa; p=..."
-        issues = []
-    key = _missing(view, dkim_key_name(setup, dkim), "TXT")
-    issues += _key_issues(key, name)
-    found = f"{name} -> {key.describe()}"
-    return finding(check, issues, f"DKIM key for {dkim.selector} is published", found, expected)
-
-
-def _cname_issues(
-    setup: SenderSetup, dkim: DkimRecord, cname: LookupResult, view: View, target: str
-) -> list[Issue]:
-    name = dkim_name(setup, dkim)
-    add = f"Add a CNAME record: {name} -> {target or 'the target your provider gives'}."
-    if cname.void:
-        direct = _missing(view, name, "TXT")
-        if direct.found and direct.canonical.lower() in ("", name.lower()):
-            return [
-                Issue(
-                    Status.WARNING,
-                    "the key is published as TXT instead of a CNAME: "
-                    "key rotation by the gateway will break it",
-                    add,
-                )
-            ]
-        return [Issue(Status.MISSING, f"no DKIM CNAME at {name}", add)]
-    pointed = cname.records[0].rstrip(".").lower()
-    if target and pointed != target.rstrip(".").lower():
-        return [Issue(Status.WRONG, f"the CNAME points to {pointed}, not {target}", add)]
-    return []
-
-
-def _key_issues(key: LookupResult, name: str) -> list[Issue]:
-    if key.failed:
-        return [
-            Issue(
-                Status.ERROR,
-                f"could not read the key ({key.error})",
-                "Check the name servers answer, then re-check.",
-            )
-        ]
-    texts = [t for t in key.records if "p=" in t] or list(key.records)
-    if not texts:
-        return [
-            Issue(
-                Status.MISSING,
-                f"no DKIM key record at {key.name}",
-                f"Publish the key TXT at {name}.",
-            )
-        ]
-    try:
-        parsed = parse_key(texts[0])
-    except DkimKeyError as exc:
-        return [
-            Issue(
-                Status.WRONG,
-                f"the key record is unusable: {exc}",
-                "Publish the current public key (ask the gateway or provider).",
-            )
-        ]
-    issues = []
-    if parsed.key_type == "rsa" and parsed.bits < MIN_RSA_BITS:
-        issues.append(
-            Issue(
-                Status.WRONG,
-                f"RSA key of {parsed.bits} bits (receivers refuse < {MIN_RSA_BITS})",
-                "Publish a 2048-bit key.",
-            )
-        )
-    elif parsed.key_type == "rsa" and parsed.bits < GOOD_RSA_BITS:
-        issues.append(
-            Issue(
-                Status.WARNING,
-                f"RSA key of {parsed.bits} bits (2048 recommended)",
-                "Rotate to a 2048-bit key.",
-            )
-        )
-    if parsed.testing:
-        issues.append(
-            Issue(
-                Status.WARNING,
-                "t=y: receivers treat the domain as testing DKIM",
-                "Remove t=y once signatures verify.",
-            )
-        )
-    return issues
 
 
 # ------------------------------------------------------------------ DMARC and MX
@@ -343,12 +239,12 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
 
 def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> Finding:
     expected = setup.dmarc_default
-    answers = [_missing(view, name, "TXT") for name in dmarc_names(setup)]
+    answers = [answer_for(view, name, "TXT") for name in dmarc_names(setup)]
     answer = answers[0]
     if answer.void and len(answers) > 1:
         answer = answers[1]  # no record at the From domain: the organisational one applies
     if answer.failed:
-        return _unanswered("dmarc", answer, expected)
+        return unanswered("dmarc", answer, expected)
     texts = [t for t in answer.records if t.lower().startswith("v=dmarc1")]
     found = " | ".join(texts) or answer.describe()
     fix_add = f'Add a TXT record at _dmarc.{setup.from_domain}: "{expected}".'
@@ -394,9 +290,9 @@ def _alignment_issues(
 
 
 def check_mx(setup: SenderSetup, view: View) -> Finding:
-    answer = _missing(view, setup.domain, "MX")
+    answer = answer_for(view, setup.domain, "MX")
     if answer.failed:
-        return _unanswered("mx", answer, "an MX record")
+        return unanswered("mx", answer, "an MX record")
     if answer.found:
         return Finding("mx", Status.OK, "MX present", answer.describe(), "an MX record")
     return Finding(
