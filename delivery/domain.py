@@ -48,6 +48,7 @@ class DomainReport:
     findings: list[Finding]
     authoritative: list[str] = field(default_factory=list)  # "ns1.example.com (192.0.2.1)"
     questions: int = 0  # DNS questions asked in all
+    notes: list[str] = field(default_factory=list)  # e.g. propagation could not be checked
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,8 @@ class DomainReport:
                 }
                 for f in self.findings
             ],
+            "authoritative": self.authoritative,
+            "notes": self.notes,
         }
 
 
@@ -92,7 +95,20 @@ async def check_domain(
     findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
     asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
     servers = [f"{a.server} ({a.address})" for a in auth_views]
-    return DomainReport(setup.domain, findings, servers, asked)
+    notes = _authoritative_notes(auth_views, resolver_config.check_authoritative)
+    return DomainReport(setup.domain, findings, servers, asked, notes)
+
+
+def _authoritative_notes(auth_views: list[AuthoritativeView], asked: bool) -> list[str]:
+    if not asked:
+        return []
+    if not auth_views:
+        return ["propagation not checked: the domain's name servers could not be found"]
+    return [
+        f"propagation not checked on {a.server} ({a.address}): it did not answer"
+        for a in auth_views
+        if all(answer.failed for answer in a.view.values())
+    ]
 
 
 async def _no_authoritative() -> list[AuthoritativeView]:

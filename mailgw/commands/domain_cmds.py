@@ -208,6 +208,8 @@ def _print_report(report: Any) -> None:
                 click.echo(f"      {label}: {text}")
         if finding.fix:
             click.echo(f"      fix: {finding.fix}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 # ------------------------------------------------------------------ spf

@@ -221,3 +221,32 @@ async def test_key_published_as_txt_instead_of_the_cname_is_a_warning() -> None:
     zone.add_txt(f"mte1._domainkey.{DOMAIN}", rsa_key(2048).record)
     finding = _finding(await _check(zone), "dkim:mte1")
     assert finding.status is Status.WARNING and "instead of a CNAME" in finding.title
+
+
+async def test_more_than_two_void_lookups_is_wrong() -> None:
+    zone = good_zone()
+    terms = " ".join(f"a:gone{n}.example.test" for n in range(3))
+    set_txt(zone, DOMAIN, "mandrill_verify.K1", f"v=spf1 {terms} include:spf.mandrillapp.com -all")
+    spf = _finding(await _check(zone), "spf")
+    assert spf.status is Status.WRONG and "3 void lookups" in spf.title
+
+
+async def test_two_dmarc_records_are_wrong() -> None:
+    zone = good_zone()
+    zone.add_txt(f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;")
+    finding = _finding(await _check(zone), "dmarc")
+    assert finding.status is Status.WRONG and "2 DMARC records" in finding.title
+
+
+async def test_unreachable_authoritative_servers_are_noted_not_failed() -> None:
+    zone = good_zone()
+    zone.remove(f"ns1.{DOMAIN}", "A")
+    zone.add(f"ns1.{DOMAIN}", "A", "127.0.0.1")
+    with serving(zone) as server, serving(Zone()) as silent:
+        silent.silent = True
+        resolver = ResolverConfig((server.nameserver,), timeout=0.3, authoritative_port=silent.port)
+        report = await check_domain(settings(), resolver_config=resolver)
+    assert report.ok
+    assert report.notes == [
+        f"propagation not checked on ns1.{DOMAIN} (127.0.0.1): it did not answer"
+    ]
