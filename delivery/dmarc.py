@@ -101,6 +101,13 @@ def organizational_domain(domain: str) -> str:
     return private or domain
 
 
+def record_names(from_domain: str) -> list[str]:
+    """Where receivers look: _dmarc at the From domain, then at its organisational domain."""
+    org = organizational_domain(from_domain)
+    names = [f"_dmarc.{from_domain}"]
+    return names + ([f"_dmarc.{org}"] if org != from_domain else [])
+
+
 def aligned(identifier: str, from_domain: str, mode: str) -> bool:
     """Whether an authenticated domain (DKIM d= or SPF) aligns with the From domain."""
     identifier, from_domain = identifier.lower().rstrip("."), from_domain.lower().rstrip(".")

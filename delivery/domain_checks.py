@@ -15,8 +15,8 @@ from mailgw.delivery.dmarc import (
     DmarcRecord,
     aligned,
     is_dmarc,
-    organizational_domain,
     parse_dmarc,
+    record_names,
 )
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.records import SpfMergeError, merge_spf
@@ -67,12 +67,7 @@ def dkim_key_name(setup: SenderSetup, dkim: DkimRecord) -> str:
 
 
 def dmarc_names(setup: SenderSetup) -> list[str]:
-    """_dmarc at the From domain, then at its organisational domain (RFC 7489 6.6.3)."""
-    names = [f"_dmarc.{setup.from_domain}"]
-    org = organizational_domain(setup.from_domain)
-    if org != setup.from_domain:
-        names.append(f"_dmarc.{org}")
-    return names
+    return record_names(setup.from_domain)
 
 
 def primary_questions(setup: SenderSetup) -> dict[str, list[tuple[str, str]]]:

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailgw.config.model import Settings
-from mailgw.delivery.dmarc import DmarcError, is_dmarc, parse_dmarc, stricter_or_equal
+from mailgw.delivery.dmarc import (
+    DmarcError,
+    is_dmarc,
+    parse_dmarc,
+    record_names,
+    stricter_or_equal,
+)
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
 from mailgw.delivery.sender import SenderSetup, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT
@@ -135,6 +141,7 @@ def records_for(
     current_dmarc: str | None = None,
     *,
     domain: str | None = None,
+    dmarc_owner: str | None = None,
 ) -> list[Record]:
     """Every record the domain needs for the configured gateway."""
     setup = sender_setup(settings, domain)
@@ -145,7 +152,8 @@ def records_for(
     records.extend(_dkim(setup))
     value, note = merge_dmarc(current_dmarc, setup.dmarc_default)
     purpose = "DMARC: tells receivers what to do with mail that fails SPF and DKIM alignment"
-    records.append(Record(f"_dmarc.{setup.from_domain}", "TXT", value, purpose, note))
+    owner = dmarc_owner or f"_dmarc.{setup.from_domain}"
+    records.append(Record(owner, "TXT", value, purpose, note))
     return records
 
 
@@ -211,16 +219,23 @@ async def propose_records(
         note = "offline: the current SPF and DMARC records were not looked up (fresh ones shown)"
         return Proposal(records_for(settings, domain=domain), [note], [])
     lookups = Lookups(make_resolver(resolver_config))
-    spf_name, dmarc_name = setup.domain, f"_dmarc.{setup.from_domain}"
-    answers = await lookups.many([(spf_name, "TXT"), (dmarc_name, "TXT")])
+    dmarc_names = record_names(setup.from_domain)
+    questions = [(setup.domain, "TXT"), *((name, "TXT") for name in dmarc_names)]
+    answers = await lookups.many(questions)
     notes: list[str] = []
-    spf = _current(answers[(spf_name, "TXT")], is_spf, "SPF", notes)
-    dmarc = _current(answers[(dmarc_name, "TXT")], is_dmarc, "DMARC", notes)
+    spf = _current(answers[(setup.domain, "TXT")], is_spf, "SPF", notes)
+    dmarc_owner = dmarc_names[0]
+    dmarc = _current(answers[(dmarc_owner, "TXT")], is_dmarc, "DMARC", notes)
+    if dmarc is None and len(dmarc_names) > 1 and answers[(dmarc_owner, "TXT")].void:
+        parent = _current(answers[(dmarc_names[1], "TXT")], is_dmarc, "DMARC", notes)
+        if parent is not None:  # the organisational domain's policy already covers the From
+            dmarc, dmarc_owner = parent, dmarc_names[1]
+    options = {"domain": domain, "dmarc_owner": dmarc_owner}
     try:
-        records = records_for(settings, spf, dmarc, domain=domain)
+        records = records_for(settings, spf, dmarc, **options)
     except SpfMergeError as exc:
         notes.append(f"{exc}; showing a fresh SPF record that replaces it")
-        records = records_for(settings, None, dmarc, domain=domain)
+        records = records_for(settings, None, dmarc, **options)
     problems, count = await _spf_limit(records, setup, lookups, notes)
     return Proposal(records, notes, problems, count)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mailgw.config.model import Gateway, Settings
 from mailgw.config.presets import DkimRecord, Preset, platform_gateway, provider
+from mailgw.delivery.dmarc import organizational_domain
 
 
 class SenderDomainError(ValueError):
@@ -57,8 +58,10 @@ def sender_setup(settings: Settings, domain: str | None = None) -> SenderSetup:
             "email.from_address to an address of your domain, or sender_domain.domain"
         )
     from_domain = settings.email.from_address.rpartition("@")[2].strip().lower() or name
-    if from_domain == gateway.default_sender.rpartition("@")[2]:
-        from_domain = name
+    if from_domain == gateway.default_sender.rpartition("@")[2] or (
+        domain and organizational_domain(from_domain) != organizational_domain(name)
+    ):
+        from_domain = name  # the From is not of this domain: judge the domain on its own
     if settings.smtp.gateway is Gateway.PLATFORM:
         return _platform_setup(settings, name, from_domain)
     return _custom_setup(settings, name, from_domain, provider(settings.smtp.provider))

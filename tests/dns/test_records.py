@@ -174,3 +174,20 @@ async def test_propose_without_an_answer_says_so_and_shows_fresh_records() -> No
 def test_plus_all_becomes_softfail_when_merging() -> None:
     merge = merge_spf("v=spf1 mx +all", INCLUDE)
     assert merge.value == f"v=spf1 mx {INCLUDE} ~all" and "+all" in merge.note
+
+
+async def test_subdomain_sender_keeps_the_organisational_dmarc_policy() -> None:
+    zone = good_zone()
+    set_txt(zone, f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;")
+    config = settings(from_address=f"alerts@mail.{DOMAIN}")
+    config.sender_domain.domain = f"mail.{DOMAIN}"
+    with serving(zone) as server:
+        resolver = ResolverConfig((server.nameserver,), timeout=0.5)
+        proposal = await propose_records(config, resolver_config=resolver)
+    dmarc = proposal.records[-1]
+    assert (dmarc.name, dmarc.value) == (f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;")
+
+
+def test_an_explicit_domain_unrelated_to_the_sender_is_judged_on_its_own() -> None:
+    records = records_for(settings(from_address="alerts@other.test"), domain=DOMAIN)
+    assert records[-1].name == f"_dmarc.{DOMAIN}"
