@@ -265,6 +265,7 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
 
 
 def _print_dkim(report: Any) -> None:
+    click.echo(f"From domain: {report.from_domain or '(no From header)'}")
     if not report.signatures:
         click.echo("no DKIM-Signature in this message")
     for sig in report.signatures:
@@ -280,5 +281,10 @@ def _print_dkim(report: Any) -> None:
     for item in report.authentication_results:
         extra = " ".join(f"{k}={v}" for k, v in item.properties.items())
         click.echo(f"receiver {item.authserv_id}: {item.method}={item.result} {extra}".rstrip())
+    passed = [s for s in report.signatures if s.result == "pass"]
+    if report.signatures:
+        aligned = any(s.aligned for s in passed)
+        verdict = "an aligned signature passes" if aligned else "no aligned signature passes"
+        click.echo(f"{len(passed)} of {len(report.signatures)} signatures pass; {verdict}")
     for problem in report.problems:
         click.echo(f"note: {problem}", err=True)
