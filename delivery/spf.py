@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -221,7 +222,7 @@ class _Evaluation:
         raise _Abort(outcome.result, outcome.explanation)
 
     async def _a(self, term: Term, target: str) -> bool:
-        addresses = await self._addresses(target, strict=True, void_counts=True)
+        addresses = await self._addresses(target, void_counts=True)
         return self._any_in(addresses, term)
 
     async def _mx(self, term: Term, target: str) -> bool:
@@ -229,11 +230,14 @@ class _Evaluation:
         exchanges = sorted(answer.rdata, key=lambda r: r.preference)  # type: ignore[attr-defined]
         if len(exchanges) > ADDRESS_LIMIT:
             raise _Abort("permerror", f"{target} has more than {ADDRESS_LIMIT} MX records")
-        for exchange in exchanges:
-            host = exchange.exchange.to_text().rstrip(".")  # type: ignore[attr-defined]
-            if not host:
-                continue  # a null MX (RFC 7505) names no host
-            if self._any_in(await self._addresses(host, strict=True), term):
+        hosts = [e.exchange.to_text().rstrip(".") for e in exchanges]  # type: ignore[attr-defined]
+        hosts = [host for host in hosts if host]  # a null MX (RFC 7505) names no host
+        # asked together, judged in preference order: the same result as one by one
+        answers = await asyncio.gather(
+            *(self.dns.lookup(host, self._address_type) for host in hosts)
+        )
+        for host, answer in zip(hosts, answers, strict=True):
+            if self._any_in(list(self._checked(answer, host, count_void=False).records), term):
                 return True
         return False
 
@@ -265,11 +269,12 @@ class _Evaluation:
                 raise _Abort("permerror", f"more than {VOID_LIMIT} void lookups ({name})")
         return answer
 
-    async def _addresses(self, host: str, *, strict: bool, void_counts: bool = False) -> list[str]:
-        rdtype = "A" if self.context.ip.version == 4 else "AAAA"
-        answer = await self.dns.lookup(host, rdtype)
-        if not strict and answer.failed:
-            return []
+    @property
+    def _address_type(self) -> str:
+        return "A" if self.context.ip.version == 4 else "AAAA"
+
+    async def _addresses(self, host: str, *, void_counts: bool = False) -> list[str]:
+        answer = await self.dns.lookup(host, self._address_type)
         return list(self._checked(answer, host, count_void=void_counts).records)
 
     def _any_in(self, addresses: list[str], term: Term) -> bool:
@@ -297,12 +302,12 @@ class _Evaluation:
             return []
         self._checked(answer, "PTR", count_void=True)
         names = [r.rstrip(".") for r in answer.records[:ADDRESS_LIMIT]]
-        valid = []
-        for name in names:
-            addresses = await self._addresses(name, strict=False)
-            if any(ipaddress.ip_address(a) == self.context.ip for a in addresses):
-                valid.append(name)
-        return valid
+        answers = await asyncio.gather(*(self.dns.lookup(n, self._address_type) for n in names))
+        return [
+            name
+            for name, addresses in zip(names, answers, strict=True)
+            if any(ipaddress.ip_address(a) == self.context.ip for a in addresses.records)
+        ]
 
     async def _explanation(self, record: SpfRecord, context: MacroContext) -> str:
         """The exp= text, or "" when there is none or it cannot be used (RFC 7208 6.2)."""
