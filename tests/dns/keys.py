@@ -6,6 +6,17 @@ import base64
 import functools
 from dataclasses import dataclass
 
+# A notification as the platform sends it, before signing.
+MESSAGE = (
+    b"From: Alerts <alerts@example.test>\r\n"
+    b"To: admin@customer.test\r\n"
+    b"Subject: Vehicle 12 left the geofence\r\n"
+    b"Date: Tue, 24 Nov 2026 00:00:00 +0000\r\n"
+    b"Message-ID: <1@example.test>\r\n"
+    b"\r\n"
+    b"Vehicle 12 left the geofence at 00:00.\r\n"
+)
+
 
 @dataclass(frozen=True)
 class SigningKey:

@@ -6,18 +6,8 @@ import pytest
 
 from mailgw.delivery.dkim import DkimReport, MessageError, verify_message
 from mailgw.delivery.resolver import ResolverConfig
-from tests.dns.keys import SigningKey, ed25519_key, rsa_key, sign
+from tests.dns.keys import MESSAGE, SigningKey, ed25519_key, rsa_key, sign
 from tests.support.dnsserver import Zone, serving
-
-MESSAGE = (
-    b"From: Alerts <alerts@example.test>\r\n"
-    b"To: admin@customer.test\r\n"
-    b"Subject: Vehicle 12 left the geofence\r\n"
-    b"Date: Tue, 24 Nov 2026 00:00:00 +0000\r\n"
-    b"Message-ID: <1@example.test>\r\n"
-    b"\r\n"
-    b"Vehicle 12 left the geofence at 00:00.\r\n"
-)
 
 
 async def _verify(message: bytes, zone: Zone, timeout: float = 0.5) -> DkimReport:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailgw.cli import run
-from tests.dns.keys import rsa_key, sign
-from tests.dns.test_dkim_verify import MESSAGE
+from tests.dns.keys import MESSAGE, rsa_key, sign
 from tests.dns.zones import DOMAIN, good_zone, set_txt
 from tests.support.dnsserver import LoopbackDNSServer, Zone, serving
 
