@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,7 +25,15 @@ from mailgw.cli import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
+    from mailgw.config.model import Settings
+    from mailgw.delivery.dkim import DkimReport
+    from mailgw.delivery.domain import DomainReport
+    from mailgw.delivery.records import Record
     from mailgw.delivery.resolver import ResolverConfig
+
+    T = TypeVar("T")
 
 
 def register(group: click.Group) -> None:
@@ -61,13 +69,13 @@ def _config(nameservers: tuple[str, ...], timeout: float, **extra: Any) -> Resol
     return ResolverConfig(nameservers=tuple(nameservers), timeout=timeout, **extra)
 
 
-def _settings(ctx: Context) -> Any:
+def _settings(ctx: Context) -> Settings:
     from mailgw.config import store
 
     return store.load(ctx.config_path).settings
 
 
-def _run(coroutine: Any) -> Any:
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run an engine coroutine, turning its typed errors into one line and exit 2."""
     from mailgw.delivery.dkim import MessageError
     from mailgw.delivery.resolver import DnsConfigError
@@ -124,13 +132,13 @@ def records(
     _exit(EXIT_PROBLEMS if proposal.problems or placeholders else EXIT_OK)
 
 
-def _print_zone(records: list[Any]) -> None:
+def _print_zone(records: list[Record]) -> None:
     for record in records:
         click.echo(f"; {record.purpose}" + (f" ({record.note})" if record.note else ""))
         click.echo(record.zone_line())
 
 
-def _print_table(records: list[Any]) -> None:
+def _print_table(records: list[Record]) -> None:
     rows = [("NAME", "TYPE", "VALUE", "PURPOSE")]
     rows += [(r.name, r.type, r.value, r.purpose) for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -195,7 +203,7 @@ def dns(
     _exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
 
 
-def _print_report(report: Any) -> None:
+def _print_report(report: DomainReport) -> None:
     click.echo(f"{report.domain}")
     for finding in report.findings:
         click.echo(
@@ -264,7 +272,7 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
     _exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
 
 
-def _print_dkim(report: Any) -> None:
+def _print_dkim(report: DkimReport) -> None:
     click.echo(f"From domain: {report.from_domain or '(no From header)'}")
     if not report.signatures:
         click.echo("no DKIM-Signature in this message")
