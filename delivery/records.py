@@ -106,8 +106,7 @@ class SpfMergeError(ValueError):
 
 
 def _same_mechanism(word: str, mechanism: str) -> bool:
-    word = word.lower().lstrip("+")
-    return word == mechanism.lower()
+    return word.lower().lstrip("+").rstrip(".") == mechanism.lower().rstrip(".")
 
 
 def _insert_position(words: list[str]) -> int:
