@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -54,6 +55,8 @@ class Zone:
     ttls: dict[tuple[str, str], int] = field(default_factory=dict)
     silent_names: set[str] = field(default_factory=set)  # queries for these get no answer
     servfail_names: set[str] = field(default_factory=set)
+    # these answer the types they hold and never answer any other type (a half-broken server)
+    silent_for_other_types: set[str] = field(default_factory=set)
     serial: int = 1
 
     def add(self, name: str, rdtype: str, *values: str, ttl: int = DEFAULT_TTL) -> Zone:
@@ -73,7 +76,12 @@ class Zone:
 
 
 def _norm(name: str) -> str:
-    return name.lower().rstrip(".") + "."
+    """The name as the server sees it in a question (escaped like dnspython's to_text)."""
+    plain = name.lower().rstrip(".") + "."
+    try:
+        return dns.name.from_text(plain).to_text().lower()
+    except dns.exception.DNSException:  # e.g. a label over 63 bytes: never asked for anyway
+        return plain
 
 
 class LoopbackDNSServer:
@@ -174,6 +182,8 @@ class LoopbackDNSServer:
         qtype = dns.rdatatype.to_text(question.rdtype)
         self.queries.append((transport, qname, qtype))
         if self.silent or qname in self.zone.silent_names:
+            return None
+        if qname in self.zone.silent_for_other_types and (qname, qtype) not in self.zone.records:
             return None
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

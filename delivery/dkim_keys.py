@@ -1,0 +1,75 @@
+"""DKIM key records (RFC 6376 3.6.1, RFC 8463): parse and measure the published key."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+MIN_RSA_BITS = 1024
+GOOD_RSA_BITS = 2048
+
+
+class DkimKeyError(ValueError):
+    """The key record cannot be used to verify signatures."""
+
+
+class RevokedKey(DkimKeyError):
+    """`p=` is empty: the key was revoked on purpose."""
+
+
+@dataclass(frozen=True)
+class DkimKey:
+    key_type: str  # "rsa" or "ed25519"
+    bits: int  # RSA modulus size; 256 for ed25519
+    testing: bool  # t=y: receivers treat failures as if unsigned
+    flags: tuple[str, ...]
+
+
+def parse_tags(text: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            raise DkimKeyError(f"{part.strip()!r} is not a tag=value pair")
+        if name in tags:
+            raise DkimKeyError(f"tag {name} appears twice")
+        tags[name] = re.sub(r"\s+", "", value)
+    return tags
+
+
+def parse_key(text: str) -> DkimKey:
+    """Check `v=DKIM1; k=...; p=...` and measure the key; DkimKeyError says what is wrong."""
+    tags = parse_tags(text)
+    if "v" in tags and (tags["v"] != "DKIM1" or not text.lstrip().startswith("v")):
+        raise DkimKeyError("v= must be DKIM1 and come first")
+    key_type = tags.get("k", "rsa").lower()
+    if key_type not in ("rsa", "ed25519"):
+        raise DkimKeyError(f"k={key_type} is not rsa or ed25519")
+    if "p" not in tags:
+        raise DkimKeyError("the key record has no p= tag")
+    if not tags["p"]:
+        raise RevokedKey("p= is empty: the key is revoked")
+    try:
+        der = base64.b64decode(tags["p"], validate=True)
+    except (binascii.Error, ValueError):
+        raise DkimKeyError("p= is not valid base64") from None
+    flags = tuple(f for f in tags.get("t", "").split(":") if f)
+    return DkimKey(key_type, _bits(key_type, der), "y" in flags, flags)
+
+
+def _bits(key_type: str, der: bytes) -> int:
+    if key_type == "ed25519":
+        if len(der) != 32:
+            raise DkimKeyError(f"an ed25519 key is 32 bytes, this one is {len(der)}")
+        return 256
+    from dkim.crypto import UnparsableKeyError, parse_public_key
+
+    try:
+        return int(parse_public_key(der)["modulus"]).bit_length()
+    except (UnparsableKeyError, KeyError, IndexError, TypeError):
+        raise DkimKeyError("p= does not hold a readable RSA public key") from None

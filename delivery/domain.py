@@ -1,0 +1,304 @@
+"""The live sender-domain check: every independent lookup at once, plus the propagation view.
+
+Two sides run concurrently: the configured resolver (records, then SPF includes) and the
+domain's authoritative servers (NS, their addresses, then the same records asked directly).
+A record the authoritative servers have but the resolver does not yet see is `pending`.
+Cancel the task to stop a check (the TUI's Check button does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass, field
+
+from mailgw.config.model import Settings
+from mailgw.delivery import domain_checks as checks
+from mailgw.delivery.dkim_checks import check_dkim
+from mailgw.delivery.domain_checks import Issue, View
+from mailgw.delivery.findings import Finding, Status
+from mailgw.delivery.resolver import (
+    LookupResult,
+    Lookups,
+    ResolverConfig,
+    make_resolver,
+)
+from mailgw.delivery.sender import SenderSetup, sender_setup
+from mailgw.delivery.spf import evaluate_spf
+from mailgw.delivery.spf_tally import tally_spf
+
+MAX_AUTHORITATIVE = 4
+SETTLED = (Status.OK, Status.WARNING)
+
+
+@dataclass(frozen=True)
+class AuthoritativeView:
+    """What one of the domain's own name servers answers."""
+
+    server: str  # NS name
+    address: str
+    view: dict[tuple[str, str], LookupResult]
+
+
+@dataclass
+class DomainReport:
+    """Every finding for one domain."""
+
+    domain: str
+    findings: list[Finding]
+    authoritative: list[str] = field(default_factory=list)  # "ns1.example.com (192.0.2.1)"
+    questions: int = 0  # DNS questions asked in all
+    notes: list[str] = field(default_factory=list)  # e.g. propagation could not be checked
+
+    @property
+    def ok(self) -> bool:
+        """Nothing to fix and nothing still propagating (warnings allowed)."""
+        return all(f.status in SETTLED for f in self.findings)
+
+    @property
+    def problems(self) -> bool:
+        return any(f.status.is_problem for f in self.findings)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "domain": self.domain,
+            "findings": [
+                {
+                    "check": f.check,
+                    "status": f.status.value,
+                    "title": f.title,
+                    "found": f.found,
+                    "expected": f.expected,
+                    "fix": f.fix,
+                }
+                for f in self.findings
+            ],
+            "authoritative": self.authoritative,
+            "notes": self.notes,
+        }
+
+
+async def check_domain(
+    settings: Settings, *, resolver_config: ResolverConfig, domain: str | None = None
+) -> DomainReport:
+    """Check the sender domain's records live (raises SenderDomainError / DnsConfigError)."""
+    setup = sender_setup(settings, domain)
+    lookups = Lookups(make_resolver(resolver_config))
+    auth_lookups: list[Lookups] = []
+    resolver_side = _resolver_side(setup, lookups)
+    if resolver_config.check_authoritative:
+        auth_side = _authoritative_side(setup, lookups, resolver_config, auth_lookups)
+    else:
+        auth_side = _no_authoritative()
+    (view, spf_extra), auth_views = await asyncio.gather(resolver_side, auth_side)
+    findings = _findings(setup, view, spf_extra)
+    findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
+    asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
+    servers = [f"{a.server} ({a.address})" for a in auth_views]
+    notes = _authoritative_notes(auth_views, resolver_config.check_authoritative)
+    return DomainReport(setup.domain, findings, servers, asked, notes)
+
+
+def _authoritative_notes(auth_views: list[AuthoritativeView], asked: bool) -> list[str]:
+    if not asked:
+        return []
+    if not auth_views:
+        return ["propagation not checked: the domain's name servers could not be found"]
+    return [
+        f"propagation not checked on {a.server} ({a.address}): it did not answer"
+        for a in auth_views
+        if all(answer.failed for answer in a.view.values())
+    ]
+
+
+async def _no_authoritative() -> list[AuthoritativeView]:
+    return []
+
+
+# ------------------------------------------------------------------ the resolver side
+
+
+async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, list[Issue]]:
+    questions = checks.resolver_questions(setup)
+    if setup.server_host and not _is_ip(setup.server_host):
+        questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
+    view = await lookups.many(questions)
+    state = checks.spf_state(setup, view)
+    if state.record is None:
+        return view, []
+    tally, own = await asyncio.gather(
+        tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, view, lookups)
+    )
+    issues = list(own)
+    if tally.lookups > 10:
+        issues.append(
+            Issue(
+                Status.WRONG,
+                f"{tally.lookups} DNS-querying terms through all includes (limit 10)",
+                "Remove unused includes or replace some with ip4:/ip6: ranges.",
+            )
+        )
+    if tally.void_lookups > 2:
+        issues.append(
+            Issue(
+                Status.WRONG,
+                f"{tally.void_lookups} void lookups (limit 2)",
+                "Remove terms naming domains that do not exist.",
+            )
+        )
+    issues += [Issue(Status.WRONG, p, "Fix or remove that include.") for p in tally.problems]
+    issues += [Issue(Status.ERROR, f"could not read {u}") for u in tally.unanswered]
+    if tally.uses_ptr and not any("ptr" in i.message for i in state.issues):
+        issues.append(Issue(Status.WARNING, "an included record uses ptr"))
+    return view, issues
+
+
+async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
+    """For an own server: its addresses must evaluate to pass."""
+    if not setup.server_host:
+        return []
+    if _is_ip(setup.server_host):
+        addresses = [setup.server_host]
+    else:
+        answers = [view[(setup.server_host, t)] for t in ("A", "AAAA")]
+        if any(a.failed for a in answers) and not any(a.found for a in answers):
+            return [Issue(Status.ERROR, f"could not resolve {setup.server_host}")]
+        addresses = [r for a in answers for r in a.records]
+        if not addresses:
+            return [Issue(Status.WRONG, f"{setup.server_host} has no address")]
+    sender = f"postmaster@{setup.domain}"
+    results = await asyncio.gather(
+        *(evaluate_spf(ip, sender, resolver=lookups) for ip in addresses)
+    )
+    issues = []
+    for ip, result in zip(addresses, results, strict=True):
+        if result.result == "temperror":
+            issues.append(Issue(Status.ERROR, f"SPF for {ip}: temperror ({result.explanation})"))
+        elif result.result != "pass":
+            fix = f"Add ip{ipaddress.ip_address(ip).version}:{ip} to the record."
+            issues.append(Issue(Status.WRONG, f"your server {ip} gets {result.result}", fix))
+    return issues
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _findings(setup: SenderSetup, view: View, spf_extra: list[Issue]) -> list[Finding]:
+    findings = []
+    if setup.platform:
+        findings.append(checks.check_verification(setup, view))
+    spf = checks.spf_finding(checks.spf_state(setup, view), spf_extra)
+    findings.append(spf)
+    dkim = [check_dkim(setup, d, view) for d in setup.dkim]
+    findings.extend(dkim)
+    dkim_ok = bool(dkim) and all(f.status in SETTLED for f in dkim)
+    findings.append(checks.check_dmarc(setup, view, dkim_ok, spf.status in SETTLED))
+    findings.append(checks.check_mx(setup, view))
+    return findings
+
+
+# ------------------------------------------------------------------ the authoritative side
+
+
+async def _authoritative_side(
+    setup: SenderSetup, lookups: Lookups, config: ResolverConfig, used: list[Lookups]
+) -> list[AuthoritativeView]:
+    servers = await _name_servers(setup.domain, lookups)
+    questions = list(
+        dict.fromkeys(q for qs in checks.primary_questions(setup).values() for q in qs)
+    )
+
+    async def ask(server: str, address: str) -> AuthoritativeView:
+        direct = Lookups(make_resolver(config, servers=[(address, config.authoritative_port)]))
+        used.append(direct)
+        return AuthoritativeView(server, address, await direct.many(questions))
+
+    return list(await asyncio.gather(*(ask(name, ip) for name, ip in servers)))
+
+
+async def _name_servers(domain: str, lookups: Lookups) -> list[tuple[str, str]]:
+    """(NS name, IPv4 address) of the zone holding `domain`: its own NS, else a parent's."""
+    labels = domain.split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    answers = await lookups.many([(name, "NS") for name in candidates])
+    names: list[str] = []
+    for candidate in candidates:
+        if answers[(candidate, "NS")].found:
+            names = [r.rstrip(".") for r in answers[(candidate, "NS")].records]
+            break
+    names = sorted(names)[:MAX_AUTHORITATIVE]
+    addresses = await lookups.many([(name, "A") for name in names])
+    return [(name, ip) for name in names for ip in addresses[(name, "A")].records[:1]]
+
+
+def _propagation(
+    setup: SenderSetup,
+    found: Finding,
+    view: View,
+    auth_views: list[AuthoritativeView],
+    findings: list[Finding],
+) -> Finding:
+    """Turn a finding into `pending` when the authoritative servers tell another story."""
+    questions = checks.primary_questions(setup).get(found.check, [])
+    if not questions or found.status not in (*SETTLED, Status.MISSING, Status.WRONG):
+        return found
+    reruns: list[tuple[AuthoritativeView, Finding]] = []
+    for auth in auth_views:
+        answers = [auth.view.get(q) for q in questions]
+        if any(a is None or a.failed for a in answers):
+            continue
+        if all(_same(a, view[q]) for a, q in zip(answers, questions, strict=True)):
+            continue
+        merged = {**view, **{q: auth.view[q] for q in questions}}
+        reruns.append((auth, _rerun(setup, found.check, merged, findings)))
+    ttl = max((view[q].ttl for q in questions if q in view), default=0)
+    if found.status in SETTLED:
+        lagging = [a for a, rerun in reruns if rerun.status not in SETTLED]
+        if not lagging:
+            return found
+        names = ", ".join(f"{a.server} ({a.address})" for a in lagging)
+        return Finding(
+            found.check,
+            Status.PENDING,
+            f"your resolver sees it, but {names} does not serve it yet",
+            found.found,
+            found.expected,
+            "Wait for the zone to reach every name server; if it stays, check zone transfers.",
+        )
+    ahead = [(a, rerun) for a, rerun in reruns if rerun.status in SETTLED]
+    if not ahead:
+        return found
+    auth, rerun = ahead[0]
+    return Finding(
+        found.check,
+        Status.PENDING,
+        f"published on {auth.server}; not yet visible to your resolver ({ttl} s of cache left)",
+        f"resolver: {found.found}; {auth.server} ({auth.address}): {rerun.found}",
+        found.expected,
+        f"Nothing to change: caches expire within {ttl} s; re-check then (mailgw dns --watch 60).",
+    )
+
+
+def _same(a: LookupResult, b: LookupResult | None) -> bool:
+    return b is not None and a.outcome == b.outcome and sorted(a.records) == sorted(b.records)
+
+
+def _rerun(setup: SenderSetup, check: str, view: View, findings: list[Finding]) -> Finding:
+    if check == "verification":
+        return checks.check_verification(setup, view)
+    if check == "spf":
+        return checks.spf_finding(checks.spf_state(setup, view))
+    if check == "mx":
+        return checks.check_mx(setup, view)
+    if check == "dmarc":
+        dkim_ok = all(f.status in SETTLED for f in findings if f.check.startswith("dkim:"))
+        spf_ok = all(f.status in SETTLED for f in findings if f.check == "spf")
+        return checks.check_dmarc(setup, view, dkim_ok and bool(setup.dkim), spf_ok)
+    selector = check.partition(":")[2]
+    dkim = next(d for d in setup.dkim if d.selector == selector)
+    return check_dkim(setup, dkim, view)

@@ -1,0 +1,300 @@
+"""The sender-domain checks as pure functions of DNS answers (a "view"), one Finding each.
+
+Pure so that the same check can be re-run on what the authoritative servers say, which is how
+a record that is published but not yet visible is told apart from one that is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mailgw.config.presets import DkimRecord
+from mailgw.delivery.dmarc import (
+    DmarcError,
+    DmarcRecord,
+    aligned,
+    is_dmarc,
+    parse_dmarc,
+    record_names,
+)
+from mailgw.delivery.findings import Finding, Status
+from mailgw.delivery.records import SpfMergeError, merge_spf
+from mailgw.delivery.resolver import LookupResult, Outcome
+from mailgw.delivery.sender import SenderSetup
+from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, is_spf, parse_record
+
+View = Mapping[tuple[str, str], LookupResult]
+SEVERITY = (Status.OK, Status.WARNING, Status.PENDING, Status.ERROR, Status.MISSING, Status.WRONG)
+
+
+@dataclass(frozen=True)
+class Issue:
+    status: Status
+    message: str
+    fix: str = ""
+
+
+def worst(issues: list[Issue]) -> Status:
+    return max((i.status for i in issues), key=SEVERITY.index, default=Status.OK)
+
+
+def finding(check: str, issues: list[Issue], ok_title: str, found: str, expected: str) -> Finding:
+    """One finding for a check: the worst issue decides the status, title and fix."""
+    status = worst(issues)
+    if status is Status.OK:
+        return Finding(check, status, ok_title, found, expected)
+    top = [i for i in issues if i.status is status]
+    others = [i.message for i in issues if i.status is not status and i.status is not Status.OK]
+    title = "; ".join([i.message for i in top] + others)
+    fix = next((i.fix for i in top if i.fix), "")
+    return Finding(check, status, title, found, expected, fix)
+
+
+def answer_for(view: View, name: str, rdtype: str) -> LookupResult:
+    return view.get((name, rdtype)) or LookupResult(name, rdtype, Outcome.ERROR, error="not asked")
+
+
+def dkim_name(setup: SenderSetup, dkim: DkimRecord) -> str:
+    return f"{dkim.selector}._domainkey.{setup.domain}"
+
+
+def dkim_key_name(setup: SenderSetup, dkim: DkimRecord) -> str:
+    """Where the key TXT is read: the known CNAME target, else the selector name itself."""
+    if dkim.type == "cname" and dkim.target:
+        return dkim.target_for(setup.domain)
+    return dkim_name(setup, dkim)
+
+
+def dmarc_names(setup: SenderSetup) -> list[str]:
+    return record_names(setup.from_domain)
+
+
+def primary_questions(setup: SenderSetup) -> dict[str, list[tuple[str, str]]]:
+    """Per check, the records of the domain itself (asked of its authoritative servers too)."""
+    questions = {
+        "verification": [(setup.domain, "TXT")],
+        "spf": [(setup.domain, "TXT")],
+        "dmarc": [(name, "TXT") for name in dmarc_names(setup)],
+        "mx": [(setup.domain, "MX")],
+    }
+    for dkim in setup.dkim:
+        rdtype = "CNAME" if dkim.type == "cname" else "TXT"
+        questions[f"dkim:{dkim.selector}"] = [(dkim_name(setup, dkim), rdtype)]
+    if not setup.platform:
+        del questions["verification"]
+    return questions
+
+
+def resolver_questions(setup: SenderSetup) -> list[tuple[str, str]]:
+    """Every independent question of the first round, deduplicated, in a stable order."""
+    asked = [q for qs in primary_questions(setup).values() for q in qs]
+    asked += [(dkim_key_name(setup, dkim), "TXT") for dkim in setup.dkim]
+    asked += [(dkim_name(setup, d), "TXT") for d in setup.dkim if d.type == "cname"]
+    return list(dict.fromkeys(asked))
+
+
+# ------------------------------------------------------------------ verification
+
+
+def check_verification(setup: SenderSetup, view: View) -> Finding:
+    answer = answer_for(view, setup.domain, "TXT")
+    expected = setup.verification or f"{setup.verification_prefix}KEY (from support)"
+    if answer.failed:
+        return unanswered("verification", answer, expected)
+    present = [t for t in answer.records if t.startswith(setup.verification_prefix)]
+    found = "; ".join(present) or answer.describe()
+    fix = f'Add a TXT record at {setup.domain}: "{expected}".'
+    if setup.verification is None:
+        issue = Issue(
+            Status.WARNING if present else Status.MISSING,
+            "the verification key is not configured, so it cannot be compared",
+            "Set it: mailgw set sender_domain.verification_key=KEY (the key comes from support).",
+        )
+        return finding("verification", [issue], "", found, expected)
+    if setup.verification in present:
+        return finding("verification", [], "verification record present", found, expected)
+    if present:
+        issue = Issue(Status.WRONG, "the verification record holds another key", fix)
+    else:
+        issue = Issue(Status.MISSING, "no verification record", fix)
+    return finding("verification", [issue], "", found, expected)
+
+
+def unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
+    return Finding(
+        check,
+        Status.ERROR,
+        f"could not read {answer.name} {answer.rdtype}: {answer.error}",
+        answer.describe(),
+        expected,
+        "Check the name servers answer (or try another with --nameserver), then re-check.",
+    )
+
+
+# ------------------------------------------------------------------ SPF
+
+
+@dataclass(frozen=True)
+class SpfState:
+    """The SPF record as one view shows it, with the issues visible without further lookups."""
+
+    issues: list[Issue]
+    record: SpfRecord | None
+    found: str
+    expected: str
+    unanswered: LookupResult | None = None
+
+
+def spf_state(setup: SenderSetup, view: View) -> SpfState:
+    answer = answer_for(view, setup.domain, "TXT")
+    mechanism = setup.spf_mechanism()
+    if answer.failed:
+        return SpfState([], None, answer.describe(), f"v=spf1 {mechanism} ~all", answer)
+    texts = [t for t in answer.records if is_spf(t)]
+    found = " | ".join(texts) or answer.describe()
+    try:
+        expected = merge_spf(texts[0] if texts else None, mechanism).value
+    except SpfMergeError:
+        expected = f"v=spf1 {mechanism} ~all"
+    if not texts:
+        fix = f'Add a TXT record at {setup.domain}: "{expected}".'
+        return SpfState([Issue(Status.MISSING, "no SPF record", fix)], None, found, expected)
+    if len(texts) > 1:
+        fix = f'Replace them with one TXT record: "{expected}".'
+        issue = Issue(Status.WRONG, f"{len(texts)} SPF records (receivers: permerror)", fix)
+        return SpfState([issue], None, found, expected)
+    try:
+        record = parse_record(texts[0])
+    except SpfSyntaxError as exc:
+        issue = Issue(Status.WRONG, f"invalid SPF syntax: {exc}", "Correct the record's syntax.")
+        return SpfState([issue], None, found, expected)
+    return SpfState(_spf_record_issues(setup, record, expected), record, found, expected)
+
+
+def _spf_record_issues(setup: SenderSetup, record: SpfRecord, expected: str) -> list[Issue]:
+    issues = []
+    if setup.spf_include and not _has_include(record, setup.spf_include):
+        fix = f'Replace the record with: "{expected}".'
+        issues.append(Issue(Status.WRONG, f"does not include {setup.spf_include}", fix))
+    all_term = record.all_term
+    if all_term is None and record.redirect is None:
+        issues.append(
+            Issue(
+                Status.WARNING,
+                "no `all` at the end (unmatched mail is neutral)",
+                "End the record with ~all or -all.",
+            )
+        )
+    elif all_term is not None and all_term.qualifier == "+":
+        issues.append(
+            Issue(
+                Status.WRONG,
+                "+all lets anyone send as this domain",
+                "Replace +all with ~all or -all.",
+            )
+        )
+    elif all_term is not None and all_term.qualifier == "?":
+        issues.append(
+            Issue(
+                Status.WARNING,
+                "?all is neutral: it protects nothing",
+                "End the record with ~all or -all.",
+            )
+        )
+    if any(term.name == "ptr" for term in record.directives):
+        issues.append(
+            Issue(
+                Status.WARNING,
+                "uses ptr (slow, discouraged by RFC 7208)",
+                "Replace ptr with ip4:/ip6: or a: terms.",
+            )
+        )
+    return issues
+
+
+def _has_include(record: SpfRecord, include: str) -> bool:
+    wanted = include.lower().rstrip(".")
+    return any(
+        t.name == "include" and t.qualifier == "+" and t.value.lower().rstrip(".") == wanted
+        for t in record.directives
+    )
+
+
+def spf_finding(state: SpfState, extra: list[Issue] | None = None) -> Finding:
+    if state.unanswered is not None:
+        return unanswered("spf", state.unanswered, state.expected)
+    return finding(
+        "spf", state.issues + (extra or []), "SPF record is correct", state.found, state.expected
+    )
+
+
+# ------------------------------------------------------------------ DMARC and MX
+
+
+def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> Finding:
+    expected = setup.dmarc_default
+    answers = [answer_for(view, name, "TXT") for name in dmarc_names(setup)]
+    answer = answers[0]
+    if answer.void and len(answers) > 1:
+        answer = answers[1]  # no record at the From domain: the organisational one applies
+    if answer.failed:
+        return unanswered("dmarc", answer, expected)
+    texts = [t for t in answer.records if t.lower().startswith("v=dmarc1")]
+    found = " | ".join(texts) or answer.describe()
+    fix_add = f'Add a TXT record at _dmarc.{setup.from_domain}: "{expected}".'
+    if not texts:
+        return finding(
+            "dmarc", [Issue(Status.MISSING, "no DMARC record", fix_add)], "", found, expected
+        )
+    if len(texts) > 1:
+        issue = Issue(
+            Status.WRONG, f"{len(texts)} DMARC records (receivers ignore all)", "Keep exactly one."
+        )
+        return finding("dmarc", [issue], "", found, expected)
+    try:
+        if not is_dmarc(texts[0]):
+            raise DmarcError("the record must start with v=DMARC1")
+        record = parse_dmarc(texts[0])
+    except DmarcError as exc:
+        issue = Issue(Status.WRONG, f"invalid DMARC record: {exc}", f'Replace it: "{expected}".')
+        return finding("dmarc", [issue], "", found, expected)
+    issues = [Issue(Status.WARNING, w) for w in record.warnings]
+    issues += _alignment_issues(setup, record, dkim_ok, spf_ok)
+    title = f"DMARC policy {record.policy}; From alignment can pass"
+    return finding("dmarc", issues, title, found, expected)
+
+
+def _alignment_issues(
+    setup: SenderSetup, record: DmarcRecord, dkim_ok: bool, spf_ok: bool
+) -> list[Issue]:
+    # Signatures are made with d=<sender domain>; the platform's envelope sender is the
+    # gateway's own bounce domain, so there only DKIM can align.
+    dkim_aligns = bool(setup.dkim) and aligned(setup.domain, setup.from_domain, record.adkim)
+    spf_aligns = not setup.platform and aligned(setup.domain, setup.from_domain, record.aspf)
+    if (dkim_aligns and dkim_ok) or (spf_aligns and spf_ok):
+        return []
+    status = Status.WARNING if record.policy == "none" else Status.WRONG
+    why = "DKIM" if setup.platform else "DKIM or SPF"
+    message = f"DMARC passes only if {why} for {setup.domain} passes, and the checks above fail"
+    if record.policy != "none":
+        message += f"; with p={record.policy} receivers will {record.policy} this mail"
+    if not dkim_aligns and setup.dkim:
+        message = f"adkim=s: DKIM d={setup.domain} cannot align with From {setup.from_domain}"
+    return [Issue(status, message, "Fix the DKIM records above, or relax adkim=s.")]
+
+
+def check_mx(setup: SenderSetup, view: View) -> Finding:
+    answer = answer_for(view, setup.domain, "MX")
+    if answer.failed:
+        return unanswered("mx", answer, "an MX record")
+    if answer.found:
+        return Finding("mx", Status.OK, "MX present", answer.describe(), "an MX record")
+    return Finding(
+        "mx",
+        Status.WARNING,
+        "no MX record: replies and bounces to this domain cannot be delivered",
+        answer.describe(),
+        "an MX record",
+        "Add an MX record if people may reply to the sender address.",
+    )

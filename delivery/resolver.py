@@ -1,0 +1,210 @@
+"""DNS lookups for the sender-domain checks: one configurable async resolver, typed outcomes.
+
+Every lookup ends in one of four outcomes, so callers never confuse "not there" with "not
+answered": an answer, NXDOMAIN, no data of that type, or an error (timeout, SERVFAIL, refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dns.asyncresolver
+import dns.exception
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class DnsConfigError(ValueError):
+    """A resolver setting cannot be used (e.g. a malformed --nameserver)."""
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    """Which servers to ask and how long to wait.
+
+    `nameservers` are "IP" or "IP:PORT" ("[IPv6]:PORT"); empty = the system's resolv.conf.
+    `authoritative_port` is the port the domain's own name servers are asked on for the
+    propagation check: 53 on the internet; tests point it at loopback servers.
+    """
+
+    nameservers: tuple[str, ...] = ()
+    timeout: float = DEFAULT_TIMEOUT
+    authoritative_port: int = 53
+    check_authoritative: bool = True
+
+
+class Outcome(str, enum.Enum):
+    ANSWER = "answer"
+    NXDOMAIN = "nxdomain"
+    NODATA = "nodata"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """One name and type, looked up once."""
+
+    name: str
+    rdtype: str
+    outcome: Outcome
+    records: tuple[str, ...] = ()  # presentation form; TXT strings joined into one value
+    ttl: int = 0  # of the answer, or the negative-caching TTL for NXDOMAIN / no data
+    error: str = ""  # for Outcome.ERROR: "timeout", "SERVFAIL", ...
+    canonical: str = ""  # the name the answer came from, after following CNAMEs
+    rdata: tuple[object, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def found(self) -> bool:
+        return self.outcome is Outcome.ANSWER
+
+    @property
+    def void(self) -> bool:
+        """NXDOMAIN or an empty answer: a "void lookup" in RFC 7208's sense."""
+        return self.outcome in (Outcome.NXDOMAIN, Outcome.NODATA)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is Outcome.ERROR
+
+    def describe(self) -> str:
+        if self.outcome is Outcome.ANSWER:
+            return "; ".join(self.records)
+        if self.outcome is Outcome.ERROR:
+            return f"no answer ({self.error})"
+        return "no record" if self.outcome is Outcome.NODATA else "name does not exist"
+
+
+def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
+    """ "IP", "IP:PORT", "[IPv6]:PORT" or a bare IPv6 address -> (ip, port)."""
+    text = text.strip()
+    host, port = text, default_port
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            port = _port(rest.lstrip(":"), text)
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+        port = _port(port_text, text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise DnsConfigError(
+            f"--nameserver {text!r} is not an IP address (IP or IP:PORT)"
+        ) from None
+    return host, port
+
+
+def _port(text: str, whole: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise DnsConfigError(f"--nameserver {whole!r} has no valid port (IP:PORT, 1-65535)")
+    return int(text)
+
+
+def make_resolver(
+    config: ResolverConfig, servers: Sequence[tuple[str, int]] | None = None
+) -> dns.asyncresolver.Resolver:
+    """An async resolver for the configured servers (or the given (ip, port) pairs)."""
+    if servers is None and not config.nameservers:
+        try:
+            resolver = dns.asyncresolver.Resolver()
+        except dns.resolver.NoResolverConfiguration as exc:
+            raise DnsConfigError(
+                "this machine has no DNS resolver configured; pass --nameserver IP"
+            ) from exc
+    else:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        pairs = (
+            servers if servers is not None else [parse_nameserver(n) for n in config.nameservers]
+        )
+        resolver.nameservers = [dns.nameserver.Do53Nameserver(ip, port) for ip, port in pairs]
+    resolver.timeout = config.timeout
+    resolver.lifetime = config.timeout
+    resolver.retry_servfail = False
+    resolver.cache = None
+    return resolver
+
+
+class Lookups:
+    """Async lookups through one resolver, with a log of every question asked."""
+
+    def __init__(self, resolver: dns.asyncresolver.Resolver) -> None:
+        self.resolver = resolver
+        self.asked: list[tuple[str, str]] = []
+
+    async def lookup(self, name: str, rdtype: str) -> LookupResult:
+        """Ask once; never raises for DNS reasons (the outcome says what happened)."""
+        self.asked.append((name, rdtype))
+        try:
+            answer = await self.resolver.resolve(
+                name, rdtype, raise_on_no_answer=False, search=False
+            )
+        except dns.resolver.NXDOMAIN as exc:
+            return LookupResult(name, rdtype, Outcome.NXDOMAIN, ttl=_nxdomain_ttl(exc))
+        except dns.resolver.NoNameservers as exc:
+            return LookupResult(name, rdtype, Outcome.ERROR, error=_servfail_reason(exc))
+        except dns.exception.Timeout:
+            return LookupResult(name, rdtype, Outcome.ERROR, error="timeout")
+        except (dns.name.LabelTooLong, dns.name.NameTooLong, dns.name.EmptyLabel) as exc:
+            return LookupResult(name, rdtype, Outcome.ERROR, error=f"bad name: {exc}")
+        except dns.exception.DNSException as exc:
+            return LookupResult(name, rdtype, Outcome.ERROR, error=str(exc) or type(exc).__name__)
+        if answer.rrset is None:
+            return LookupResult(name, rdtype, Outcome.NODATA, ttl=_soa_ttl(answer.response))
+        rdata = tuple(answer.rrset)
+        return LookupResult(
+            name,
+            rdtype,
+            Outcome.ANSWER,
+            records=tuple(_text(r) for r in rdata),
+            ttl=answer.rrset.ttl,
+            canonical=answer.canonical_name.to_text().rstrip("."),
+            rdata=rdata,
+        )
+
+    async def many(
+        self, questions: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], LookupResult]:
+        """Independent lookups, all at once."""
+        results = await asyncio.gather(*(self.lookup(n, t) for n, t in questions))
+        return dict(zip(questions, results, strict=True))
+
+
+def _text(rdata: object) -> str:
+    if getattr(rdata, "rdtype", None) == dns.rdatatype.TXT:
+        return b"".join(rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
+    return rdata.to_text()  # type: ignore[attr-defined]
+
+
+def _soa_ttl(response: dns.message.Message | None) -> int:
+    """Negative-caching TTL (RFC 2308): min(SOA TTL, SOA minimum)."""
+    if response is None:
+        return 0
+    for rrset in response.authority:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return min(rrset.ttl, rrset[0].minimum)
+    return 0
+
+
+def _nxdomain_ttl(exc: dns.resolver.NXDOMAIN) -> int:
+    responses = exc.kwargs.get("responses") or {}
+    for response in responses.values():
+        return _soa_ttl(response)
+    return 0
+
+
+def _servfail_reason(exc: dns.resolver.NoNameservers) -> str:
+    text = str(exc)
+    for code in ("SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"):
+        if code in text:
+            return code
+    return "no server answered"

@@ -1,0 +1,109 @@
+"""DKIM verification of received messages signed in the test with dkimpy and generated keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailgw.delivery.dkim import DkimReport, MessageError, verify_message
+from mailgw.delivery.resolver import ResolverConfig
+from tests.dns.keys import MESSAGE, SigningKey, ed25519_key, rsa_key, sign
+from tests.support.dnsserver import Zone, serving
+
+
+async def _verify(message: bytes, zone: Zone, timeout: float = 0.5) -> DkimReport:
+    with serving(zone) as server:
+        return await verify_message(
+            message, resolver=ResolverConfig((server.nameserver,), timeout=timeout)
+        )
+
+
+@pytest.mark.parametrize(
+    ("key", "bits"),
+    [(rsa_key(1024), 1024), (rsa_key(2048), 2048), (ed25519_key(), 256)],
+    ids=["rsa1024", "rsa2048", "ed25519"],
+)
+async def test_a_valid_signature_passes(key: SigningKey, bits: int) -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", key.record)
+    report = await _verify(sign(MESSAGE, key, "example.test", "mte1"), zone)
+    (signature,) = report.signatures
+    assert signature.result == "pass", signature.why
+    assert (signature.domain, signature.selector) == ("example.test", "mte1")
+    assert signature.algorithm == key.algorithm.decode()
+    assert signature.key_bits == bits
+    assert signature.aligned and signature.strictly_aligned and not signature.testing
+    assert report.ok
+
+
+async def test_key_size_is_reported() -> None:
+    zone = Zone().add_txt("s._domainkey.example.test", rsa_key(1024).record + "; t=y")
+    report = await _verify(sign(MESSAGE, rsa_key(1024), "example.test", "s"), zone)
+    assert report.signatures[0].key_bits == 1024 and report.signatures[0].testing
+
+
+async def test_a_tampered_body_fails() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    report = await _verify(signed.replace(b"00:00.", b"09:30."), zone)
+    assert report.signatures[0].result == "fail"
+    assert "body" in report.signatures[0].why and not report.ok
+
+
+async def test_a_missing_key_is_permerror() -> None:
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "gone"), Zone())
+    assert report.signatures[0].result == "permerror"
+    assert "no key" in report.signatures[0].why
+
+
+async def test_a_revoked_key_is_permerror() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", "v=DKIM1; k=rsa; p=")
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "mte1"), zone)
+    assert report.signatures[0].result == "permerror" and "revoked" in report.signatures[0].why
+
+
+async def test_a_dns_timeout_is_temperror_not_fail() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    zone.silent_names.add("mte1._domainkey.example.test.")
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "mte1"), zone, 0.3)
+    assert report.signatures[0].result == "temperror"
+    assert "timeout" in report.signatures[0].why
+
+
+async def test_every_signature_is_verified_separately() -> None:
+    zone = Zone()
+    zone.add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    zone.add_txt("gw._domainkey.gateway.test", "v=DKIM1; k=ed25519; p=")
+    once = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    twice = sign(once, ed25519_key(), "gateway.test", "gw")
+    report = await _verify(twice, zone)
+    results = {(s.domain, s.result) for s in report.signatures}
+    assert results == {("gateway.test", "permerror"), ("example.test", "pass")}
+    gateway = next(s for s in report.signatures if s.domain == "gateway.test")
+    assert not gateway.aligned and not report.ok
+
+
+async def test_pasted_show_original_text_with_junk_and_lf_endings_verifies() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    results = (
+        b"Authentication-Results: mx.customer.test;\r\n"
+        b"       dkim=pass header.i=@example.test header.s=mte1;\r\n"
+        b"       spf=pass smtp.mailfrom=bounce@mandrillapp.com;\r\n"
+        b"       dmarc=pass (p=NONE) header.from=example.test\r\n"
+    )
+    pasted = b"Original Message\nMessage ID\t<1@example.test>\nCreated at:\tTue\n\n"
+    pasted += (results + signed).replace(b"\r\n", b"\n")
+    report = await _verify(pasted, zone)
+    assert report.signatures[0].result == "pass", report.signatures[0].why
+    verdicts = {(a.method, a.result) for a in report.authentication_results}
+    assert verdicts == {("dkim", "pass"), ("spf", "pass"), ("dmarc", "pass")}
+    assert report.authentication_results[0].authserv_id == "mx.customer.test"
+
+
+async def test_text_without_headers_is_refused() -> None:
+    with pytest.raises(MessageError):
+        await _verify(b"just some words\nnothing else\n", Zone())
+
+
+async def test_unsigned_message_is_not_ok() -> None:
+    report = await _verify(MESSAGE, Zone())
+    assert report.signatures == [] and not report.ok

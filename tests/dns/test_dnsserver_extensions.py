@@ -1,0 +1,34 @@
+"""The loopback DNS server's additions for the SPF suite: odd names, half-silent names."""
+
+from __future__ import annotations
+
+import dns.exception
+import dns.resolver
+import pytest
+
+from tests.support.dnsserver import Zone, serving
+
+
+def _resolver(port: int) -> dns.resolver.Resolver:
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = ["127.0.0.1"]
+    resolver.port = port
+    resolver.lifetime = resolver.timeout = 0.3
+    return resolver
+
+
+def test_names_with_spaces_and_percent_signs_are_served() -> None:
+    zone = Zone().add("macro%percent  space.example.test", "A", "192.0.2.1")
+    with serving(zone) as server:
+        answer = _resolver(server.port).resolve("macro%percent\\032\\032space.example.test", "A")
+        assert answer[0].to_text() == "192.0.2.1"
+
+
+def test_silent_for_other_types_answers_only_what_it_holds() -> None:
+    zone = Zone().add_txt("half.example.test", "v=spf1 -all")
+    zone.silent_for_other_types.add("half.example.test.")
+    with serving(zone) as server:
+        resolver = _resolver(server.port)
+        assert resolver.resolve("half.example.test", "TXT")[0].strings == (b"v=spf1 -all",)
+        with pytest.raises(dns.exception.Timeout):
+            resolver.resolve("half.example.test", "A")
