@@ -10,11 +10,16 @@ from typing import Any
 import aiosmtplib
 
 from mailgw.config.model import DEFAULT_PORTS, Security
+from mailgw.delivery.errors import ResolveError
 from mailgw.delivery.results import Category, Failure, StageName
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import is_protocol_mismatch, verify_problem
 
-_GMAIL_APP_PASSWORD = re.compile(r"5\.7\.(9|8)\b|application-specific password|app password", re.I)
+_GMAIL_APP_PASSWORD = re.compile(
+    r"application-specific password|username and password not accepted|support\.google\.com|"
+    r"5\.7\.9\b",
+    re.I,
+)
 _M365_BASIC_AUTH = re.compile(
     r"5\.7\.139|5\.7\.30\b|basic authentication is (disabled|not supported)|"
     r"SmtpClientAuthentication is disabled",
@@ -189,11 +194,21 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
     )
 
 
+def _dns(exc: ResolveError, stage: str, target: Target) -> Failure:
+    return Failure(
+        Category.DNS,
+        f"the host name {exc.host} does not resolve: {exc.reason}",
+        "check smtp.host for typos; if it is right, this machine's DNS (/etc/resolv.conf) "
+        "cannot see it",
+    )
+
+
 def _timeout(exc: BaseException, stage: str, target: Target) -> Failure:
     return timeout(target, stage)
 
 
 _HANDLERS: list[tuple[type[BaseException], Callable[[Any, str, Target], Failure]]] = [
+    (ResolveError, _dns),
     (ssl.SSLCertVerificationError, _certificate),
     (ssl.SSLError, _ssl),
     (aiosmtplib.SMTPAuthenticationError, _auth),

@@ -185,6 +185,7 @@ class Conversation:
         self.addresses: list[str] = []
         self.smtp: aiosmtplib.SMTP | None = None
         self._sockets: list[socket.socket] = []
+        self._transports: list[asyncio.Transport] = []
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -240,14 +241,13 @@ class Conversation:
         return f"{self.target.host} port {self.target.port} works; nothing was sent"
 
     def close(self) -> None:
-        """Drop the connection at once (after a failure) and release every socket."""
-        smtp = self.smtp
-        if smtp is not None and smtp.transport is not None:
-            if self.failure is not None:
-                smtp.transport.abort()  # type: ignore[attr-defined]
-            smtp.close()
+        """Release the connection at once: every reply that mattered has been read."""
+        if self.smtp is not None:
+            self.smtp.close()
+        for transport in self._transports:  # abort: no waiting for a TLS close_notify
+            transport.abort()
         for sock in self._sockets:
-            if sock.fileno() != -1 and (smtp is None or not smtp.is_connected):
+            if not self._transports:
                 with contextlib.suppress(OSError):
                     sock.close()
 
@@ -324,8 +324,13 @@ class Conversation:
 
     async def _greeting(self, smtp: aiosmtplib.SMTP) -> None:
         response = await smtp.connect()
+        self._keep_transport(smtp)
         self.transcript.server(response.code, response.message)
         self.server = ServerInfo(banner=response.message)
+
+    def _keep_transport(self, smtp: aiosmtplib.SMTP) -> None:
+        if smtp.transport is not None:
+            self._transports.append(smtp.transport)  # type: ignore[arg-type]
 
     async def _check_certificate(self) -> None:
         t = self.target
@@ -381,6 +386,7 @@ class Conversation:
                 )
             self.transcript.client("STARTTLS")
             response = await self.smtp.starttls(server_hostname=self.target.host.strip("[]"))
+            self._keep_transport(self.smtp)
             self.transcript.server(response.code, response.message)
             self.transcript.note("TLS handshake (STARTTLS)")
         await self._check_certificate()
@@ -459,17 +465,15 @@ class Conversation:
     async def _fetch_certificate(self) -> TlsInfo:
         self.transcript.note("fetching the certificate over a new connection (no login, no mail)")
         context = client_context(verify=False, ca_file=self.ca_file)
-        smtp = await self._open(self.addresses, context)
-        self.smtp = smtp
-        response = await smtp.connect()
+        self._sockets, self._transports = [], []
+        smtp = self.smtp = await self._open(self.addresses, context)
+        await smtp.connect()
+        self._keep_transport(smtp)
         if self.target.security == Security.STARTTLS:
             await smtp.ehlo()
-            response = await smtp.starttls(server_hostname=self.target.host.strip("[]"))
-        del response
-        info = inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
-        smtp.transport.abort()  # type: ignore[union-attr]
-        smtp.close()
-        return info
+            await smtp.starttls(server_hostname=self.target.host.strip("[]"))
+            self._keep_transport(smtp)
+        return inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
 
 
 def _wire_bytes(message: EmailMessage) -> bytes:
