@@ -68,9 +68,9 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 
 def _register_commands() -> None:
-    from mailgw.commands import config_cmds
+    from mailgw.commands import config_cmds, smtp_cmds
 
-    for module in (config_cmds,):
+    for module in (config_cmds, smtp_cmds):
         module.register(main)
 
 
