@@ -13,7 +13,7 @@ from mailgw.config.model import DEFAULT_PORTS, Security
 from mailgw.delivery.errors import ResolveError
 from mailgw.delivery.results import Category, Failure, StageName
 from mailgw.delivery.target import Target
-from mailgw.delivery.tls import is_protocol_mismatch, verify_problem
+from mailgw.delivery.tls import TlsInfo, is_protocol_mismatch, verify_problem
 
 _GMAIL_APP_PASSWORD = re.compile(
     r"application-specific password|username and password not accepted|support\.google\.com|"
@@ -200,6 +200,50 @@ def _dns(exc: ResolveError, stage: str, target: Target) -> Failure:
         f"the host name {exc.host} does not resolve: {exc.reason}",
         "check smtp.host for typos; if it is right, this machine's DNS (/etc/resolv.conf) "
         "cannot see it",
+    )
+
+
+def pin_mismatch(info: TlsInfo, pinned: str) -> Failure:
+    return Failure(
+        Category.CERTIFICATE,
+        f"the server's certificate does not match the pinned fingerprint: it presents "
+        f"{info.fingerprint_sha256}, smtp.tls_fingerprint is {pinned}",
+        "if the server's certificate was renewed on purpose, confirm the new fingerprint with "
+        "its admin and update smtp.tls_fingerprint; otherwise do not send: the connection may "
+        "be intercepted",
+    )
+
+
+def auth_unavailable(offered: list[str], over_tls: bool) -> Failure:
+    if offered:
+        what = f"offers only {', '.join(m.upper() for m in offered)}, which mailgw does not speak"
+    else:
+        what = "does not offer AUTH on this connection"
+    hint = "" if over_tls else "some servers offer it only over TLS (choose ssl or starttls); "
+    return Failure(
+        Category.AUTH_UNAVAILABLE,
+        f"the server {what}",
+        f"{hint}if the server relays for this machine's address without a login, set "
+        "smtp.auth.enabled = false",
+    )
+
+
+def starttls_unavailable() -> Failure:
+    return Failure(
+        Category.STARTTLS_UNAVAILABLE,
+        "the server does not offer STARTTLS, which smtp.security = starttls requires; stopped "
+        "before logging in or sending anything",
+        "choose smtp.security = ssl (port 465) if the server offers it, or ask its admin to "
+        "enable STARTTLS; mailgw never falls back to plain text",
+    )
+
+
+def plaintext_login() -> Failure:
+    return Failure(
+        Category.CONFIG_INVALID,
+        "the login would cross the network unencrypted; not sent",
+        "choose smtp.security = ssl or starttls (or set smtp.allow_plaintext_auth = true if you "
+        "accept the risk)",
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
 from mailgw.config.model import Settings
 from mailgw.config.validate import has_control_chars
@@ -137,3 +137,23 @@ def _attach_report(message: EmailMessage, content: Content, day: dt.date) -> Non
         subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         filename=f"{name}.xlsx",
     )
+
+
+def check_message(message: EmailMessage) -> None:
+    """Refuse header values that would inject headers, before any connection is made."""
+    for name, value in message.items():
+        if has_control_chars(str(value)):
+            raise MessageInvalid(f"the {name} header contains a line break or NUL character")
+    if not envelope_sender(message):
+        raise MessageInvalid("the message has no From address")
+    if not envelope_recipients(message):
+        raise MessageInvalid("the message has no recipient")
+
+
+def envelope_sender(message: EmailMessage) -> str:
+    return parseaddr(str(message.get("From", "")))[1]
+
+
+def envelope_recipients(message: EmailMessage) -> list[str]:
+    headers = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
+    return [address for _, address in getaddresses(headers) if address]
