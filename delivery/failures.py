@@ -47,7 +47,7 @@ def timeout(target: Target, stage: str) -> Failure:
             "the server accepted the connection but answers too slowly: try again later, or "
             "raise smtp.timeout"
         )
-    return Failure(Category.TIMEOUT, message, fix)
+    return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
 
 
 def cancelled(stage: str) -> Failure:
@@ -61,12 +61,27 @@ def classify(exc: BaseException, stage: str, target: Target) -> Failure:
     exc = _root(exc)
     for kind, handler in _HANDLERS:
         if isinstance(exc, kind):
-            return handler(exc, stage, target)
+            return with_provider_note(handler(exc, stage, target), target)
     return Failure(
         Category.CONNECTION_LOST,
         f"{type(exc).__name__} during {stage}: {exc}",
         "see the transcript for the last exchange with the server",
     )
+
+
+_NOTED = {
+    Category.AUTH_FAILED,
+    Category.SENDER_REJECTED,
+    Category.CONNECT_REFUSED,
+    Category.TIMEOUT,
+}
+
+
+def with_provider_note(failure: Failure, target: Target) -> Failure:
+    """Add the provider preset's quirks to the fix where they are the likely cause."""
+    if failure.category not in _NOTED or not target.provider_note:
+        return failure
+    return Failure(failure.category, failure.message, f"{failure.fix} ({target.provider_note})")
 
 
 def _root(exc: BaseException) -> BaseException:

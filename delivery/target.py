@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from mailgw.config.errors import ConfigError
 from mailgw.config.model import Gateway, Security, Settings
-from mailgw.config.presets import PlatformGateway, platform_gateway
+from mailgw.config.presets import PlatformGateway, platform_gateway, provider
 from mailgw.config.secrets import read_gateway_credentials, read_password
 from mailgw.config.validate import errors, has_control_chars, is_loopback, validate
 from mailgw.delivery.errors import ConfigInvalid
@@ -29,6 +29,7 @@ class Target:
     password: str = field(default="", repr=False)
     allow_plaintext_auth: bool = False
     gateway: Gateway = Gateway.CUSTOM
+    provider_note: str = ""  # the preset's quirks ("needs an app password"), shown with fixes
 
     @property
     def plaintext_auth_allowed(self) -> bool:
@@ -77,7 +78,13 @@ def _custom_target(settings: Settings) -> Target:
         password=password,
         allow_plaintext_auth=smtp.allow_plaintext_auth,
         gateway=Gateway.CUSTOM,
+        provider_note=_provider_note(smtp.provider),
     )
+
+
+def _provider_note(name: str) -> str:
+    preset = provider(name)
+    return f"{preset.label}: {preset.notes}" if preset and preset.notes else ""
 
 
 def _platform_target(settings: Settings, gateway: PlatformGateway) -> Target:

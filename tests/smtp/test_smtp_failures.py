@@ -367,3 +367,12 @@ async def test_injected_header_is_refused_before_connecting(make_settings) -> No
     with pytest.raises(MessageInvalid):
         settings.email.from_name = "Ops\r\nBcc: victim@example.net"
         build_message(settings, "test", RECIPIENT)
+
+
+async def test_provider_preset_quirks_join_the_fix(make_settings) -> None:
+    behaviour = Behaviour(username=SENTINEL_USER, password="other")
+    with smtp_server("plain", behaviour=behaviour) as server:
+        settings = make_settings(server.port, "none", auth=True, provider="gmail")
+        result = await probe(settings)
+    assert result.category == "auth_failed"
+    assert "Gmail: Needs an app password" in result.fix
