@@ -10,7 +10,7 @@ from typing import Any
 import aiosmtplib
 
 from mailgw.config.model import DEFAULT_PORTS, Security
-from mailgw.delivery.errors import ResolveError
+from mailgw.delivery.errors import ConfigInvalid, ResolveError
 from mailgw.delivery.results import Category, Failure, StageName
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, is_protocol_mismatch, verify_problem
@@ -209,6 +209,10 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
     )
 
 
+def _config(exc: ConfigInvalid, stage: str, target: Target) -> Failure:
+    return Failure(Category.CONFIG_INVALID, str(exc), "fix the file or setting named above")
+
+
 def _dns(exc: ResolveError, stage: str, target: Target) -> Failure:
     return Failure(
         Category.DNS,
@@ -268,6 +272,7 @@ def _timeout(exc: BaseException, stage: str, target: Target) -> Failure:
 
 _HANDLERS: list[tuple[type[BaseException], Callable[[Any, str, Target], Failure]]] = [
     (ResolveError, _dns),
+    (ConfigInvalid, _config),
     (ssl.SSLCertVerificationError, _certificate),
     (ssl.SSLError, _ssl),
     (aiosmtplib.SMTPAuthenticationError, _auth),

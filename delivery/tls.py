@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import os
@@ -12,6 +13,8 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+
+from mailgw.delivery.errors import ConfigInvalid
 
 CA_FILE_ENV = "MAILGW_CA_FILE"  # extra trusted CAs (a private CA), on top of the system store
 
@@ -72,10 +75,27 @@ def _bare(value: str) -> str:
 
 def client_context(*, verify: bool, ca_file: str | None = None) -> ssl.SSLContext:
     """A client context: verifying chain and host name, or accepting any certificate."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     extra = ca_file if ca_file is not None else os.environ.get(CA_FILE_ENV, "")
+    return _context(verify, extra, _mtime(extra))
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime if path else 0.0
+    except OSError:
+        return -1.0  # let load_verify_locations report the missing file
+
+
+@functools.lru_cache(maxsize=8)
+def _context(verify: bool, extra: str, mtime: float) -> ssl.SSLContext:
+    # Loading the system trust store takes milliseconds: build once, reuse per connection.
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
     if extra:
-        context.load_verify_locations(cafile=extra)
+        try:
+            context.load_verify_locations(cafile=extra)
+        except (OSError, ssl.SSLError) as exc:
+            message = f"cannot load the CA file {extra} (${CA_FILE_ENV}): {exc}"
+            raise ConfigInvalid(message) from None
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

@@ -376,3 +376,10 @@ async def test_provider_preset_quirks_join_the_fix(make_settings) -> None:
         result = await probe(settings)
     assert result.category == "auth_failed"
     assert "Gmail: Needs an app password" in result.fix
+
+
+async def test_missing_ca_file_is_config_invalid(make_settings, tmp_path, good_cert) -> None:
+    with smtp_server("starttls", cert=good_cert) as server:
+        settings = make_settings(server.port, "starttls")
+        result = await probe(settings, ca_file=str(tmp_path / "missing-ca.pem"))
+    assert result.category == "config_invalid" and "missing-ca.pem" in result.message
