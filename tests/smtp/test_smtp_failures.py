@@ -383,3 +383,26 @@ async def test_missing_ca_file_is_config_invalid(make_settings, tmp_path, good_c
         settings = make_settings(server.port, "starttls")
         result = await probe(settings, ca_file=str(tmp_path / "missing-ca.pem"))
     assert result.category == "config_invalid" and "missing-ca.pem" in result.message
+
+
+async def test_silent_server_times_out_naming_the_port(make_settings) -> None:
+    def silent(state):
+        async def handle(reader, writer) -> None:
+            await asyncio.sleep(30)
+
+        return handle
+
+    with raw_server(silent) as srv:
+        result = await probe(make_settings(srv.port, "starttls", timeout=1.0))
+    assert (result.category, result.stage) == ("timeout", "connect")
+    assert f"port {srv.port}" in result.fix and "blocked" in result.fix
+
+
+async def test_auth_login_when_plain_is_not_offered(make_settings, ca_file, good_cert) -> None:
+    with smtp_server("ssl", cert=good_cert, behaviour=LOGIN, exclude_auth=("PLAIN",)) as server:
+        settings = make_settings(server.port, "ssl", auth=True)
+        result = await send(settings, build_message(settings, "test", RECIPIENT), ca_file=ca_file)
+    assert result.ok, result.as_dict()
+    assert server.recorder.logins == ["LOGIN"]
+    assert "AUTH LOGIN ********" in [line.text for line in result.transcript]
+    assert_no_secret(result.as_dict())

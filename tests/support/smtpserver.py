@@ -129,6 +129,7 @@ def smtp_server(
     cert: trustme.LeafCert | tuple[bytes, bytes] | None = None,
     behaviour: Behaviour | None = None,
     auth_required: bool = False,
+    exclude_auth: tuple[str, ...] = (),
 ) -> Iterator[RunningServer]:
     """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS)."""
     behaviour = behaviour or Behaviour()
@@ -138,6 +139,7 @@ def smtp_server(
         "server_hostname": SERVER_NAME,
         "authenticator": handler.authenticate if behaviour.username else None,
         "auth_required": auth_required,
+        "auth_exclude_mechanism": exclude_auth,
         "auth_require_tls": mode == "starttls",  # aiosmtpd cannot see implicit TLS
         "ready_timeout": 10.0,
     }
