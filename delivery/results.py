@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.tls import TlsInfo
 from mailgw.delivery.transcript import TranscriptLine
 
@@ -121,3 +122,20 @@ class SendResult:
             "security": self.security,
             "test_id": self.test_id,
         }
+
+    def findings(self) -> list[Finding]:
+        """The result in the shared vocabulary: one finding per stage, warnings, the outcome."""
+        out = [
+            Finding(
+                check=f"smtp:{stage.name}",
+                status=Status.OK if stage.ok else Status.FAILED,
+                title=stage.name,
+                found=f"{stage.ms:.0f} ms",
+            )
+            for stage in self.stages
+        ]
+        out += [Finding("smtp:warning", Status.WARNING, warning) for warning in self.warnings]
+        status = Status.OK if self.ok else Status.FAILED
+        category = self.category.value if self.category else ""
+        out.append(Finding("smtp", status, self.message, found=category, fix=self.fix))
+        return out

@@ -171,3 +171,12 @@ def test_installed_command_never_puts_the_password_in_argv_or_output(
     assert done.returncode == 1, done.stderr
     assert "auth_failed" in done.stdout and "Traceback" not in done.stderr
     assert_no_secret(done.stdout, done.stderr)
+
+
+def test_headless_commands_load_no_smtp_library_until_used() -> None:
+    code = (
+        "import sys\nfrom mailgw import cli\n"
+        "print(sorted({'aiosmtplib', 'cryptography'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -11,7 +11,11 @@ from email.policy import default as default_policy
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from mailgw.delivery.errors import MessageInvalid
 from mailgw.delivery.messages import build_message
 from mailgw.delivery.results import StageName
 from mailgw.delivery.smtp import probe, send
@@ -160,3 +164,36 @@ def test_every_kind_has_both_parts_and_a_unique_id(make_settings, kind: str) -> 
     second = build_message(settings, kind, RECIPIENT)
     assert first["X-Mailgw-Test-Id"] != second["X-Mailgw-Test-Id"]
     assert first.get_body(("plain",)) is not None and first.get_body(("html",)) is not None
+
+
+async def test_ehlo_name_defaults_to_the_host_name_without_dns(make_settings, monkeypatch) -> None:
+    import socket
+
+    def no_fqdn(*args: object) -> str:
+        raise AssertionError("getfqdn() can hang on broken DNS and must not be called")
+
+    monkeypatch.setattr(socket, "getfqdn", no_fqdn)
+    with smtp_server("plain") as server:
+        settings = make_settings(server.port, "none", helo_name="")
+        result = await send(settings, build_message(settings, "test", RECIPIENT))
+    assert result.ok, result.as_dict()
+    assert f"EHLO {socket.gethostname()}" in [line.text for line in result.transcript]
+    findings = result.findings()
+    assert findings[-1].status.value == "ok" and findings[0].check == "smtp:resolve"
+
+
+@hypothesis_settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=st.text(max_size=40))
+def test_display_names_round_trip_or_are_refused(make_settings, name: str) -> None:
+    config = make_settings(25)
+    config.email.from_name = name
+    if any(ch in name for ch in "\r\n\0"):
+        with pytest.raises(MessageInvalid):
+            build_message(config, "test", RECIPIENT)
+        return
+    message = build_message(config, "test", RECIPIENT)
+    received = _read_back(bytes(message))
+    assert received["From"].addresses[0].addr_spec == "alerts@example.com"
+    assert set(received.keys()) == set(message.keys())
