@@ -314,6 +314,7 @@ class Conversation:
 
     async def _with_certificate_details(self, failure: Failure) -> Failure:
         """Fetch the refused certificate over a second connection, to show and pin it."""
+        self.failure = failure  # stands even if the deadline passes during the fetch
         self.close()
         try:
             info = await self._fetch_certificate()

@@ -95,7 +95,8 @@ async def _run(
     except Abort as abort:
         conversation.failure = abort.failure
     except asyncio.TimeoutError:
-        conversation.failure = failures.timeout(target, conversation.current)
+        deadline = failures.timeout(target, conversation.current)
+        conversation.failure = conversation.failure or deadline
     except asyncio.CancelledError:
         conversation.failure = failures.cancelled(conversation.current)
     finally:

@@ -8,7 +8,7 @@ import hashlib
 import ipaddress
 import os
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -37,7 +37,6 @@ class TlsInfo:
     verified: bool  # chain and host name checked against the trust store
     pinned: bool = False  # accepted because it matches smtp.tls_fingerprint
     problem: str = ""  # why verification failed, when it did
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
