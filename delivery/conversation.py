@@ -15,6 +15,7 @@ import aiosmtplib
 
 from mailgw.config.model import Security
 from mailgw.delivery import failures
+from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.messages import envelope_recipients, envelope_sender
 from mailgw.delivery.resolve import Resolver, resolve_host
 from mailgw.delivery.results import Category, Failure, SendResult, ServerInfo, Stage, StageName
@@ -146,8 +147,9 @@ class Conversation:
         async with self.stage(StageName.RESOLVE):
             self.addresses = await resolve_host(t.host, self.resolver)
             self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
+        context = self._context()  # local work (trust store): not part of the connect timing
         async with self.stage(StageName.CONNECT):
-            self.smtp = await self._open(self.addresses, self._context())
+            self.smtp = await self._open(self.addresses, context)
             if t.security != Security.SSL:
                 await self._greeting(self.smtp)
         if t.security == Security.SSL:
@@ -167,7 +169,10 @@ class Conversation:
     def _context(self) -> ssl.SSLContext | None:
         if self.target.security == Security.NONE:
             return None
-        return client_context(verify=self.target.verifies_certificates, ca_file=self.ca_file)
+        try:
+            return client_context(verify=self.target.verifies_certificates, ca_file=self.ca_file)
+        except ConfigInvalid as exc:
+            raise Abort(failures.classify(exc, self.current, self.target)) from None
 
     async def _open(self, addresses: list[str], context: ssl.SSLContext | None) -> aiosmtplib.SMTP:
         """A TCP connection to the first address that answers, handed to aiosmtplib."""

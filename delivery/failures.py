@@ -167,6 +167,13 @@ def _auth(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> 
 
 def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
     reply = _reply(exc)
+    if stage in (StageName.MAIL_FROM, StageName.RCPT_TO) and _wants_login(exc, target):
+        return Failure(
+            Category.SENDER_REJECTED,
+            f"the server wants a login before it accepts mail: {reply}",
+            "turn on smtp.auth.enabled with the username, and store the password with "
+            "`mailgw set-password`",
+        )
     if stage == StageName.MAIL_FROM:
         return Failure(
             Category.SENDER_REJECTED,
@@ -264,6 +271,11 @@ def plaintext_login() -> Failure:
         "choose smtp.security = ssl or starttls (or set smtp.allow_plaintext_auth = true if you "
         "accept the risk)",
     )
+
+
+def _wants_login(exc: aiosmtplib.SMTPResponseException, target: Target) -> bool:
+    text = exc.message.lower()
+    return not target.auth and (exc.code == 530 or "authentication required" in text)
 
 
 def _timeout(exc: BaseException, stage: str, target: Target) -> Failure:

@@ -406,3 +406,11 @@ async def test_auth_login_when_plain_is_not_offered(make_settings, ca_file, good
     assert server.recorder.logins == ["LOGIN"]
     assert "AUTH LOGIN ********" in [line.text for line in result.transcript]
     assert_no_secret(result.as_dict())
+
+
+async def test_server_requiring_login_says_to_turn_auth_on(make_settings, ca_file, good_cert):
+    with smtp_server("starttls", cert=good_cert, behaviour=LOGIN, auth_required=True) as server:
+        settings = make_settings(server.port, "starttls")
+        result = await send(settings, build_message(settings, "test", RECIPIENT), ca_file=ca_file)
+    assert (result.category, result.stage) == ("sender_rejected", "mail_from")
+    assert "smtp.auth.enabled" in result.fix

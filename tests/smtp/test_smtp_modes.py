@@ -64,7 +64,7 @@ async def test_plain_send_with_login_on_loopback(make_settings, ca_file) -> None
 async def test_starttls_send_delivers_report_with_valid_attachments(
     make_settings, ca_file, good_cert
 ) -> None:
-    with smtp_server("starttls", cert=good_cert, behaviour=LOGIN) as server:
+    with smtp_server("starttls", cert=good_cert, behaviour=LOGIN, auth_required=True) as server:
         settings = make_settings(server.port, "starttls", auth=True)
         message = build_message(settings, "report", RECIPIENT)
         result = await send(settings, message, ca_file=ca_file)
