@@ -180,3 +180,16 @@ def test_headless_commands_load_no_smtp_library_until_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_platform_gateway_without_its_secret_file_exits_2(capsys, config_path) -> None:
+    from mailgw.config.presets import platform_gateway
+
+    secret = platform_gateway().secret_file
+    if Path(secret).exists():
+        pytest.skip(f"{secret} exists here: probing would contact the real gateway")
+    config_path.write_text('[smtp]\ngateway = "platform"\n')
+    code, out, _ = _run(capsys, "--config", str(config_path), "probe", "--json")
+    data = json.loads(out)
+    assert code == 2 and data["category"] == "config_invalid"
+    assert secret in data["message"] and "custom SMTP option" in data["message"]

@@ -56,3 +56,12 @@ def test_host_name_matching_follows_rfc_6125() -> None:
     assert not hostname_matches(cert, "example.test")
     assert not hostname_matches(cert, "10.0.0.2")
     assert cert.not_valid_after_utc > dt.datetime.now(dt.timezone.utc)
+
+
+def test_the_target_never_shows_its_password(make_settings) -> None:
+    from mailgw.delivery.target import target_for
+    from tests.smtp.conftest import SENTINEL_PASSWORD, assert_no_secret
+
+    target = target_for(make_settings(25, "starttls", auth=True))
+    assert target.password == SENTINEL_PASSWORD
+    assert_no_secret(repr(target), str(target))
