@@ -278,6 +278,15 @@ def _wants_login(exc: aiosmtplib.SMTPResponseException, target: Target) -> bool:
     return not target.auth and (exc.code == 530 or "authentication required" in text)
 
 
+def _unicode(exc: UnicodeError, stage: str, target: Target) -> Failure:
+    to_recipient = stage == StageName.RCPT_TO
+    return Failure(
+        Category.RECIPIENT_REJECTED if to_recipient else Category.SENDER_REJECTED,
+        f"an address holds non-ASCII characters (during {stage}), which need SMTPUTF8",
+        "use an ASCII address (an internationalised domain in its xn-- form)",
+    )
+
+
 def _timeout(exc: BaseException, stage: str, target: Target) -> Failure:
     return timeout(target, stage)
 
@@ -285,6 +294,7 @@ def _timeout(exc: BaseException, stage: str, target: Target) -> Failure:
 _HANDLERS: list[tuple[type[BaseException], Callable[[Any, str, Target], Failure]]] = [
     (ResolveError, _dns),
     (ConfigInvalid, _config),
+    (UnicodeError, _unicode),
     (ssl.SSLCertVerificationError, _certificate),
     (ssl.SSLError, _ssl),
     (aiosmtplib.SMTPAuthenticationError, _auth),

@@ -414,3 +414,14 @@ async def test_server_requiring_login_says_to_turn_auth_on(make_settings, ca_fil
         result = await send(settings, build_message(settings, "test", RECIPIENT), ca_file=ca_file)
     assert (result.category, result.stage) == ("sender_rejected", "mail_from")
     assert "smtp.auth.enabled" in result.fix
+
+
+async def test_non_ascii_recipient_is_refused_with_a_reason(make_settings) -> None:
+    with smtp_server("plain") as server:
+        settings = make_settings(server.port, "none")
+        message = build_message(settings, "test", RECIPIENT)
+        del message["To"]
+        message["To"] = "zoë@example.net"
+        result = await send(settings, message)
+    assert (result.category, result.stage) == ("recipient_rejected", "rcpt_to")
+    assert "non-ASCII" in result.message and server.recorder.messages == []
