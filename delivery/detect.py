@@ -105,7 +105,10 @@ async def detect(
     ca_file: str | None = None,
     on_result: Callable[[PortReport], None] | None = None,
 ) -> DetectReport:
-    """Probe every candidate port of `host` concurrently, each within `timeout` seconds."""
+    """Probe every candidate port of `host` concurrently, each within `timeout` seconds.
+
+    Cancelling the task stops every probe; the report then holds them as `cancelled`.
+    """
     base = Target(
         host=host,
         port=0,
@@ -122,7 +125,14 @@ async def detect(
             on_result(report)
         return report
 
-    reports = await asyncio.gather(*(check(c) for c in candidates))
+    tasks = [asyncio.ensure_future(check(c)) for c in candidates]
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:  # like send(): stop every probe, report them as cancelled
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+    reports = [task.result() for task in tasks if not task.cancelled()]
     return DetectReport(host, sorted(reports, key=lambda r: r.port))
 
 

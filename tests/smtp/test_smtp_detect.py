@@ -51,3 +51,24 @@ async def test_nothing_listening_recommends_nothing() -> None:
     report = await detect("127.0.0.1", candidates=[Candidate(port, Security.SSL)], timeout=2)
     assert report.recommended is None
     assert report.ports[0].category == "connect_refused" and not report.ports[0].reachable
+
+
+async def test_cancelling_detect_reports_every_port_cancelled() -> None:
+    import asyncio
+
+    from tests.support.smtpserver import raw_server
+
+    def silent(state):
+        async def handle(reader, writer) -> None:
+            await asyncio.sleep(30)
+
+        return handle
+
+    with raw_server(silent) as first, raw_server(silent) as second:
+        candidates = [Candidate(first.port, Security.SSL), Candidate(second.port, Security.NONE)]
+        task = asyncio.create_task(detect("127.0.0.1", candidates=candidates, timeout=20))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        report = await task
+    assert [p.category for p in report.ports] == ["cancelled", "cancelled"]
+    assert report.recommended is None
