@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 
-from mailgw.config.model import Settings
+from mailgw.config.model import Security, Settings
 from mailgw.config.presets import PlatformGateway
 from mailgw.delivery import failures
 from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.messages import check_message
 from mailgw.delivery.resolve import Resolver
-from mailgw.delivery.results import Category, SendResult
+from mailgw.delivery.results import Category, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
 
 
@@ -57,6 +57,32 @@ async def probe_target(
 ) -> SendResult:
     """A probe of an explicit target (auto-detect uses it for each port)."""
     return await _run(target, None, on_stage, resolver, ca_file)
+
+
+def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
+    """The stages a successful send (or probe) of `settings` goes through, for a timeline."""
+    try:
+        target = target_for(settings)
+    except ConfigInvalid:
+        return []
+    return stages_for(target, sending=sending)
+
+
+def stages_for(target: Target, *, sending: bool = True) -> list[str]:
+    """The stage names, in order, that a conversation with `target` runs when all goes well."""
+    names = [StageName.RESOLVE, StageName.CONNECT]
+    secured = [StageName.TLS, StageName.CERTIFICATE]
+    if target.security == Security.SSL:
+        names += [*secured, StageName.EHLO]
+    elif target.security == Security.STARTTLS:
+        names += [StageName.EHLO, *secured, StageName.EHLO]
+    else:
+        names.append(StageName.EHLO)
+    if target.auth:
+        names.append(StageName.AUTH)
+    if sending:
+        names += [StageName.MAIL_FROM, StageName.RCPT_TO, StageName.DATA]
+    return [name.value for name in [*names, StageName.QUIT]]
 
 
 async def _converse(
@@ -107,4 +133,12 @@ async def _run(
     return result
 
 
-__all__ = ["TRUST_ALL_WARNING", "OnStage", "probe", "probe_target", "send"]
+__all__ = [
+    "TRUST_ALL_WARNING",
+    "OnStage",
+    "planned_stages",
+    "probe",
+    "probe_target",
+    "send",
+    "stages_for",
+]

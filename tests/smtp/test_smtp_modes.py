@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.delivery.messages import build_message
 from mailgw.delivery.results import StageName
-from mailgw.delivery.smtp import probe, send
+from mailgw.delivery.smtp import planned_stages, probe, send
 from tests.smtp.conftest import (
     RECIPIENT,
     SENTINEL_PASSWORD,
@@ -69,6 +69,7 @@ async def test_starttls_send_delivers_report_with_valid_attachments(
         message = build_message(settings, "report", RECIPIENT)
         result = await send(settings, message, ca_file=ca_file)
     assert result.ok, result.as_dict()
+    assert [s.name for s in result.stages] == planned_stages(settings)
     assert server.recorder.commands.index("STARTTLS") < server.recorder.commands.index("AUTH")
     assert result.tls is not None and result.tls.verified and result.tls.hostname_match
     assert result.tls.protocol.startswith("TLS")
@@ -87,6 +88,7 @@ async def test_implicit_tls_send_of_an_event(make_settings, ca_file, good_cert) 
         settings = make_settings(server.port, "ssl", auth=True)
         result = await send(settings, build_message(settings, "event", RECIPIENT), ca_file=ca_file)
     assert result.ok, result.as_dict()
+    assert [s.name for s in result.stages] == planned_stages(settings)
     assert [s.name for s in result.stages][:4] == ["resolve", "connect", "tls", "certificate"]
     assert "STARTTLS" not in server.recorder.commands
     received = _read_back(server.recorder.messages[0])
@@ -122,6 +124,7 @@ async def test_probe_logs_in_and_quits_without_mail(make_settings, ca_file, good
     assert "MAIL" not in server.recorder.commands and server.recorder.messages == []
     assert server.recorder.commands[-1] == "QUIT"
     assert [s.name for s in stages] == [s.name for s in result.stages]
+    assert [s.name for s in stages] == planned_stages(settings, sending=False)
     assert StageName.AUTH.value in [s.name for s in stages]
     assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", result.tls.fingerprint_sha256)
     assert "PLAIN" in result.server.auth_mechanisms
