@@ -265,6 +265,9 @@ def _injecting(context):
     return factory
 
 
+@pytest.mark.skipif(
+    not hasattr(asyncio.StreamWriter, "start_tls"), reason="the raw server needs Python 3.11+"
+)
 async def test_starttls_response_injection_is_ignored(make_settings, ca_file, good_cert) -> None:
     with raw_server(_injecting(server_context(good_cert))) as srv:
         result = await probe(make_settings(srv.port, "starttls"), ca_file=ca_file)
