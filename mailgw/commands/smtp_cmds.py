@@ -193,6 +193,8 @@ def _print_port(port: dict[str, Any]) -> None:
         f"  ✓ {port['port']:>5}  {port['security']}, {cert[port['certificate_valid']]}, "
         f"AUTH {auth}{size}" + (f", TLS {tls['protocol']}" if tls else "")
     )
+    if port["certificate_problem"]:
+        click.echo(f"           {port['certificate_problem']}")
     if tls:
         click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
 
