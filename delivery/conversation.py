@@ -1,0 +1,352 @@
+"""One SMTP session, stage by stage: what smtp.send and smtp.probe run under their deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from mailgw.config.model import Security
+from mailgw.delivery import failures
+from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.messages import envelope_recipients, envelope_sender
+from mailgw.delivery.resolve import Resolver, resolve_host
+from mailgw.delivery.results import Category, Failure, SendResult, ServerInfo, Stage, StageName
+from mailgw.delivery.target import Target
+from mailgw.delivery.tls import TlsInfo, client_context, inspect, same_fingerprint
+from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
+
+OnStage = Callable[[Stage], None]
+
+TRUST_ALL_WARNING = (
+    "the server's certificate was NOT verified (smtp.trust_all = true): anyone between this "
+    "machine and the server could read the mail and the password; pin the certificate instead"
+)
+_AUTH_PREFERENCE = ("plain", "login", "cram-md5")
+
+
+class Abort(Exception):
+    """A classified failure, raised inside the conversation to end it."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class Conversation:
+    """One SMTP session against a target: stages, transcript, TLS details, failure."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        on_stage: OnStage | None = None,
+        resolver: Resolver | None = None,
+        ca_file: str | None = None,
+    ) -> None:
+        self.target = target
+        self.on_stage = on_stage
+        self.resolver = resolver
+        self.ca_file = ca_file
+        self.redact = Redactor(secret_forms(target.username, target.password))
+        self.transcript = Transcript(self.redact)
+        self.stages: list[Stage] = []
+        self.current = StageName.RESOLVE.value
+        self.tls: TlsInfo | None = None
+        self.server: ServerInfo | None = None
+        self.warnings: list[str] = []
+        self.failure: Failure | None = None
+        self.addresses: list[str] = []
+        self.smtp: aiosmtplib.SMTP | None = None
+        self._sockets: list[socket.socket] = []
+        self._transports: list[asyncio.Transport] = []
+
+    # ------------------------------------------------------------ bookkeeping
+
+    @contextlib.asynccontextmanager
+    async def stage(self, name: StageName) -> AsyncIterator[None]:
+        """Time a stage; turn whatever it raises into a classified failure."""
+        self.current = name.value
+        started = time.perf_counter()
+        try:
+            yield
+        except Abort:
+            self._finish(name, False, started)
+            raise
+        except Exception as exc:
+            self._finish(name, False, started)
+            if isinstance(exc, aiosmtplib.SMTPResponseException):
+                self.transcript.server(exc.code, exc.message)
+            raise Abort(failures.classify(exc, name.value, self.target)) from None
+        except BaseException:  # cancelled, or the deadline passed: the stage did not finish
+            self._finish(name, False, started)
+            raise
+        self._finish(name, True, started)
+
+    def _finish(self, name: StageName, ok: bool, started: float) -> None:
+        stage = Stage(name.value, ok, (time.perf_counter() - started) * 1000)
+        self.stages.append(stage)
+        if self.on_stage is not None:
+            self.on_stage(stage)
+
+    def result(self) -> SendResult:
+        failure = self.failure
+        t = self.target
+        return SendResult(
+            ok=failure is None,
+            stage=self.current,
+            category=failure.category if failure else None,
+            message=self.redact(failure.message) if failure else self._success_message(),
+            fix=self.redact(failure.fix) if failure else "",
+            stages=list(self.stages),
+            tls=self.tls,
+            transcript=list(self.transcript.lines),
+            warnings=[self.redact(w) for w in self.warnings],
+            server=self.server,
+            host=t.host,
+            port=t.port,
+            security=t.security.value,
+        )
+
+    def _success_message(self) -> str:
+        done = {s.name for s in self.stages if s.ok}
+        if StageName.DATA.value in done:
+            return f"the server {self.target.host} accepted the message"
+        return f"{self.target.host} port {self.target.port} works; nothing was sent"
+
+    def close(self) -> None:
+        """Release the connection at once: every reply that mattered has been read."""
+        if self.smtp is not None:
+            self.smtp.close()
+        for transport in self._transports:  # abort: no waiting for a TLS close_notify
+            transport.abort()
+        for sock in self._sockets:
+            if not self._transports:
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    # ------------------------------------------------------------ the dialogue
+
+    async def run(self, message: EmailMessage | None) -> None:
+        try:
+            await self._dialogue(message)
+        except Abort as abort:
+            if abort.failure.category == Category.CERTIFICATE and self.tls is None:
+                raise Abort(await self._with_certificate_details(abort.failure)) from None
+            raise
+
+    async def _dialogue(self, message: EmailMessage | None) -> None:
+        t = self.target
+        async with self.stage(StageName.RESOLVE):
+            self.addresses = await resolve_host(t.host, self.resolver)
+            self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
+        context = self._context()  # local work (trust store): not part of the connect timing
+        async with self.stage(StageName.CONNECT):
+            self.smtp = await self._open(self.addresses, context)
+            if t.security != Security.SSL:
+                await self._greeting(self.smtp)
+        if t.security == Security.SSL:
+            async with self.stage(StageName.TLS):
+                self.transcript.note("TLS handshake (implicit TLS)")
+                await self._greeting(self.smtp)
+            await self._check_certificate()
+        await self._ehlo()
+        if t.security == Security.STARTTLS:
+            await self._starttls()
+        if t.auth:
+            await self._login()
+        if message is not None:
+            await self._transfer(message)
+        await self._quit()
+
+    def _context(self) -> ssl.SSLContext | None:
+        if self.target.security == Security.NONE:
+            return None
+        try:
+            return client_context(verify=self.target.verifies_certificates, ca_file=self.ca_file)
+        except ConfigInvalid as exc:
+            raise Abort(failures.classify(exc, self.current, self.target)) from None
+
+    async def _open(self, addresses: list[str], context: ssl.SSLContext | None) -> aiosmtplib.SMTP:
+        """A TCP connection to the first address that answers, handed to aiosmtplib."""
+        sock = await self._tcp_connect(addresses)
+        t = self.target
+        return aiosmtplib.SMTP(
+            hostname=t.host.strip("[]"),
+            sock=sock,
+            use_tls=t.security == Security.SSL,
+            start_tls=False,  # never upgrade on our behalf: `none` means none
+            tls_context=context,
+            local_hostname=t.helo_name,
+            timeout=t.timeout,
+        )
+
+    async def _tcp_connect(self, addresses: list[str]) -> socket.socket:
+        loop = asyncio.get_running_loop()
+        last: OSError | None = None
+        for address in addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            self._sockets.append(sock)
+            sock.setblocking(False)
+            try:
+                await loop.sock_connect(sock, (address, self.target.port))
+            except OSError as exc:
+                sock.close()
+                last = exc
+                self.transcript.note(f"{address} port {self.target.port}: {exc.strerror or exc}")
+                continue
+            self.transcript.note(f"connected to {address} port {self.target.port}")
+            return sock
+        raise last or OSError("no address to connect to")
+
+    async def _greeting(self, smtp: aiosmtplib.SMTP) -> None:
+        response = await smtp.connect()
+        self._keep_transport(smtp)
+        self.transcript.server(response.code, response.message)
+        self.server = ServerInfo(banner=response.message)
+
+    def _keep_transport(self, smtp: aiosmtplib.SMTP) -> None:
+        if smtp.transport is not None:
+            self._transports.append(smtp.transport)  # type: ignore[arg-type]
+
+    async def _check_certificate(self) -> None:
+        t = self.target
+        async with self.stage(StageName.CERTIFICATE):
+            assert self.smtp is not None
+            ssl_object = self.smtp.get_transport_info("ssl_object")
+            info = inspect(ssl_object, t.host, verified=t.verifies_certificates)
+            self.tls = info
+            self.transcript.note(
+                f"{info.protocol} {info.cipher}; certificate {info.subject}, "
+                f"SHA-256 {info.fingerprint_sha256}"
+            )
+            if t.tls_fingerprint:
+                if not same_fingerprint(info.fingerprint_sha256, t.tls_fingerprint):
+                    raise Abort(failures.pin_mismatch(info, t.tls_fingerprint))
+                self.tls = dataclasses.replace(info, pinned=True)
+            elif t.trust_all:
+                self.warnings.append(TRUST_ALL_WARNING)
+
+    async def _ehlo(self) -> None:
+        assert self.smtp is not None
+        smtp, name = self.smtp, self.target.helo_name
+        async with self.stage(StageName.EHLO):
+            self.transcript.client(f"EHLO {name}")
+            try:
+                response = await smtp.ehlo()
+            except aiosmtplib.SMTPHeloError as exc:
+                self.transcript.server(exc.code, exc.message)
+                self.transcript.client(f"HELO {name}")
+                response = await smtp.helo()
+            self.transcript.server(response.code, response.message)
+        size = smtp.esmtp_extensions.get("size", "")
+        self.server = ServerInfo(
+            banner=self.server.banner if self.server else "",
+            extensions=dict(smtp.esmtp_extensions),
+            auth_mechanisms=tuple(m.upper() for m in smtp.server_auth_methods),
+            size=int(size) if size.isdigit() else None,
+            starttls=smtp.supports_extension("starttls"),
+        )
+
+    async def _starttls(self) -> None:
+        assert self.smtp is not None
+        async with self.stage(StageName.TLS):
+            if not self.smtp.supports_extension("starttls"):
+                raise Abort(failures.starttls_unavailable())
+            self.transcript.client("STARTTLS")
+            response = await self.smtp.starttls(server_hostname=self.target.host.strip("[]"))
+            self._keep_transport(self.smtp)
+            self.transcript.server(response.code, response.message)
+            self.transcript.note("TLS handshake (STARTTLS)")
+        await self._check_certificate()
+        await self._ehlo()
+
+    async def _login(self) -> None:
+        assert self.smtp is not None
+        smtp, t = self.smtp, self.target
+        async with self.stage(StageName.AUTH):
+            if self.tls is None and not t.plaintext_auth_allowed:
+                raise Abort(failures.plaintext_login())
+            mechanism = next((m for m in _AUTH_PREFERENCE if m in smtp.server_auth_methods), "")
+            if not mechanism:
+                offered, over_tls = smtp.server_auth_methods, self.tls is not None
+                raise Abort(failures.auth_unavailable(offered, over_tls))
+            self.transcript.client(f"AUTH {mechanism.upper()} {MASK}")
+            login = getattr(smtp, "auth_" + mechanism.replace("-", ""))
+            response = await login(t.username, t.password)
+            self.transcript.server(response.code, response.message)
+
+    async def _transfer(self, message: EmailMessage) -> None:
+        assert self.smtp is not None
+        smtp = self.smtp
+        sender = envelope_sender(message)
+        async with self.stage(StageName.MAIL_FROM):
+            self.transcript.client(f"MAIL FROM:<{sender}>")
+            response = await smtp.mail(sender)
+            self.transcript.server(response.code, response.message)
+        async with self.stage(StageName.RCPT_TO):
+            for recipient in envelope_recipients(message):
+                self.transcript.client(f"RCPT TO:<{recipient}>")
+                response = await smtp.rcpt(recipient)
+                self.transcript.server(response.code, response.message)
+        content = _wire_bytes(message)
+        async with self.stage(StageName.DATA):
+            self.transcript.client("DATA")
+            subject = message.get("Subject", "")
+            self.transcript.client(f"(message: {len(content)} bytes, Subject: {subject})")
+            response = await smtp.data(content)
+            self.transcript.server(response.code, response.message)
+
+    async def _quit(self) -> None:
+        assert self.smtp is not None
+        try:
+            async with self.stage(StageName.QUIT):
+                self.transcript.client("QUIT")
+                response = await self.smtp.quit()
+                self.transcript.server(response.code, response.message)
+        except Abort as abort:  # everything that mattered is done; say so, do not fail
+            self.warnings.append(f"QUIT did not complete cleanly: {abort.failure.message}")
+
+    # ------------------------------------------------------------ certificate details
+
+    async def _with_certificate_details(self, failure: Failure) -> Failure:
+        """Fetch the refused certificate over a second connection, to show and pin it."""
+        self.failure = failure  # stands even if the deadline passes during the fetch
+        self.close()
+        try:
+            info = await self._fetch_certificate()
+        except Exception as exc:  # details are a courtesy; the failure stands either way
+            self.transcript.note(f"could not fetch the certificate for display: {exc}")
+            return failure
+        self.tls = dataclasses.replace(info, verified=False, problem=failure.message)
+        names = ", ".join(info.sans) or info.subject
+        return Failure(
+            failure.category,
+            f"{failure.message} (it names {names}; issued by {info.issuer})",
+            failures.certificate_fix(info.fingerprint_sha256),
+        )
+
+    async def _fetch_certificate(self) -> TlsInfo:
+        self.transcript.note("fetching the certificate over a new connection (no login, no mail)")
+        context = client_context(verify=False, ca_file=self.ca_file)
+        self._sockets, self._transports = [], []
+        smtp = self.smtp = await self._open(self.addresses, context)
+        await smtp.connect()
+        self._keep_transport(smtp)
+        if self.target.security == Security.STARTTLS:
+            await smtp.ehlo()
+            await smtp.starttls(server_hostname=self.target.host.strip("[]"))
+            self._keep_transport(smtp)
+        return inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
+
+
+def _wire_bytes(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))

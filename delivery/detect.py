@@ -1,0 +1,173 @@
+"""Auto-detect: probe the usual submission ports of a host at once and recommend the best."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailgw.config.model import Security
+from mailgw.delivery.resolve import Resolver, resolve_host
+from mailgw.delivery.results import Category, SendResult, ServerInfo
+from mailgw.delivery.smtp import probe_target
+from mailgw.delivery.target import Target
+from mailgw.delivery.tls import TlsInfo
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A port to try and the security to try it with (starttls also notices plain servers)."""
+
+    port: int
+    security: Security
+
+
+DEFAULT_CANDIDATES = (
+    Candidate(465, Security.SSL),
+    Candidate(587, Security.STARTTLS),
+    Candidate(25, Security.STARTTLS),
+)
+_UNREACHABLE = {Category.DNS, Category.CONNECT_REFUSED, Category.TIMEOUT, Category.CANCELLED}
+
+
+@dataclass
+class PortReport:
+    """What one port offers; `security` is what works there ("" when nothing does)."""
+
+    port: int
+    tried: Security
+    security: str = ""
+    reachable: bool = False
+    tls: TlsInfo | None = None
+    certificate_valid: bool | None = None
+    certificate_problem: str = ""
+    server: ServerInfo | None = None
+    category: Category | None = None
+    message: str = ""
+
+    @property
+    def works(self) -> bool:
+        return bool(self.security)
+
+    def rank(self) -> int:
+        """Lower is better: implicit TLS, then STARTTLS, valid certificates first, plain last."""
+        order = {"ssl": 0, "starttls": 1}.get(self.security, 4)
+        return order + (2 if self.certificate_valid is False else 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        server = self.server
+        return {
+            "port": self.port,
+            "tried": self.tried.value,
+            "security": self.security or None,
+            "reachable": self.reachable,
+            "tls": self.tls.as_dict() if self.tls else None,
+            "certificate_valid": self.certificate_valid,
+            "certificate_problem": self.certificate_problem,
+            "auth_mechanisms": list(server.auth_mechanisms) if server else [],
+            "size": server.size if server else None,
+            "starttls": server.starttls if server else False,
+            "category": self.category.value if self.category else None,
+            "message": self.message,
+        }
+
+
+@dataclass
+class DetectReport:
+    host: str
+    ports: list[PortReport] = field(default_factory=list)
+
+    @property
+    def recommended(self) -> PortReport | None:
+        working = [report for report in self.ports if report.works]
+        return min(working, key=lambda r: (r.rank(), r.port), default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        best = self.recommended
+        return {
+            "host": self.host,
+            "ok": best is not None,
+            "recommended": {"port": best.port, "security": best.security} if best else None,
+            "ports": [report.as_dict() for report in self.ports],
+        }
+
+
+async def detect(
+    host: str,
+    *,
+    candidates: Sequence[Candidate] = DEFAULT_CANDIDATES,
+    timeout: float = 10.0,
+    helo_name: str = "",
+    resolver: Resolver | None = None,
+    ca_file: str | None = None,
+    on_result: Callable[[PortReport], None] | None = None,
+) -> DetectReport:
+    """Probe every candidate port of `host` concurrently, each within `timeout` seconds.
+
+    Cancelling the task stops every probe; the report then holds them as `cancelled`.
+    """
+    base = Target(
+        host=host,
+        port=0,
+        security=Security.NONE,
+        timeout=timeout,
+        helo_name=helo_name or socket.gethostname() or "localhost",
+    )
+    lookup = _resolve_once(resolver)
+
+    async def check(candidate: Candidate) -> PortReport:
+        target = dataclasses.replace(base, port=candidate.port, security=candidate.security)
+        report = await _check(target, lookup, ca_file)
+        if on_result is not None:
+            on_result(report)
+        return report
+
+    tasks = [asyncio.ensure_future(check(c)) for c in candidates]
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:  # like send(): stop every probe, report them as cancelled
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+    reports = [task.result() for task in tasks if not task.cancelled()]
+    return DetectReport(host, sorted(reports, key=lambda r: r.port))
+
+
+async def _check(target: Target, resolver: Resolver, ca_file: str | None) -> PortReport:
+    result = await probe_target(target, resolver=resolver, ca_file=ca_file)
+    report = PortReport(target.port, target.security, tls=result.tls, server=result.server)
+    report.reachable = result.category not in _UNREACHABLE
+    if result.ok:
+        report.security = target.security.value
+        report.certificate_valid = True if result.tls else None
+    elif result.category == Category.STARTTLS_UNAVAILABLE:
+        report.security = Security.NONE.value
+    elif result.category == Category.CERTIFICATE:
+        report.certificate_valid, report.certificate_problem = False, result.message
+        again = await probe_target(
+            dataclasses.replace(target, trust_all=True), resolver=resolver, ca_file=ca_file
+        )
+        if again.ok:
+            report.security, report.server = target.security.value, again.server
+    _note_failure(report, result)
+    return report
+
+
+def _note_failure(report: PortReport, result: SendResult) -> None:
+    if not result.ok:
+        report.category, report.message = result.category, result.message
+
+
+def _resolve_once(resolver: Resolver | None) -> Resolver:
+    """One lookup shared by every port's probe."""
+    pending: dict[str, asyncio.Task[list[str]]] = {}
+
+    async def resolve(host: str) -> list[str]:
+        if host not in pending:
+            pending[host] = asyncio.ensure_future(resolve_host(host, resolver))
+        return list(await asyncio.shield(pending[host]))
+
+    return resolve

@@ -1,0 +1,141 @@
+"""What a send, probe or detect returns: plain dataclasses with `as_dict()` for JSON."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailgw.delivery.findings import Finding, Status
+from mailgw.delivery.tls import TlsInfo
+from mailgw.delivery.transcript import TranscriptLine
+
+
+class Category(str, enum.Enum):
+    """Why a send failed; the values are the JSON names."""
+
+    DNS = "dns"
+    CONNECT_REFUSED = "connect_refused"
+    TIMEOUT = "timeout"
+    TLS_PROTOCOL = "tls_protocol"
+    CERTIFICATE = "certificate"
+    STARTTLS_UNAVAILABLE = "starttls_unavailable"
+    AUTH_UNAVAILABLE = "auth_unavailable"
+    AUTH_FAILED = "auth_failed"
+    SENDER_REJECTED = "sender_rejected"
+    RECIPIENT_REJECTED = "recipient_rejected"
+    MESSAGE_REJECTED = "message_rejected"
+    CONNECTION_LOST = "connection_lost"
+    CANCELLED = "cancelled"
+    CONFIG_INVALID = "config_invalid"
+
+
+class StageName(str, enum.Enum):
+    """The steps of a conversation, in the order they happen."""
+
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    TLS = "tls"
+    CERTIFICATE = "certificate"
+    EHLO = "ehlo"
+    AUTH = "auth"
+    MAIL_FROM = "mail_from"
+    RCPT_TO = "rcpt_to"
+    DATA = "data"
+    QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One finished step: its name, whether it succeeded, how long it took."""
+
+    name: str
+    ok: bool
+    ms: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "ms": round(self.ms, 1)}
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What the server said about itself: greeting and EHLO extensions."""
+
+    banner: str = ""
+    extensions: dict[str, str] = field(default_factory=dict)
+    auth_mechanisms: tuple[str, ...] = ()
+    size: int | None = None
+    starttls: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "banner": self.banner,
+            "extensions": dict(self.extensions),
+            "auth_mechanisms": list(self.auth_mechanisms),
+            "size": self.size,
+            "starttls": self.starttls,
+        }
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A classified failure: category, what happened, and the fix in one sentence."""
+
+    category: Category
+    message: str
+    fix: str
+
+
+@dataclass
+class SendResult:
+    """The outcome of a send or probe; `stage` is the last stage reached."""
+
+    ok: bool
+    stage: str
+    category: Category | None = None
+    message: str = ""
+    fix: str = ""
+    stages: list[Stage] = field(default_factory=list)
+    tls: TlsInfo | None = None
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    server: ServerInfo | None = None
+    host: str = ""
+    port: int = 0
+    security: str = ""
+    test_id: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "stage": self.stage,
+            "category": self.category.value if self.category else None,
+            "message": self.message,
+            "fix": self.fix,
+            "stages": [s.as_dict() for s in self.stages],
+            "tls": self.tls.as_dict() if self.tls else None,
+            "transcript": [line.as_dict() for line in self.transcript],
+            "warnings": list(self.warnings),
+            "server": self.server.as_dict() if self.server else None,
+            "host": self.host,
+            "port": self.port,
+            "security": self.security,
+            "test_id": self.test_id,
+        }
+
+    def findings(self) -> list[Finding]:
+        """The result in the shared vocabulary: one finding per stage, warnings, the outcome."""
+        out = [
+            Finding(
+                check=f"smtp:{stage.name}",
+                status=Status.OK if stage.ok else Status.FAILED,
+                title=stage.name,
+                found=f"{stage.ms:.0f} ms",
+            )
+            for stage in self.stages
+        ]
+        out += [Finding("smtp:warning", Status.WARNING, warning) for warning in self.warnings]
+        status = Status.OK if self.ok else Status.FAILED
+        category = self.category.value if self.category else ""
+        out.append(Finding("smtp", status, self.message, found=category, fix=self.fix))
+        return out

@@ -1,0 +1,144 @@
+"""The one send path: a test send, a probe and (later) the TUI all talk to the server through it.
+
+A conversation runs stage by stage (resolve, connect, TLS, certificate, EHLO, AUTH, MAIL FROM,
+RCPT TO, DATA, QUIT), each timed and reported through `on_stage`, under one overall deadline
+(`smtp.timeout`). Security is never weaker than configured: `ssl` is TLS from the first byte,
+`starttls` is required (no plain-text fallback), `none` never upgrades. Failures come back as a
+classified `SendResult`, never as an exception; cancelling the task returns category `cancelled`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from email.message import EmailMessage
+
+from mailgw.config.model import Security, Settings
+from mailgw.config.presets import PlatformGateway
+from mailgw.delivery import failures
+from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
+from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.messages import check_message
+from mailgw.delivery.resolve import Resolver
+from mailgw.delivery.results import Category, SendResult, StageName
+from mailgw.delivery.target import Target, target_for
+
+
+async def send(
+    settings: Settings,
+    message: EmailMessage,
+    *,
+    on_stage: OnStage | None = None,
+    resolver: Resolver | None = None,
+    ca_file: str | None = None,
+    gateway: PlatformGateway | None = None,
+) -> SendResult:
+    """Send `message` through the configured server, exactly as the platform would."""
+    return await _converse(settings, message, on_stage, resolver, ca_file, gateway)
+
+
+async def probe(
+    settings: Settings,
+    *,
+    on_stage: OnStage | None = None,
+    resolver: Resolver | None = None,
+    ca_file: str | None = None,
+    gateway: PlatformGateway | None = None,
+) -> SendResult:
+    """Connect, TLS, EHLO and AUTH as a send would, then QUIT without sending."""
+    return await _converse(settings, None, on_stage, resolver, ca_file, gateway)
+
+
+async def probe_target(
+    target: Target,
+    *,
+    on_stage: OnStage | None = None,
+    resolver: Resolver | None = None,
+    ca_file: str | None = None,
+) -> SendResult:
+    """A probe of an explicit target (auto-detect uses it for each port)."""
+    return await _run(target, None, on_stage, resolver, ca_file)
+
+
+def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
+    """The stages a successful send (or probe) of `settings` goes through, for a timeline."""
+    try:
+        target = target_for(settings)
+    except ConfigInvalid:
+        return []
+    return stages_for(target, sending=sending)
+
+
+def stages_for(target: Target, *, sending: bool = True) -> list[str]:
+    """The stage names, in order, that a conversation with `target` runs when all goes well."""
+    names = [StageName.RESOLVE, StageName.CONNECT]
+    secured = [StageName.TLS, StageName.CERTIFICATE]
+    if target.security == Security.SSL:
+        names += [*secured, StageName.EHLO]
+    elif target.security == Security.STARTTLS:
+        names += [StageName.EHLO, *secured, StageName.EHLO]
+    else:
+        names.append(StageName.EHLO)
+    if target.auth:
+        names.append(StageName.AUTH)
+    if sending:
+        names += [StageName.MAIL_FROM, StageName.RCPT_TO, StageName.DATA]
+    return [name.value for name in [*names, StageName.QUIT]]
+
+
+async def _converse(
+    settings: Settings,
+    message: EmailMessage | None,
+    on_stage: OnStage | None,
+    resolver: Resolver | None,
+    ca_file: str | None,
+    gateway: PlatformGateway | None,
+) -> SendResult:
+    try:
+        target = target_for(settings, gateway)
+        if message is not None:
+            check_message(message)
+    except ConfigInvalid as exc:
+        return SendResult(
+            ok=False,
+            stage="config",
+            category=Category.CONFIG_INVALID,
+            message=str(exc),
+            fix="fix the setting named above (`mailgw check` lists every problem)",
+        )
+    return await _run(target, message, on_stage, resolver, ca_file)
+
+
+async def _run(
+    target: Target,
+    message: EmailMessage | None,
+    on_stage: OnStage | None,
+    resolver: Resolver | None,
+    ca_file: str | None,
+) -> SendResult:
+    conversation = Conversation(target, on_stage=on_stage, resolver=resolver, ca_file=ca_file)
+    try:
+        await asyncio.wait_for(conversation.run(message), timeout=target.timeout)
+    except Abort as abort:
+        conversation.failure = abort.failure
+    except asyncio.TimeoutError:
+        deadline = failures.timeout(target, conversation.current)
+        conversation.failure = conversation.failure or deadline
+    except asyncio.CancelledError:
+        conversation.failure = failures.cancelled(conversation.current)
+    finally:
+        conversation.close()
+    result = conversation.result()
+    if message is not None:
+        result.test_id = str(message.get("X-Mailgw-Test-Id", ""))
+    return result
+
+
+__all__ = [
+    "TRUST_ALL_WARNING",
+    "OnStage",
+    "planned_stages",
+    "probe",
+    "probe_target",
+    "send",
+    "stages_for",
+]

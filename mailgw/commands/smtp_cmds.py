@@ -1,0 +1,219 @@
+"""test-send, probe, detect: the live SMTP checks. The delivery layer is imported lazily."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mailgw.cli import EXIT_CANNOT_RUN, EXIT_PROBLEMS, Context, emit_json, fail, pass_context
+from mailgw.config import store
+from mailgw.delivery.messages import KINDS
+
+if TYPE_CHECKING:
+    from mailgw.delivery.detect import Candidate, DetectReport
+    from mailgw.delivery.results import SendResult
+    from mailgw.delivery.tls import TlsInfo
+
+
+def register(group: click.Group) -> None:
+    for command in (test_send, probe, detect):
+        group.add_command(command)
+
+
+@click.command("test-send")
+@click.option("--to", "to", required=True, metavar="ADDR", help="Recipient of the test message.")
+@click.option("--kind", type=click.Choice(KINDS), default="test", show_default=True)
+@click.option("--transcript", is_flag=True, help="Print the SMTP dialogue (password masked).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_context
+def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool) -> None:
+    """Send a sample message through the configured server, as the platform would."""
+    from mailgw.delivery import smtp
+    from mailgw.delivery.errors import MessageInvalid
+    from mailgw.delivery.messages import build_message
+
+    settings = store.load(ctx.config_path).settings
+    try:
+        message = build_message(settings, kind, to)
+    except MessageInvalid as exc:
+        fail(str(exc))
+    result = asyncio.run(smtp.send(settings, message))
+    _finish(result, as_json=as_json, transcript=transcript)
+
+
+@click.command()
+@click.option("--transcript", is_flag=True, help="Print the SMTP dialogue (password masked).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_context
+def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
+    """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
+    from mailgw.delivery import smtp
+
+    settings = store.load(ctx.config_path).settings
+    result = asyncio.run(smtp.probe(settings))
+    _finish(result, as_json=as_json, transcript=transcript)
+
+
+def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
+    if as_json:
+        emit_json(result.as_dict())
+    else:
+        _print_result(result, transcript)
+    if result.category is not None:
+        _exit(EXIT_CANNOT_RUN if result.category.value == "config_invalid" else EXIT_PROBLEMS)
+
+
+def _exit(code: int) -> None:
+    """Exit with `code`."""
+    # SystemExit, not ctx.exit(): in non-standalone mode click returns ctx.exit's code from
+    # main(), and mailgw.cli.run does not pass it on.
+    raise SystemExit(code)
+
+
+def _print_result(result: SendResult, transcript: bool) -> None:
+    if result.host:
+        click.echo(f"server: {result.host} port {result.port}, security {result.security}")
+    for stage in result.stages:
+        mark = "✓" if stage.ok else "✗"
+        click.echo(f"  {mark} {stage.name:<12}{stage.ms:8.1f} ms")
+    if result.tls:
+        _print_tls(result.tls)
+    if result.server and result.server.auth_mechanisms:
+        click.echo(f"AUTH offered: {' '.join(result.server.auth_mechanisms)}")
+    if transcript:
+        click.echo("transcript:")
+        for line in result.transcript:
+            click.echo(f"  {line}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}")
+    if result.ok:
+        test_id = f" (X-Mailgw-Test-Id: {result.test_id})" if result.test_id else ""
+        click.echo(f"ok: {result.message}{test_id}")
+    else:
+        category = result.category.value if result.category else "failed"
+        click.echo(f"failed at {result.stage} [{category}]: {result.message}")
+        click.echo(f"fix: {result.fix}")
+
+
+def _print_tls(tls: TlsInfo) -> None:
+    state = "pinned" if tls.pinned else "verified" if tls.verified else "NOT verified"
+    click.echo(f"TLS: {tls.protocol}, {tls.cipher}; certificate {state}")
+    click.echo(f"  subject:  {tls.subject}")
+    click.echo(f"  issuer:   {tls.issuer}{'  (self-signed)' if tls.self_signed else ''}")
+    click.echo(f"  names:    {', '.join(tls.sans) or '(none)'}")
+    expiry = "  EXPIRED" if tls.expired else ""
+    click.echo(f"  valid:    {tls.not_before} to {tls.not_after}{expiry}")
+    click.echo(f"  host name matches: {'yes' if tls.hostname_match else 'NO'}")
+    click.echo(f"  SHA-256:  {tls.fingerprint_sha256}")
+
+
+@click.command()
+@click.argument("host", required=False)
+@click.option("--apply", "apply_", is_flag=True, help="Save the recommended host, port, security.")
+@click.option(
+    "--ports",
+    default="465:ssl,587:starttls,25:starttls",
+    show_default=True,
+    help="Ports to probe, each PORT[:ssl|starttls].",
+)
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per port.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_context
+def detect(
+    ctx: Context, host: str | None, apply_: bool, ports: str, timeout: float, as_json: bool
+) -> None:
+    """Probe a server's submission ports at once and recommend the best (default: smtp.host)."""
+    from mailgw.delivery import detect as detection
+    from mailgw.delivery.target import helo_name
+
+    loaded = store.load(ctx.config_path)
+    host = (host or loaded.settings.smtp.host).strip()
+    if not host:
+        fail("no host given and smtp.host is empty; run: mailgw detect HOST")
+    candidates = _parse_ports(ports)
+    report = asyncio.run(
+        detection.detect(
+            host, candidates=candidates, timeout=timeout, helo_name=helo_name(loaded.settings)
+        )
+    )
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        _print_report(report)
+    best = report.recommended
+    if best is None:
+        _exit(EXIT_PROBLEMS)
+    if apply_:
+        _apply(loaded, host, best.port, best.security)
+
+
+def _parse_ports(spec: str) -> list[Candidate]:
+    from mailgw.config.model import Security
+    from mailgw.delivery.detect import Candidate
+
+    candidates = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        port_text, _, security = item.partition(":")
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            fail(f"--ports: {item!r} is not PORT[:ssl|starttls]")
+        port = int(port_text)
+        default = "ssl" if port == 465 else "starttls"
+        if (security or default) not in ("ssl", "starttls"):
+            fail(f"--ports: security in {item!r} must be ssl or starttls")
+        candidates.append(Candidate(port, Security(security or default)))
+    if not candidates:
+        fail("--ports lists no port")
+    return candidates
+
+
+def _print_report(report: DetectReport) -> None:
+    click.echo(f"host: {report.host}")
+    for port in report.ports:
+        _print_port(port.as_dict())
+    best = report.recommended
+    if best is None:
+        click.echo("no port accepted a connection: check the host name and outbound firewall")
+    else:
+        click.echo(f"recommended: port {best.port}, security {best.security}")
+        if best.certificate_valid is False:
+            click.echo(f"warning: {best.certificate_problem}; pin it with smtp.tls_fingerprint")
+
+
+def _print_port(port: dict[str, Any]) -> None:
+    if not port["security"]:
+        click.echo(f"  ✗ {port['port']:>5}  {port['category']}: {port['message']}")
+        return
+    tls = port["tls"]
+    cert = {True: "certificate valid", False: "certificate NOT valid", None: "no TLS"}
+    size = f", SIZE {port['size']}" if port["size"] else ""
+    auth = " ".join(port["auth_mechanisms"]) or "none"
+    click.echo(
+        f"  ✓ {port['port']:>5}  {port['security']}, {cert[port['certificate_valid']]}, "
+        f"AUTH {auth}{size}" + (f", TLS {tls['protocol']}" if tls else "")
+    )
+    if port["certificate_problem"]:
+        click.echo(f"           {port['certificate_problem']}")
+    if tls:
+        click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
+
+
+def _apply(loaded: store.LoadedConfig, host: str, port: int, security: str) -> None:
+    from mailgw.config.model import Gateway, Security
+    from mailgw.config.validate import errors, validate
+
+    settings = loaded.settings.copy()
+    settings.smtp.gateway = Gateway.CUSTOM
+    settings.smtp.host, settings.smtp.port = host, port
+    settings.smtp.security = Security(security)
+    blocking = errors(validate(settings, loaded.path))
+    if blocking:
+        for problem in blocking:
+            click.echo(f"error: {problem.key}: {problem.message}", err=True)
+        fail("not saved: fix the errors above (the file is unchanged)")
+    result = store.save(loaded, settings)
+    for change in result.changes:
+        old, new = change.shown()
+        click.echo(f"{change.key}: {old} -> {new}")
+    click.echo(f"saved to {result.path}")

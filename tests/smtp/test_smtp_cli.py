@@ -1,0 +1,195 @@
+"""The headless commands: test-send, probe and detect, their exit codes, text and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailgw import cli
+from mailgw.config import store
+from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, assert_no_secret
+from tests.support.smtpserver import Behaviour, smtp_server
+
+LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
+
+
+def _write_config(path: Path, port: int, security: str, password_file: str, **extra: str) -> None:
+    lines = [
+        "[smtp]",
+        'gateway = "custom"',
+        f'host = "{extra.get("host", "127.0.0.1")}"',
+        f"port = {port}",
+        f'security = "{security}"',
+        "timeout = 10",
+        'helo_name = "client.example.test"',
+        "[smtp.auth]",
+        f"enabled = {extra.get('auth', 'true')}",
+        f'username = "{SENTINEL_USER}"',
+        f'password_file = "{password_file}"',
+        "[email]",
+        'from_address = "alerts@example.com"',
+        'from_name = "Fleet Alerts"',
+        'signature = "The fleet team"',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run(list(argv))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.fixture
+def trusted(monkeypatch, ca_file) -> None:
+    monkeypatch.setenv("MAILGW_CA_FILE", ca_file)
+
+
+def test_test_send_json_exit_0(capsys, config_path, password_file, good_cert, trusted) -> None:
+    with smtp_server("starttls", cert=good_cert, behaviour=LOGIN) as server:
+        _write_config(config_path, server.port, "starttls", password_file)
+        code, out, _ = _run(
+            capsys, "--config", str(config_path), "test-send", "--to", RECIPIENT, "--json"
+        )
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True and data["category"] is None
+    assert set(data) >= {"ok", "stage", "category", "message", "fix", "stages", "tls"}
+    assert {"name", "ok", "ms"} == set(data["stages"][0])
+    assert data["tls"]["fingerprint_sha256"] and data["transcript"]
+    assert len(server.recorder.messages) == 1
+    assert_no_secret(out)
+
+
+def test_test_send_text_with_transcript_masks_auth(
+    capsys, config_path, password_file, good_cert, trusted
+) -> None:
+    with smtp_server("ssl", cert=good_cert, behaviour=LOGIN) as server:
+        _write_config(config_path, server.port, "ssl", password_file)
+        code, out, err = _run(
+            capsys,
+            "--config",
+            str(config_path),
+            "test-send",
+            "--to",
+            RECIPIENT,
+            "--kind",
+            "report",
+            "--transcript",
+        )
+    assert code == 0, out + err
+    assert "AUTH PLAIN ********" in out and "SHA-256" in out and "ok: " in out
+    assert_no_secret(out, err)
+
+
+def test_failed_send_exits_1_with_category_and_fix(capsys, config_path, password_file) -> None:
+    behaviour = Behaviour(username=SENTINEL_USER, password="other")
+    with smtp_server("plain", behaviour=behaviour) as server:
+        _write_config(config_path, server.port, "none", password_file)
+        code, out, _ = _run(capsys, "--config", str(config_path), "probe")
+    assert code == 1
+    assert "[auth_failed]" in out and "fix: " in out
+    assert_no_secret(out)
+
+
+def test_invalid_config_exits_2(capsys, config_path, password_file) -> None:
+    _write_config(config_path, 25, "none", password_file, host="bad host name")
+    code, out, _ = _run(capsys, "--config", str(config_path), "probe", "--json")
+    assert code == 2 and json.loads(out)["category"] == "config_invalid"
+
+
+def test_bad_arguments_exit_2(capsys, config_path, password_file) -> None:
+    _write_config(config_path, 25, "none", password_file)
+    code, _, err = _run(capsys, "--config", str(config_path), "test-send", "--to", "a@b\r\nX: y")
+    assert code == 2 and "line break" in err
+    code, _, _ = _run(capsys, "--config", str(config_path), "detect", "--ports", "seventy")
+    assert code == 2
+
+
+def test_detect_recommends_implicit_tls_and_applies_it(
+    capsys, config_path, password_file, good_cert, trusted
+) -> None:
+    with (
+        smtp_server("ssl", cert=good_cert, behaviour=LOGIN) as implicit,
+        smtp_server("starttls", cert=good_cert, behaviour=LOGIN) as starttls,
+        smtp_server("plain") as plain,
+    ):
+        _write_config(config_path, 25, "none", password_file, auth="false")
+        ports = f"{implicit.port}:ssl,{starttls.port}:starttls,{plain.port}"
+        code, out, _ = _run(
+            capsys, "--config", str(config_path), "detect", "127.0.0.1", "--ports", ports, "--json"
+        )
+        data = json.loads(out)
+        assert code == 0
+        assert data["recommended"] == {"port": implicit.port, "security": "ssl"}
+        by_port = {p["port"]: p for p in data["ports"]}
+        assert by_port[starttls.port]["security"] == "starttls"
+        assert by_port[starttls.port]["auth_mechanisms"] == ["LOGIN", "PLAIN"]
+        assert by_port[plain.port]["security"] == "none"
+        assert by_port[implicit.port]["certificate_valid"] is True
+        code, out, _ = _run(
+            capsys, "--config", str(config_path), "detect", "127.0.0.1", "--ports", ports, "--apply"
+        )
+    assert code == 0 and "recommended: port" in out
+    saved = store.load(config_path).settings.smtp
+    assert (saved.port, saved.security.value) == (implicit.port, "ssl")
+
+
+def test_detect_with_nothing_listening_exits_1(capsys, config_path, password_file) -> None:
+    _write_config(config_path, 25, "none", password_file)
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, _ = _run(
+        capsys, "--config", str(config_path), "detect", "127.0.0.1", "--ports", str(port)
+    )
+    assert code == 1 and "connect_refused" in out
+
+
+def test_installed_command_never_puts_the_password_in_argv_or_output(
+    config_path, password_file, tmp_path
+) -> None:
+    """The real entry point in a subprocess: output and exit code as a script sees them."""
+    behaviour = Behaviour(username=SENTINEL_USER, password="other")
+    with smtp_server("plain", behaviour=behaviour) as server:
+        _write_config(config_path, server.port, "none", password_file)
+        env = {**os.environ, "MAILGW_CONFIG": str(config_path)}
+        done = subprocess.run(
+            [sys.executable, "-m", "mailgw", "test-send", "--to", RECIPIENT, "--transcript"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "auth_failed" in done.stdout and "Traceback" not in done.stderr
+    assert_no_secret(done.stdout, done.stderr)
+
+
+def test_headless_commands_load_no_smtp_library_until_used() -> None:
+    code = (
+        "import sys\nfrom mailgw import cli\n"
+        "print(sorted({'aiosmtplib', 'cryptography'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_platform_gateway_without_its_secret_file_exits_2(capsys, config_path) -> None:
+    from mailgw.config.presets import platform_gateway
+
+    secret = platform_gateway().secret_file
+    if Path(secret).exists():
+        pytest.skip(f"{secret} exists here: probing would contact the real gateway")
+    config_path.write_text('[smtp]\ngateway = "platform"\n')
+    code, out, _ = _run(capsys, "--config", str(config_path), "probe", "--json")
+    data = json.loads(out)
+    assert code == 2 and data["category"] == "config_invalid"
+    assert secret in data["message"] and "custom SMTP option" in data["message"]

@@ -1,0 +1,74 @@
+"""Auto-detect through the API: ports probed at once, offers reported, the best recommended."""
+
+from __future__ import annotations
+
+from mailgw.config.model import Security
+from mailgw.delivery.detect import Candidate, detect
+from tests.smtp.conftest import SENTINEL_PASSWORD, SENTINEL_USER
+from tests.support.smtpserver import Behaviour, smtp_server
+
+LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
+
+
+async def test_valid_starttls_beats_implicit_tls_with_a_bad_certificate(
+    ca_file, good_cert, unknown_ca_cert
+) -> None:
+    seen = []
+    with (
+        smtp_server("ssl", cert=unknown_ca_cert, behaviour=LOGIN) as implicit,
+        smtp_server("starttls", cert=good_cert, behaviour=LOGIN) as starttls,
+    ):
+        report = await detect(
+            "127.0.0.1",
+            candidates=[
+                Candidate(implicit.port, Security.SSL),
+                Candidate(starttls.port, Security.STARTTLS),
+            ],
+            timeout=5,
+            helo_name="client.example.test",
+            ca_file=ca_file,
+            on_result=seen.append,
+        )
+    assert sorted(r.port for r in seen) == sorted([implicit.port, starttls.port])
+    ports = {r.port: r for r in report.ports}
+    bad = ports[implicit.port]
+    assert bad.security == "ssl" and bad.certificate_valid is False
+    assert "unknown certificate authority" in bad.certificate_problem
+    assert bad.server is not None and "PLAIN" in bad.server.auth_mechanisms
+    assert bad.tls is not None and bad.tls.fingerprint_sha256
+    good = ports[starttls.port]
+    assert good.certificate_valid is True and good.server.size == 33554432
+    assert report.recommended is good
+    assert report.as_dict()["recommended"] == {"port": starttls.port, "security": "starttls"}
+
+
+async def test_nothing_listening_recommends_nothing() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    report = await detect("127.0.0.1", candidates=[Candidate(port, Security.SSL)], timeout=2)
+    assert report.recommended is None
+    assert report.ports[0].category == "connect_refused" and not report.ports[0].reachable
+
+
+async def test_cancelling_detect_reports_every_port_cancelled() -> None:
+    import asyncio
+
+    from tests.support.smtpserver import raw_server
+
+    def silent(state):
+        async def handle(reader, writer) -> None:
+            await asyncio.sleep(30)
+
+        return handle
+
+    with raw_server(silent) as first, raw_server(silent) as second:
+        candidates = [Candidate(first.port, Security.SSL), Candidate(second.port, Security.NONE)]
+        task = asyncio.create_task(detect("127.0.0.1", candidates=candidates, timeout=20))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        report = await task
+    assert [p.category for p in report.ports] == ["cancelled", "cancelled"]
+    assert report.recommended is None
