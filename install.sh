@@ -15,6 +15,7 @@ prefix_root=/opt/mailgw
 bin_link=/usr/local/bin/mailgw
 config_dir=/etc/mailgw
 min_python="3.10"
+babel="babel>=2.14,<3"
 
 mode=install dev=0 open=0 wheel_dir=""
 while [ $# -gt 0 ]; do
@@ -70,13 +71,22 @@ pip_install() {
   fi
 }
 
+# Translations are compiled here, at install time, so no binary catalog is ever committed.
+compile_catalogs() {
+  local venv=$1
+  pip_install "$venv" "$babel"
+  "$venv/bin/python" -m babel.messages.frontend compile --statistics --use-fuzzy \
+    --directory "$here/mailgw/locale" --domain mailgw 2>&1 | sed 's/^/install.sh: /' >&2 \
+    || die "could not compile the translation catalogs in $here/mailgw/locale"
+}
+
 do_bundle() {
   require_python
   mkdir -p "$wheel_dir"
   local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   "$python" -m venv "$tmp/venv"
   "$tmp/venv/bin/python" -m pip install --quiet --upgrade pip wheel setuptools
-  "$tmp/venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheel_dir" "$here[dev]" pip setuptools wheel
+  "$tmp/venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheel_dir" "$here[dev]" "$babel" pip setuptools wheel
   say "wheels for mailgw and every dependency are in $wheel_dir; copy it with this folder and run: ./install.sh --offline $wheel_dir"
 }
 
@@ -96,6 +106,7 @@ do_install() {
   local venv; venv=$(venv_dir)
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   [ -n "$wheel_dir" ] || "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  compile_catalogs "$venv"
   if [ "$dev" -eq 1 ]; then
     pip_install "$venv" -e "$here[dev]"
   else
