@@ -15,6 +15,7 @@ import errno
 import fcntl
 import getpass
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -109,16 +110,49 @@ def load(path: Path) -> LoadedConfig:
 
 
 def parse(path: Path, raw: bytes) -> TOMLDocument:
-    """Parse TOML bytes, reporting errors with line and column."""
+    """Parse TOML bytes, reporting errors with line and column (both counted from 1)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidConfigFile(path, f"not UTF-8 text (byte {exc.start})") from None
+        line, col = _position(raw[: exc.start].decode("utf-8", "replace"))
+        raise InvalidConfigFile(path, "not UTF-8 text", line, col) from None
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
         reason = str(exc).split(" at line ")[0]
-        raise InvalidConfigFile(path, reason, exc.line, exc.col) from None
+        if isinstance(exc, tomlkit.exceptions.UnexpectedEofError) or "'\\x00'" in reason:
+            # tomlkit reports the end of the text as a NUL character at a made-up position
+            line, col = _position(text)
+            raise InvalidConfigFile(path, "unexpected end of file", line, col) from None
+        raise InvalidConfigFile(path, _humane(reason), exc.line, exc.col + 1) from None
+    except Exception as exc:  # tomlkit raises other errors (duplicate keys) without a position
+        line, col = _stdlib_position(text)
+        raise InvalidConfigFile(path, _humane(str(exc)), line, col) from None
+
+
+def _humane(reason: str) -> str:
+    return reason.rstrip(".").replace('Key "', 'key "', 1)
+
+
+def _position(text: str) -> tuple[int, int]:
+    """Line and column just past the end of `text`."""
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _stdlib_position(text: str) -> tuple[int | None, int | None]:
+    """Where Python's own TOML reader places the error, when it has one (3.11+)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return None, None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+), column (\d+)", str(exc))
+        if found:
+            return int(found[1]), int(found[2])
+    return None, None
 
 
 def settings_from_document(path: Path, document: TOMLDocument) -> tuple[Settings, list[str]]:
@@ -193,7 +227,8 @@ def render(loaded: LoadedConfig, settings: Settings) -> str:
         document = _new_document()
     for change in changes(loaded, settings) if loaded.exists else _non_defaults(settings):
         _assign(document, change.key, change.new)
-    return tomlkit.dumps(document)
+    text = tomlkit.dumps(document)
+    return text if text.endswith("\n") or not loaded.exists else text + "\n"
 
 
 def masked_diff(loaded: LoadedConfig, settings: Settings) -> str:
@@ -282,22 +317,38 @@ def _toml_item(value: Any) -> Any:
 
 def save(loaded: LoadedConfig, settings: Settings, *, force: bool = False) -> SaveResult:
     """Write `settings` to the loaded file atomically; return what changed."""
-    if loaded.settings.schema_version > SCHEMA_VERSION:
-        raise UnsupportedSchema(
-            f"{loaded.path} has schema_version {loaded.settings.schema_version}; this mailgw "
-            f"writes version {SCHEMA_VERSION}. Upgrade mailgw before changing this file."
-        )
+    _refuse_newer_schema(loaded.path, max(loaded.settings.schema_version, settings.schema_version))
     change_list = changes(loaded, settings) if loaded.exists else _non_defaults(settings)
     text = render(loaded, settings)
     target = _real_target(loaded.path)
     with _locked(target):
         _refuse_if_stale(loaded, target, force)
-        backup = _backup(target) if target.exists() else None
-        _write_atomic(target, text.encode("utf-8"))
+        current = _read_bytes(target)
+        backup = _backup(target, current) if current is not None else None
+        _write_atomic(target, text.encode("utf-8"), current)
     loaded.document = tomlkit.parse(text)
     loaded.settings = settings.copy()
     loaded.original_bytes = text.encode("utf-8")
     return SaveResult(loaded.path, change_list, backup)
+
+
+def write_secret_file(path: Path, secret: str) -> None:
+    """Atomically write a secret file (mode 0600 from creation, owner kept, trailing newline)."""
+    target = _real_target(path)
+    _ensure_folder(target.parent)
+    _, uid, gid = _file_mode_and_owner(target)
+    with _locked(target):
+        _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
+    with contextlib.suppress(OSError):
+        _fsync_folder(target.parent)
+
+
+def _refuse_newer_schema(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise UnsupportedSchema(
+            f"{path} has schema_version {version}; this mailgw writes version {SCHEMA_VERSION}. "
+            "Upgrade mailgw before changing this file."
+        )
 
 
 def _real_target(path: Path) -> Path:
@@ -322,16 +373,44 @@ def _file_mode_and_owner(target: Path) -> tuple[int, int | None, int | None]:
     return st.st_mode & 0o660, st.st_uid, st.st_gid
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder."""
+def _temp_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.{os.getpid()}.tmp"
+
+
+def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> None:
+    """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder.
+
+    If the folder cannot be flushed after the rename, the previous content is put back, so that
+    a failed save always leaves the old file.
+    """
     folder = target.parent
     _ensure_folder(folder)
     mode, uid, gid = _file_mode_and_owner(target)
-    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+    _replace(target, data, mode, uid, gid)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+        _fsync_folder(folder)
     except OSError as exc:
-        raise SaveFailed(_os_reason("create a temporary file in", folder, exc)) from None
+        reason = _os_reason("flush the folder of", target, exc)
+        if previous is None:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        else:
+            try:
+                _replace(target, previous, mode, uid, gid)
+            except SaveFailed:
+                raise SaveFailed(
+                    reason.replace("The old file is unchanged.", "The new file may not be durable.")
+                ) from None
+        raise SaveFailed(reason) from None
+
+
+def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> None:
+    """Write `data` to a fresh temp file and rename it over `target`; no temp file survives."""
+    tmp = _temp_path(target)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("create a temporary file in", target.parent, exc)) from None
     try:
         try:
             _fchown_like(fd, uid, gid)
@@ -342,12 +421,11 @@ def _write_atomic(target: Path, data: bytes) -> None:
             os.close(fd)
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise SaveFailed(_os_reason("write", target, exc)) from None
         raise
-    _fsync_folder(folder)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -450,22 +528,42 @@ def backup_folder(target: Path) -> Path:
     return target.parent / "backups"
 
 
-def _backup(target: Path) -> Path:
+def _backup(target: Path, data: bytes) -> Path:
+    """Keep `data` (the file as it is now) as a timestamped backup, 0600; prune to the last 10."""
     folder = backup_folder(target)
-    folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    path = folder / f"{target.name}.{stamp}"
-    data = target.read_bytes()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
     try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = _new_backup_path(folder, target.name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("keep a backup in", folder, exc)) from None
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise SaveFailed(_os_reason("write the backup", path, exc)) from None
     for old in list_backups(target)[BACKUPS_KEPT:]:
         with contextlib.suppress(OSError):
             old.path.unlink()
     return path
+
+
+def _new_backup_path(folder: Path, name: str) -> Path:
+    """A backup name not yet taken (two saves in one microsecond get distinct names)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    while True:
+        path = folder / f"{name}.{now.strftime(_STAMP)}"
+        if not path.exists():
+            return path
+        now += dt.timedelta(microseconds=1)
+
+
+_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 def list_backups(path: Path) -> list[Backup]:
@@ -477,7 +575,7 @@ def list_backups(path: Path) -> list[Backup]:
     for entry in folder.glob(f"{target.name}.*Z") if folder.is_dir() else []:
         stamp = entry.name[len(prefix) :]
         try:
-            taken = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.timezone.utc)
+            taken = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.timezone.utc)
         except ValueError:
             continue
         found.append(Backup(stamp, entry, entry.stat().st_size, taken))
@@ -495,12 +593,13 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
             else f"{path} has no backups yet"
         )
     data = chosen.path.read_bytes()
-    parse(chosen.path, data)  # never put back something that is not TOML
+    document = parse(chosen.path, data)  # never put back something that is not a config
+    settings_from_document(chosen.path, document)
     target = _real_target(path)
     current = _read_bytes(target)
     with _locked(target):
         if not force and _read_bytes(target) != current:
             raise StaleConfig(path)
-        backup = _backup(target) if current is not None else None
-        _write_atomic(target, data)
+        backup = _backup(target, current) if current is not None else None
+        _write_atomic(target, data, current)
     return SaveResult(path, [], backup)

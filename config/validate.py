@@ -12,7 +12,15 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
-from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.config.model import (
+    DEFAULT_PORTS,
+    SCHEMA_VERSION,
+    AuthSettings,
+    Gateway,
+    Security,
+    Settings,
+)
+from mailgw.config.secrets import PasswordUnavailable, read_password
 
 
 class Severity(str, enum.Enum):
@@ -39,6 +47,7 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 def validate(settings: Settings, config_path: Path | None = None) -> list[Problem]:
     """Every problem in `settings`, errors first."""
     problems = [
+        *_schema_version(settings),
         *_header_safety(settings),
         *_smtp(settings),
         *_auth(settings, config_path),
@@ -58,6 +67,18 @@ def _error(key: str, message: str) -> Problem:
 
 def _warning(key: str, message: str) -> Problem:
     return Problem(key, Severity.WARNING, message)
+
+
+def _schema_version(settings: Settings) -> list[Problem]:
+    if settings.schema_version == SCHEMA_VERSION:
+        return []
+    return [
+        _error(
+            "schema_version",
+            f"this mailgw understands schema_version {SCHEMA_VERSION}, "
+            f"not {settings.schema_version}; upgrade mailgw or fix the value",
+        )
+    ]
 
 
 def has_control_chars(value: str) -> bool:
@@ -123,7 +144,9 @@ def _smtp(settings: Settings) -> list[Problem]:
         )
     if smtp.timeout <= 0:
         out.append(_error("smtp.timeout", "the timeout must be a positive number of seconds"))
-    if smtp.trust_all and smtp.security != Security.NONE:
+    if smtp.trust_all and smtp.security == Security.NONE:
+        out.append(_warning("smtp.trust_all", "has no effect without TLS (smtp.security = none)"))
+    elif smtp.trust_all:
         out.append(
             _warning(
                 "smtp.trust_all",
@@ -140,9 +163,9 @@ def _smtp(settings: Settings) -> list[Problem]:
 
 def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
     smtp, auth = settings.smtp, settings.smtp.auth
+    out = _password_exposure(auth, config_path)
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
-        return []
-    out: list[Problem] = []
+        return out
     if not auth.username:
         out.append(_error("smtp.auth.username", "authentication is on but the username is empty"))
     if not auth.password and not auth.password_file:
@@ -152,8 +175,17 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
                 "authentication is on but no password is set; use `mailgw set-password`",
             )
         )
+    out.extend(_password_file_problems(auth))
     if smtp.security == Security.NONE and not is_loopback(smtp.host):
-        if not smtp.allow_plaintext_auth:
+        if smtp.allow_plaintext_auth:
+            out.append(
+                _warning(
+                    "smtp.security",
+                    "the login crosses the network unencrypted (allowed by "
+                    "smtp.allow_plaintext_auth); choose ssl or starttls if the server offers it",
+                )
+            )
+        else:
             out.append(
                 _error(
                     "smtp.security",
@@ -161,11 +193,36 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
                     "(or set smtp.allow_plaintext_auth = true if you accept the risk)",
                 )
             )
+    return out
+
+
+def _password_exposure(auth: AuthSettings, config_path: Path | None) -> list[Problem]:
+    """Wherever a password is stored, a file others can read is a problem."""
+    out: list[Problem] = []
     if auth.password and config_path is not None:
         out.extend(_readable_by_others("smtp.auth.password", config_path))
     if auth.password_file:
         out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))
     return out
+
+
+def _password_file_problems(auth: AuthSettings) -> list[Problem]:
+    """A password file that is missing, unreadable or empty fails every send: say so now."""
+    if not auth.password_file:
+        return []
+    try:
+        password = read_password(auth)
+    except PasswordUnavailable as exc:
+        return [_error("smtp.auth.password_file", str(exc))]
+    if not password:
+        return [
+            _error(
+                "smtp.auth.password_file",
+                f"the password file {auth.password_file} is empty; "
+                f"fill it with `mailgw set-password --file {auth.password_file}`",
+            )
+        ]
+    return []
 
 
 def _readable_by_others(key: str, path: Path) -> list[Problem]:
@@ -212,6 +269,14 @@ def _sender_domain(settings: Settings) -> list[Problem]:
                     "many providers refuse or rewrite such a From",
                 )
             )
+    key = settings.sender_domain.verification_key
+    if key and not re.fullmatch(r"[!-~]+", key):
+        out.append(
+            _error(
+                "sender_domain.verification_key",
+                f"{key!r} is not a verification key: it has spaces or control characters",
+            )
+        )
     for selector in settings.sender_domain.dkim_selectors:
         if not _HOST_LABEL.match(selector.replace(".", "-") or "-"):
             out.append(

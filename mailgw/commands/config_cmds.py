@@ -101,21 +101,26 @@ def _port_follows_security(old: Settings, new: Settings, updates: dict[str, Any]
         new.smtp.port = DEFAULT_PORTS[Security(new.smtp.security)]
 
 
-def _save(ctx: Context, loaded: store.LoadedConfig, settings: Settings, force: bool) -> None:
-    problems = validate(settings, ctx.config_path)
-    blocking = errors(problems)
+def save_validated(
+    ctx: Context, loaded: store.LoadedConfig, settings: Settings, force: bool
+) -> store.SaveResult | None:
+    """Validate, save if nothing blocks, print what changed; None when nothing changed."""
+    # the file's mode is judged after the save (which narrows it), so it is left out here
+    blocking = errors(validate(settings))
     if blocking:
         for problem in blocking:
             click.echo(f"error: {problem.key}: {problem.message}", err=True)
         fail("not saved: fix the errors above (the file is unchanged)")
-    result = store.save(loaded, settings, force=force)
-    if not result.changes:
+    if loaded.exists and not store.changes(loaded, settings):
         click.echo("nothing changed")
+        return None
+    result = store.save(loaded, settings, force=force)
     for change in result.changes:
         old, new = change.shown()
         click.echo(f"{change.key}: {_shown(old)} -> {_shown(new)}")
-    for problem in problems:
-        click.echo(f"warning: {problem.key}: {problem.message}", err=True)
+    for problem in validate(settings, ctx.config_path):
+        click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}", err=True)
+    return result
 
 
 @click.command("set")
@@ -130,7 +135,7 @@ def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
     for key, value in updates.items():
         set_value(settings, key, value)
     _port_follows_security(loaded.settings, settings, updates)
-    _save(ctx, loaded, settings, force)
+    save_validated(ctx, loaded, settings, force)
 
 
 @click.command()
@@ -146,7 +151,7 @@ def unset(ctx: Context, keys: tuple[str, ...], force: bool) -> None:
         if key not in KEYS:
             fail(f"unknown key {key!r}; `mailgw show` lists the keys")
         set_value(settings, key, get_value(defaults, key))
-    _save(ctx, loaded, settings, force)
+    save_validated(ctx, loaded, settings, force)
 
 
 @click.command()
