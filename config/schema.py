@@ -216,3 +216,34 @@ def _json_type(spec: KeySpec) -> dict[str, Any]:
     if spec.maximum is not None:
         node["maximum"] = spec.maximum
     return node
+
+
+def key_table_markdown() -> str:
+    """The table of every key for config/README.md (kept in step with KEYS by a test)."""
+    rows = [
+        "| Key | Type | Default | Read by | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in KEYS.values():
+        meaning = spec.doc.replace("|", "\\|")
+        rows.append(
+            f"| `{spec.key}` | {_type_label(spec)} | {_default_label(spec)} | {spec.reader} | "
+            f"{meaning} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def _type_label(spec: KeySpec) -> str:
+    if spec.choices is not None:
+        return " \\| ".join(f'`"{choice}"`' for choice in spec.choices)
+    label = {bool: "bool", int: "integer", float: "number", str: "string", list: "list of strings"}
+    text = label.get(spec.type, spec.type.__name__)
+    if spec.minimum is not None and spec.maximum is not None:
+        text += f" ({spec.minimum:g}-{spec.maximum:g})"
+    elif spec.minimum is not None:
+        text += f" (>= {spec.minimum:g})"
+    return text
+
+
+def _default_label(spec: KeySpec) -> str:
+    return f"`{json.dumps(spec.default, ensure_ascii=False)}`"
