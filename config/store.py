@@ -17,6 +17,7 @@ import getpass
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,26 +321,36 @@ def save(loaded: LoadedConfig, settings: Settings, *, force: bool = False) -> Sa
     _refuse_newer_schema(loaded.path, max(loaded.settings.schema_version, settings.schema_version))
     change_list = changes(loaded, settings) if loaded.exists else _non_defaults(settings)
     text = render(loaded, settings)
-    target = _real_target(loaded.path)
-    with _locked(target):
-        _refuse_if_stale(loaded, target, force)
-        current = _read_bytes(target)
-        backup = _backup(target, current) if current is not None else None
-        _write_atomic(target, text.encode("utf-8"), current)
+    with _os_errors_as_save_failed(loaded.path):
+        target = _real_target(loaded.path)
+        with _locked(target):
+            _refuse_if_stale(loaded, target, force)
+            current = _read_bytes(target)
+            backup = _backup(target, current) if current is not None else None
+            _write_atomic(target, text.encode("utf-8"), current)
     loaded.document = tomlkit.parse(text)
     loaded.settings = settings.copy()
     loaded.original_bytes = text.encode("utf-8")
     return SaveResult(loaded.path, change_list, backup)
 
 
+@contextlib.contextmanager
+def _os_errors_as_save_failed(path: Path) -> Iterator[None]:
+    """Any file-system error not already explained becomes a SaveFailed naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise SaveFailed(_os_reason("save", path, exc)) from None
+
+
 def write_secret_file(path: Path, secret: str) -> None:
     """Atomically write a secret file (mode 0600 from creation, owner kept, trailing newline)."""
-    target = _real_target(path)
-    _ensure_folder(target.parent)
-    _, uid, gid = _file_mode_and_owner(target)
-    with _locked(target):
-        _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
-    with contextlib.suppress(OSError):
+    with _os_errors_as_save_failed(path):
+        target = _real_target(path)
+        _ensure_folder(target.parent)
+        _, uid, gid = _file_mode_and_owner(target)
+        with _locked(target):
+            _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
         _fsync_folder(target.parent)
 
 
@@ -482,7 +493,7 @@ def _locked(target: Path) -> Iterator[None]:
     _ensure_folder(target.parent)
     path = lock_path(target)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, NEW_FILE_MODE)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, NEW_FILE_MODE)
     except OSError as exc:
         raise SaveFailed(_os_reason("create the lock file", path, exc)) from None
     try:
@@ -490,13 +501,18 @@ def _locked(target: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockHeld(target, _holder(fd)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, _holder_line().encode(), 0)
+        except OSError as exc:
+            raise SaveFailed(_os_reason("lock", path, exc)) from None
+        with contextlib.suppress(OSError):  # who holds the lock is a courtesy to the next writer
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder_line().encode(), 0)
         _remove_stale_temps(target)
         yield
-        os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
     finally:
-        os.close(fd)  # closing releases the lock
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closing releases the lock
 
 
 def _holder_line() -> str:
@@ -510,8 +526,13 @@ def _holder_line() -> str:
 
 
 def _holder(fd: int) -> str:
-    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
-    return text or "an unknown process"
+    for _ in range(20):  # the holder writes its name just after taking the lock
+        with contextlib.suppress(OSError):
+            text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+            if text:
+                return text
+        time.sleep(0.005)
+    return "an unknown process"
 
 
 def _remove_stale_temps(target: Path) -> None:
@@ -595,11 +616,12 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
     data = chosen.path.read_bytes()
     document = parse(chosen.path, data)  # never put back something that is not a config
     settings_from_document(chosen.path, document)
-    target = _real_target(path)
-    current = _read_bytes(target)
-    with _locked(target):
-        if not force and _read_bytes(target) != current:
-            raise StaleConfig(path)
-        backup = _backup(target, current) if current is not None else None
-        _write_atomic(target, data, current)
+    with _os_errors_as_save_failed(path):
+        target = _real_target(path)
+        current = _read_bytes(target)
+        with _locked(target):
+            if not force and _read_bytes(target) != current:
+                raise StaleConfig(path)
+            backup = _backup(target, current) if current is not None else None
+            _write_atomic(target, data, current)
     return SaveResult(path, [], backup)
