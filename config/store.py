@@ -537,7 +537,11 @@ def _holder(fd: int) -> str:
 
 def _remove_stale_temps(target: Path) -> None:
     """Temp files left by a killed writer; safe to remove while we hold the lock."""
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+    leftovers = [
+        *target.parent.glob(f".{target.name}.*.tmp"),
+        *backup_folder(target).glob(f".{target.name}.*.tmp"),
+    ]
+    for leftover in leftovers:
         with contextlib.suppress(OSError):
             leftover.unlink()
 
@@ -550,12 +554,16 @@ def backup_folder(target: Path) -> Path:
 
 
 def _backup(target: Path, data: bytes) -> Path:
-    """Keep `data` (the file as it is now) as a timestamped backup, 0600; prune to the last 10."""
+    """Keep `data` (the file as it is now) as a timestamped backup, 0600; prune to the last 10.
+
+    Written under a temp name and renamed, so that a killed save never leaves a torn backup.
+    """
     folder = backup_folder(target)
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         path = _new_backup_path(folder, target.name)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+        tmp = folder / f".{path.name}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
     except OSError as exc:
         raise SaveFailed(_os_reason("keep a backup in", folder, exc)) from None
     try:
@@ -564,9 +572,10 @@ def _backup(target: Path, data: bytes) -> Path:
             os.fsync(fd)
         finally:
             os.close(fd)
+        os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            os.unlink(path)
+            os.unlink(tmp)
         raise SaveFailed(_os_reason("write the backup", path, exc)) from None
     for old in list_backups(target)[BACKUPS_KEPT:]:
         with contextlib.suppress(OSError):

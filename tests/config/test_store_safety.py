@@ -43,7 +43,7 @@ def _edited(loaded: store.LoadedConfig) -> Settings:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".tmp"))
 
 
 @contextmanager
