@@ -88,8 +88,8 @@ def _run(argv: list[str] | None) -> int:
     try:
         code = main.main(args=argv, prog_name="mailgw", standalone_mode=False)
     except click.UsageError as exc:
-        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-        return _error(f"{exc.format_message()}{hint}", EXIT_CANNOT_RUN)
+        command = exc.ctx.command_path if exc.ctx else "mailgw"
+        return _error(f"{exc.format_message()} (see `{command} --help`)", EXIT_CANNOT_RUN)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
