@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import errno
 import fcntl
-import getpass
 import os
 import re
 import sys
@@ -234,6 +232,8 @@ def render(loaded: LoadedConfig, settings: Settings) -> str:
 
 def masked_diff(loaded: LoadedConfig, settings: Settings) -> str:
     """A unified diff of what a save would change, with secrets masked on both sides."""
+    import difflib  # only the TUI's save dialog needs it; headless commands start faster
+
     old_text = _masked(loaded, loaded.settings)
     new_text = _masked(loaded, settings)
     return "".join(
@@ -516,6 +516,8 @@ def _locked(target: Path) -> Iterator[None]:
 
 
 def _holder_line() -> str:
+    import getpass
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

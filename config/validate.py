@@ -10,8 +10,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
 from mailgw.config.model import (
     DEFAULT_PORTS,
     SCHEMA_VERSION,
@@ -245,6 +243,9 @@ def _email(settings: Settings) -> list[Problem]:
         return []
     if not address:
         return [_error("email.from_address", "the sender address is empty")]
+    # imported here: it costs a third of `mailgw show`'s start-up, and only checks need it
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:

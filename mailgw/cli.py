@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -113,6 +112,8 @@ def _error(message: str, code: int) -> int:
 
 def _unexpected(exc: BaseException) -> str:
     """Name the error and where it happened, never its message: it may hold the password."""
+    import traceback  # only on this rare path: it costs a few ms of every start
+
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" in {Path(frame.filename).name}:{frame.lineno}" if frame else ""
     return (
