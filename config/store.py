@@ -39,6 +39,7 @@ from mailgw.config.model import SCHEMA_VERSION, Settings
 from mailgw.config.schema import (
     KEYS,
     SECRET_KEYS,
+    TABLES,
     ValueParseError,
     coerce_value,
     get_value,
@@ -158,6 +159,10 @@ def settings_from_document(path: Path, document: TOMLDocument) -> tuple[Settings
     """The typed settings in a parsed document, and the dotted keys mailgw does not know."""
     settings = Settings()
     plain = document.unwrap()
+    for table in TABLES:
+        found, node = _lookup(plain, table)
+        if found and not isinstance(node, dict):
+            raise InvalidConfigFile(path, f"{table} must be a table ([{table}]), not {node!r}")
     for key in KEYS:
         found, raw = _lookup(plain, key)
         if not found:

@@ -48,13 +48,22 @@ def show(ctx: Context, as_json: bool, show_secrets: bool) -> None:
     loaded = store.load(ctx.config_path)
     data = to_dict(loaded.settings) if show_secrets else _masked_dict(loaded.settings)
     if as_json:
-        emit_json({"path": str(ctx.config_path), "exists": loaded.exists, "settings": data})
+        emit_json(
+            {
+                "path": str(ctx.config_path),
+                "exists": loaded.exists,
+                "settings": data,
+                "unknown_keys": loaded.unknown_keys,
+            }
+        )
         return
     source = "" if loaded.exists else "  (file does not exist yet: defaults)"
     click.echo(f"# {ctx.config_path}{source}")
     for key in KEYS:
         value = _lookup(data, key)
         click.echo(f"{key} = {_shown(value)}")
+    if loaded.unknown_keys:
+        click.echo(f"# kept as they are (not mailgw's): {', '.join(loaded.unknown_keys)}")
 
 
 def _lookup(data: dict[str, Any], key: str) -> Any:

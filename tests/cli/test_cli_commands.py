@@ -302,3 +302,23 @@ def test_check_exit_code_survives_the_entry_point(
     with pytest.raises(SystemExit) as exited:
         cli.run(["--config", str(config_path), "check"])
     assert exited.value.code == 1
+
+
+def test_show_lists_the_keys_it_keeps_but_does_not_know(mailgw: Run, config_path: Path) -> None:
+    config_path.write_text('[platform.mailer]\nqueue = "q"\n[email]\nreply_to = "a@b.example"\n')
+    assert "# kept as they are (not mailgw's): email.reply_to, platform" in mailgw("show").stdout
+    data = json.loads(mailgw("show", "--json").stdout)
+    assert data["unknown_keys"] == ["email.reply_to", "platform"]
+
+
+def test_show_imports_neither_textual_nor_the_email_validator(config_path: Path) -> None:
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mailgw import cli\n"
+        f"cli.main.main(['--config', {str(config_path)!r}, 'show'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('textual', 'email_validator') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr

@@ -370,3 +370,13 @@ def test_write_secret_file_is_0600_and_atomic(tmp_path: Path) -> None:
     assert secret.read_text() == "n3w\n"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("text", [b'smtp = "x"\n', b"[[email]]\nfrom_name = 'a'\n",
+                                  b"[smtp]\nauth = 5\n"])  # fmt: skip
+def test_a_known_table_that_is_not_a_table_is_an_invalid_file(
+    config_path: Path, text: bytes
+) -> None:
+    _existing(config_path, text)
+    with pytest.raises(InvalidConfigFile, match="must be a table"):
+        store.load(config_path)
