@@ -161,7 +161,8 @@ def coerce_value(key: str, raw: Any) -> Any:
     if expected is int and isinstance(raw, bool):
         raise ValueParseError(f"{key} must be a whole number, not {raw!r}")
     if not isinstance(raw, expected):
-        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {raw!r}")
+        shown = "something else" if spec.secret else repr(raw)  # never echo a password
+        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {shown}")
     # tomlkit items subclass the builtins; hand back plain values
     return expected(raw) if expected in (str, int, bool) else raw
 

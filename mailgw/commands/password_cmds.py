@@ -10,6 +10,8 @@ import click
 from mailgw.cli import Context, fail, pass_context
 from mailgw.commands.config_cmds import save_validated
 from mailgw.config import store
+from mailgw.config.errors import ConfigError
+from mailgw.config.model import Settings
 
 
 def register(group: click.Group) -> None:
@@ -40,15 +42,36 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
         settings.smtp.auth.password_file = ""  # a password_file would win over the new password
     else:
         secret_file = secret_file.expanduser().absolute()
-        store.write_secret_file(secret_file, password)
         settings.smtp.auth.password = ""
         settings.smtp.auth.password_file = str(secret_file)
+    _save_with_file(ctx, loaded, settings, force, secret_file, password)
     del password
-    save_validated(ctx, loaded, settings, force)
     where = f"in {secret_file} (0600)" if secret_file else f"in {ctx.config_path}"
     click.echo(f"password saved {where}")
     if not settings.smtp.auth.enabled:
         click.echo("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true")
+
+
+def _save_with_file(
+    ctx: Context,
+    loaded: store.LoadedConfig,
+    settings: Settings,
+    force: bool,
+    secret_file: Path | None,
+    password: str,
+) -> None:
+    """Write the secret file (if any), then the config; a new file is removed if that fails."""
+    if secret_file is None:
+        save_validated(ctx, loaded, settings, force)
+        return
+    created = not secret_file.exists()
+    store.write_secret_file(secret_file, password)  # first: validation reads it
+    try:
+        save_validated(ctx, loaded, settings, force)
+    except (ConfigError, click.ClickException):
+        if created:
+            secret_file.unlink(missing_ok=True)
+        raise
 
 
 def _read_from_stdin() -> str:

@@ -308,3 +308,14 @@ def test_the_terminal_prompt_asks_twice_without_echo(config_path: Path) -> None:
     for secret in (b"first-try", b"different", SENTINEL.encode()):
         assert secret not in transcript
     assert store.load(config_path).settings.smtp.auth.password == SENTINEL
+
+
+def test_a_refused_save_removes_the_new_password_file(
+    mailgw: Run, config_path: Path, tmp_path: Path
+) -> None:
+    config_path.write_text('[smtp]\ngateway = "custom"\n')  # no host: every save is refused
+    secret = tmp_path / "smtp.secret"
+    result = mailgw("set-password", "--stdin", "--file", str(secret), input="pw\n")
+    assert result.returncode == 2 and "smtp.host" in result.stderr
+    assert not secret.exists()
+    assert config_path.read_text() == '[smtp]\ngateway = "custom"\n'

@@ -380,3 +380,11 @@ def test_a_known_table_that_is_not_a_table_is_an_invalid_file(
     _existing(config_path, text)
     with pytest.raises(InvalidConfigFile, match="must be a table"):
         store.load(config_path)
+
+
+def test_a_password_of_the_wrong_type_is_not_echoed_in_the_error(config_path: Path) -> None:
+    _existing(config_path, b"[smtp.auth]\npassword = 98765432123\n")
+    with pytest.raises(InvalidConfigFile) as caught:
+        store.load(config_path)
+    assert "smtp.auth.password must be a string" in str(caught.value)
+    assert "98765432123" not in str(caught.value)
