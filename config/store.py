@@ -389,10 +389,6 @@ def _file_mode_and_owner(target: Path) -> tuple[int, int | None, int | None]:
     return st.st_mode & 0o660, st.st_uid, st.st_gid
 
 
-def _temp_path(target: Path) -> Path:
-    return target.parent / f".{target.name}.{os.getpid()}.tmp"
-
-
 def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> None:
     """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder.
 
@@ -422,19 +418,11 @@ def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> N
 
 def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> None:
     """Write `data` to a fresh temp file and rename it over `target`; no temp file survives."""
-    tmp = _temp_path(target)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+        tmp = _written_temp(target, data, mode, uid, gid)
     except OSError as exc:
-        raise SaveFailed(_os_reason("create a temporary file in", target.parent, exc)) from None
+        raise SaveFailed(_os_reason("write", target, exc)) from None
     try:
-        try:
-            _fchown_like(fd, uid, gid)
-            os.fchmod(fd, mode)
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -442,6 +430,59 @@ def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | N
         if isinstance(exc, OSError):
             raise SaveFailed(_os_reason("write", target, exc)) from None
         raise
+
+
+def _written_temp(final: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> Path:
+    """A hidden temp file beside `final` holding `data`, flushed to disk, ready to rename.
+
+    Where Linux allows, the data is written to an unnamed file (O_TMPFILE) that only gets its
+    name once complete, so a writer killed mid-write leaves nothing behind.
+    """
+    tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
+    fd, anonymous = _open_temp(final.parent, tmp)
+    named = not anonymous
+    try:
+        try:
+            _fchown_like(fd, uid, gid)
+            os.fchmod(fd, mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+            if anonymous:
+                _name_unnamed(fd, tmp)
+                named = True
+        finally:
+            os.close(fd)
+    except BaseException:
+        if named:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _name_unnamed(fd: int, tmp: Path) -> None:
+    """Give an O_TMPFILE file a name: linkat(AT_SYMLINK_FOLLOW) of its /proc/self/fd entry."""
+    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:  # with a dir fd, os.link calls linkat with AT_SYMLINK_FOLLOW; plain link() would not
+        os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+    finally:
+        with contextlib.suppress(OSError):  # a read-only folder fd: nothing to lose
+            os.close(fds)
+
+
+def _open_temp(folder: Path, tmp: Path) -> tuple[int, bool]:
+    """An fd to write to, 0600 from creation; True if it is unnamed (O_TMPFILE)."""
+    if _TMPFILE and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(folder, _TMPFILE | os.O_WRONLY, NEW_FILE_MODE), True
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise  # only "this file system cannot" falls back to a named temp file
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    return os.open(tmp, flags, NEW_FILE_MODE), False
+
+
+_TMPFILE = getattr(os, "O_TMPFILE", 0)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -566,19 +607,14 @@ def _backup(target: Path, data: bytes) -> Path:
     Written under a temp name and renamed, so that a killed save never leaves a torn backup.
     """
     folder = backup_folder(target)
+    path = folder / "(not yet named)"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         path = _new_backup_path(folder, target.name)
-        tmp = folder / f".{path.name}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+        tmp = _written_temp(path, data, NEW_FILE_MODE, None, None)
     except OSError as exc:
         raise SaveFailed(_os_reason("keep a backup in", folder, exc)) from None
     try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-MAILGW = Path(sys.executable).with_name("mailgw")
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
+from tests.cli.mailgw_runner import MAILGW, Run
 
 
 @pytest.fixture

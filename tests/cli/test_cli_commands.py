@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from mailgw import cli
 from mailgw.config import store
 from mailgw.config.schema import KEYS
-from tests.cli.conftest import MAILGW, Run
+from tests.cli.mailgw_runner import MAILGW, Run
 
 
 def _one_line(stderr: str) -> str:

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from mailgw import cli
 from mailgw.config import store
 from mailgw.config.secrets import PasswordUnavailable, read_password
-from tests.cli.conftest import MAILGW, Run
+from tests.cli.mailgw_runner import MAILGW, Run
 
 SENTINEL = "S3ntinel-pa55\"'\\#ünï"
 USER = "fleet-sentinel-user@example.com"

@@ -71,10 +71,14 @@ def _os_faults(fail_at: int | None, log: list[str]) -> Iterator[None]:
             setattr(os, name, real)
 
 
+@pytest.mark.parametrize("unnamed", [True, False], ids=["o_tmpfile", "named-temp"])
 @pytest.mark.parametrize("exists", [True, False], ids=["existing-file", "new-file"])
 def test_a_fault_at_any_step_leaves_the_old_file_and_no_temp_file(
-    config_path: Path, exists: bool
+    config_path: Path, exists: bool, unnamed: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if unnamed and not store._TMPFILE:
+        pytest.skip("this platform has no O_TMPFILE")
+    monkeypatch.setattr(store, "_TMPFILE", store._TMPFILE if unnamed else 0)
     folder = config_path.parent
     if exists:
         _existing(config_path)
