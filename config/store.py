@@ -2,8 +2,9 @@
 
 Reads and writes through tomlkit so that comments, key order, formatting and keys unknown to
 mailgw (the platform may keep its own) survive every save; only changed values change. A save is
-atomic (temp file in the same folder, fsync, rename, fsync of the folder), locked against other
-writers, refused when the file changed on disk since it was loaded, and keeps a backup first.
+atomic (temp file in the same folder, unnamed until complete where Linux allows, fsync, rename,
+fsync of the folder), locked against other writers, refused when the file changed on disk since
+it was loaded, and keeps a backup first (itself written atomically).
 """
 
 from __future__ import annotations

@@ -140,6 +140,11 @@ def _smtp(settings: Settings) -> list[Problem]:
                 f"the usual port is {right}",
             )
         )
+    if smtp.provider != "custom" and not _is_preset(smtp.provider):
+        from mailgw.config.presets import providers
+
+        known = ", ".join(["custom", *providers()])
+        out.append(_warning("smtp.provider", f"unknown preset {smtp.provider!r}; known: {known}"))
     if smtp.timeout <= 0:
         out.append(_error("smtp.timeout", "the timeout must be a positive number of seconds"))
     if smtp.trust_all and smtp.security == Security.NONE:
@@ -157,6 +162,12 @@ def _smtp(settings: Settings) -> list[Problem]:
     ):
         out.append(_error("smtp.tls_fingerprint", "must be a SHA-256 fingerprint: 64 hex digits"))
     return out
+
+
+def _is_preset(name: str) -> bool:
+    from mailgw.config import presets  # reads a data file: only when a preset is named
+
+    return presets.provider(name) is not None
 
 
 def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:

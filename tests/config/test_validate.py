@@ -258,3 +258,10 @@ def test_problem_as_dict_is_the_json_shape() -> None:
         "severity": "error",
         "message": problem.message,
     }
+
+
+def test_unknown_provider_preset_is_a_warning_listing_the_known_ones() -> None:
+    problems = validate(custom(provider="gmial"))
+    assert [(p.key, p.severity) for p in problems] == [("smtp.provider", W)]
+    assert "gmail" in problems[0].message
+    assert validate(custom(provider="gmail")) == []
