@@ -117,9 +117,8 @@ def save_validated(
     # the file's mode is judged after the save (which narrows it), so it is left out here
     blocking = errors(validate(settings))
     if blocking:
-        for problem in blocking:
-            click.echo(f"error: {problem.key}: {problem.message}", err=True)
-        fail("not saved: fix the errors above (the file is unchanged)")
+        found = "; ".join(f"{problem.key}: {problem.message}" for problem in blocking)
+        fail(f"not saved (the file is unchanged): {found}")
     if loaded.exists and not store.changes(loaded, settings):
         click.echo("nothing changed")
         return None
