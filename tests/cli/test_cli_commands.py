@@ -323,3 +323,22 @@ def test_show_imports_neither_textual_nor_the_email_validator(config_path: Path)
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
+
+
+def test_show_escapes_control_characters(mailgw: Run, config_path: Path) -> None:
+    config_path.write_text('[email]\nsignature = "a\\u001b[31mred\\r\\nb"\n')
+    shown = mailgw("show").stdout
+    assert "\x1b" not in shown and "\r" not in shown
+    assert 'email.signature = "a\\u001b[31mred\\r\\nb"' in shown
+
+
+def test_restore_mends_a_broken_file(mailgw: Run, config_path: Path) -> None:
+    mailgw("set", "smtp.port=2001")
+    mailgw("set", "smtp.port=2002")
+    config_path.write_text("[smtp\nbroken by hand\n")
+    assert mailgw("show").returncode == 2
+    result = mailgw("restore")
+    assert result.returncode == 0, result.stderr
+    assert store.load(config_path).settings.smtp.port == 2001
+    kept = [b.path.read_text() for b in store.list_backups(config_path)]
+    assert "[smtp\nbroken by hand\n" in kept  # even the broken file is not lost

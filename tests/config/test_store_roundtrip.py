@@ -65,7 +65,10 @@ def _reparsed(path: Path, text: str) -> Settings:
 
 
 @hsettings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(password=text_with_tricks, signature=text_with_tricks, name=any_text, user=any_text)
 def test_any_text_survives_render_and_parse(
@@ -85,7 +88,10 @@ def test_any_text_survives_render_and_parse(
 
 
 @hsettings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(password=text_with_tricks, signature=text_with_tricks, port=st.integers(1, 65535))
 def test_any_text_survives_a_new_file(
