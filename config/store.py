@@ -310,7 +310,9 @@ def _assign(document: TOMLDocument, key: str, value: Any) -> None:
 
 
 def _toml_item(value: Any) -> Any:
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and "\n" in value and "\r" not in value:
+        # readable multi-line text; a CR is escaped instead, since TOML readers may normalise
+        # raw line endings inside multi-line strings
         return tomlkit.string(value, multiline=True)
     if isinstance(value, list):
         array = tomlkit.array()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import jsonschema
 import tomlkit
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -12,7 +13,14 @@ from hypothesis import strategies as st
 
 from mailgw.config import store
 from mailgw.config.model import Gateway, Security, Settings
-from mailgw.config.schema import KEYS, get_value, set_value
+from mailgw.config.schema import KEYS, get_value, json_schema, set_value
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = None  # type: ignore[assignment]
+
+SCHEMA = json_schema()
 
 HAND_WRITTEN = """\
 # Email gateway for the fleet platform. Edited by hand by ops; keep this comment.
@@ -85,6 +93,14 @@ def test_any_text_survives_render_and_parse(
     assert _reparsed(path, text) == wanted
     again = tomlkit.parse(text).unwrap()
     assert again["platform"] == tomlkit.parse(HAND_WRITTEN).unwrap()["platform"]
+    _assert_other_readers_agree(text, again)
+
+
+def _assert_other_readers_agree(text: str, plain: dict) -> None:
+    """The platform may not use tomlkit: a strict reader sees the same, and the schema holds."""
+    if tomllib is not None:
+        assert tomllib.loads(text) == plain
+    jsonschema.validate(plain, SCHEMA)
 
 
 @hsettings(
@@ -103,7 +119,9 @@ def test_any_text_survives_a_new_file(
     wanted.smtp.auth.password = password
     wanted.email.signature = signature
     wanted.smtp.port = port
-    assert _reparsed(path, store.render(loaded, wanted)) == wanted
+    text = store.render(loaded, wanted)
+    assert _reparsed(path, text) == wanted
+    _assert_other_readers_agree(text, tomlkit.parse(text).unwrap())
 
 
 def test_save_keeps_comments_order_formatting_and_unknown_tables(tmp_path: Path) -> None:
