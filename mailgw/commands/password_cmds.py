@@ -33,7 +33,8 @@ def register(group: click.Group) -> None:
 def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force: bool) -> None:
     """Store the SMTP password (asked twice without echo, or --stdin for scripts)."""
     loaded = store.load(ctx.config_path)  # an unreadable config fails before the prompt
-    password = _read_from_stdin() if from_stdin else _ask_twice()
+    # --stdin typed at a terminal would echo: ask without echo there instead
+    password = _read_from_stdin() if from_stdin and not sys.stdin.isatty() else _ask_twice()
     if not password:
         fail("the password is empty; nothing was saved")
     settings = loaded.settings.copy()

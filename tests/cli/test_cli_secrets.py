@@ -267,12 +267,13 @@ def _exited(pid: int) -> bool:
     return False
 
 
-def test_the_terminal_prompt_asks_twice_without_echo(config_path: Path) -> None:
+@pytest.mark.parametrize("args", [[], ["--stdin"]], ids=["prompt", "stdin-at-a-terminal"])
+def test_the_terminal_prompt_asks_twice_without_echo(config_path: Path, args: list[str]) -> None:
     """Through a real pseudo-terminal: two prompts, a mismatch asks again, nothing echoed."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session whose controlling terminal is the pty
         os.environ["MAILGW_CONFIG"] = str(config_path)
-        os.execv(str(MAILGW), [str(MAILGW), "set-password"])
+        os.execv(str(MAILGW), [str(MAILGW), "set-password", *args])
     transcript = b""
     seen = 0  # where the last awaited word ended: each prompt is awaited afresh
 
