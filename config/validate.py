@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import math
 import os
 import re
 import stat
@@ -145,8 +146,8 @@ def _smtp(settings: Settings) -> list[Problem]:
 
         known = ", ".join(["custom", *providers()])
         out.append(_warning("smtp.provider", f"unknown preset {smtp.provider!r}; known: {known}"))
-    if smtp.timeout <= 0:
-        out.append(_error("smtp.timeout", "the timeout must be a positive number of seconds"))
+    if not math.isfinite(smtp.timeout) or smtp.timeout < 1:
+        out.append(_error("smtp.timeout", "the timeout must be a number of seconds, at least 1"))
     if smtp.trust_all and smtp.security == Security.NONE:
         out.append(_warning("smtp.trust_all", "has no effect without TLS (smtp.security = none)"))
     elif smtp.trust_all:

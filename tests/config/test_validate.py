@@ -153,8 +153,9 @@ def test_plaintext_without_login_is_fine() -> None:
     assert found(custom(security=Security.NONE, port=25)) == set()
 
 
-def test_timeout_must_be_positive() -> None:
-    assert ("smtp.timeout", E) in found(custom(timeout=0.0))
+@pytest.mark.parametrize("timeout", [0.0, 0.5, -3.0, float("nan"), float("inf")])
+def test_timeout_must_be_a_finite_number_of_seconds(timeout: float) -> None:
+    assert found(custom(timeout=timeout)) == {("smtp.timeout", E)}
 
 
 def test_fingerprint_must_be_sha256_hex() -> None:
