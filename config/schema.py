@@ -141,7 +141,11 @@ def parse_value(key: str, text: str) -> Any:
         else:
             items = [part.strip() for part in text.split(",") if part.strip()]
         return [str(item) for item in items]
-    return text
+    # spaces around a host or an address are a typo; only the signature keeps its own
+    return text if key in _VERBATIM_KEYS else text.strip()
+
+
+_VERBATIM_KEYS = frozenset({"email.signature"})
 
 
 def coerce_value(key: str, raw: Any) -> Any:

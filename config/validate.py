@@ -128,7 +128,7 @@ def _smtp(settings: Settings) -> list[Problem]:
     if smtp.gateway == Gateway.CUSTOM:
         if not smtp.host.strip():
             out.append(_error("smtp.host", "a custom SMTP server needs a host name"))
-        elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host.strip()):
+        elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
             out.append(_error("smtp.host", f"{smtp.host!r} is not a valid host name or IP address"))
     if not 1 <= smtp.port <= 65535:
         out.append(_error("smtp.port", f"port {smtp.port} is out of range; use 1 to 65535"))

@@ -266,3 +266,14 @@ def test_unknown_provider_preset_is_a_warning_listing_the_known_ones() -> None:
     assert [(p.key, p.severity) for p in problems] == [("smtp.provider", W)]
     assert "gmail" in problems[0].message
     assert validate(custom(provider="gmail")) == []
+
+
+def test_a_host_with_spaces_around_it_is_an_error() -> None:
+    assert ("smtp.host", E) in found(custom(host=" mail.example.com"))
+
+
+def test_set_strips_spaces_except_in_the_signature() -> None:
+    from mailgw.config.schema import parse_value
+
+    assert parse_value("smtp.host", " mail.example.com ") == "mail.example.com"
+    assert parse_value("email.signature", "  -- \nFleet ") == "  -- \nFleet "
