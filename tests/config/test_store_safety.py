@@ -392,3 +392,14 @@ def test_a_password_of_the_wrong_type_is_not_echoed_in_the_error(config_path: Pa
         store.load(config_path)
     assert "smtp.auth.password must be a string" in str(caught.value)
     assert "98765432123" not in str(caught.value)
+
+
+def test_masked_diff_of_a_new_file_masks_the_password(config_path: Path) -> None:
+    loaded = store.load(config_path)
+    settings = loaded.settings.copy()
+    settings.smtp.auth.password = "SENTINEL-new"
+    settings.smtp.host = "mail.example.com"
+    diff = store.masked_diff(loaded, settings)
+    assert "SENTINEL" not in diff
+    assert '+host = "mail.example.com"' in diff and store.SECRET_MASK in diff
+    assert store.masked_diff(loaded, loaded.settings.copy()) == ""
