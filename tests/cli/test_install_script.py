@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -73,15 +71,24 @@ def test_missing_venv_module_names_the_package(tmp_path: Path) -> None:
 
 def test_offline_without_the_folder_says_how_to_make_one(tmp_path: Path) -> None:
     folder = _checkout(tmp_path)
-    if os.geteuid() == 0:
-        env = {"MAILGW_PREFIX": str(tmp_path / "opt"), "MAILGW_BIN_LINK": str(tmp_path / "l"),
-               "MAILGW_CONFIG_DIR": str(tmp_path / "etc")}  # fmt: skip
-    else:
-        env = {}
+    env = {"MAILGW_PREFIX": str(tmp_path / "opt"), "MAILGW_BIN_LINK": str(tmp_path / "l"),
+           "MAILGW_CONFIG_DIR": str(tmp_path / "etc")}  # fmt: skip
     result = _run(folder, "--offline", str(tmp_path / "no-wheels"), **env)
     assert result.returncode == 1
     assert "no wheel folder" in result.stderr and "--bundle DIR" in result.stderr
     assert not (folder / ".venv").exists() and not (tmp_path / "opt").exists()
+
+
+def _as_uid(tmp_path: Path, uid: int) -> dict[str, str]:
+    """An environment in which install.sh's `id -u` answers `uid` (root or not, as needed)."""
+    shim = tmp_path / "shim"
+    shim.mkdir(exist_ok=True)
+    real_id = shutil.which("id") or "/usr/bin/id"
+    (shim / "id").write_text(
+        f'#!/bin/sh\n[ "$1" = "-u" ] && echo {uid} && exit 0\nexec {real_id} "$@"\n'
+    )
+    (shim / "id").chmod(0o755)
+    return {"PATH": f"{shim}:{os.environ['PATH']}"}
 
 
 def test_uninstall_as_a_user_removes_the_venv_and_never_the_config(tmp_path: Path) -> None:
@@ -90,15 +97,12 @@ def test_uninstall_as_a_user_removes_the_venv_and_never_the_config(tmp_path: Pat
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "mailgw" / "email-gateway.toml"
     config.parent.mkdir(parents=True)
     config.write_text("schema_version = 1\n")
-    if os.geteuid() == 0:
-        pytest.skip("as root --uninstall removes the system install (tested below)")
-    result = _run(folder, "--uninstall")
+    result = _run(folder, "--uninstall", **_as_uid(tmp_path, 1000))
     assert result.returncode == 0 and "is kept" in result.stdout
     assert not (folder / ".venv").exists()
     assert config.read_text() == "schema_version = 1\n"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the system install is root's")
 def test_uninstall_as_root_removes_the_install_and_keeps_the_config(tmp_path: Path) -> None:
     prefix, link, etc = tmp_path / "opt" / "mailgw", tmp_path / "bin" / "mailgw", tmp_path / "etc"
     (prefix / "venv" / "bin").mkdir(parents=True)
@@ -110,21 +114,20 @@ def test_uninstall_as_root_removes_the_install_and_keeps_the_config(tmp_path: Pa
     (etc / "backups").mkdir()
     env = {"MAILGW_PREFIX": str(prefix), "MAILGW_BIN_LINK": str(link),
            "MAILGW_CONFIG_DIR": str(etc)}  # fmt: skip
-    result = _run(_checkout(tmp_path), "--uninstall", **env)
+    result = _run(_checkout(tmp_path), "--uninstall", **env, **_as_uid(tmp_path, 0))
     assert result.returncode == 0, result.stderr
     assert not prefix.exists() and not link.is_symlink()
     assert (etc / "email-gateway.toml").read_text() == "schema_version = 1\n"
     assert (etc / "backups").is_dir()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the system install is root's")
 def test_uninstall_leaves_a_foreign_mailgw_link_alone(tmp_path: Path) -> None:
     link = tmp_path / "bin" / "mailgw"
     link.parent.mkdir()
     link.symlink_to("/somewhere/else/mailgw")
     env = {"MAILGW_PREFIX": str(tmp_path / "opt"), "MAILGW_BIN_LINK": str(link),
            "MAILGW_CONFIG_DIR": str(tmp_path / "etc")}  # fmt: skip
-    assert _run(_checkout(tmp_path), "--uninstall", **env).returncode == 0
+    assert _run(_checkout(tmp_path), "--uninstall", **env, **_as_uid(tmp_path, 0)).returncode == 0
     assert link.is_symlink()
 
 
