@@ -11,9 +11,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-prefix_root=/opt/mailgw
-bin_link=/usr/local/bin/mailgw
-config_dir=/etc/mailgw
+# Overridable for packaging and for the tests; the defaults are the documented locations.
+prefix_root=${MAILGW_PREFIX:-/opt/mailgw}
+bin_link=${MAILGW_BIN_LINK:-/usr/local/bin/mailgw}
+config_dir=${MAILGW_CONFIG_DIR:-/etc/mailgw}
 min_python="3.10"
 babel="babel>=2.14,<3"
 
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --bundle) mode=bundle; wheel_dir=${2:?--bundle needs a folder}; shift ;;
     --offline) wheel_dir=${2:?--offline needs a folder}; shift ;;
     --uninstall) mode=uninstall ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -36,9 +37,9 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 find_python() {
-  local candidate
-  for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11 python3.10; do
-    [ -n "$candidate" ] || continue
+  local candidate candidates=(python3 python3.13 python3.12 python3.11 python3.10)
+  [ -z "${PYTHON:-}" ] || candidates=("$PYTHON")  # an explicit choice is the only one tried
+  for candidate in "${candidates[@]}"; do
     command -v "$candidate" >/dev/null 2>&1 || continue
     if "$candidate" -c "import sys; sys.exit(sys.version_info < (3, 10))" 2>/dev/null; then
       echo "$candidate"; return 0
@@ -48,7 +49,7 @@ find_python() {
 }
 
 require_python() {
-  python=$(find_python) || die "Python >= $min_python is needed.
+  python=$(find_python) || die "Python >= $min_python is needed${PYTHON:+ (PYTHON=$PYTHON is not)}.
   Debian/Ubuntu: apt-get install python3 python3-venv
   RHEL/Rocky/Alma: dnf install python3.11   (then run: PYTHON=python3.11 ./install.sh)"
   "$python" -c "import venv, ensurepip" 2>/dev/null || die "the Python venv module is missing.
@@ -64,7 +65,6 @@ pip_install() {
   local venv=$1; shift
   local source=("$@")
   if [ -n "$wheel_dir" ]; then
-    [ -d "$wheel_dir" ] || die "no wheel folder at $wheel_dir (make one with --bundle DIR on a machine with network)"
     "$venv/bin/python" -m pip install --quiet --no-index --find-links "$wheel_dir" "${source[@]}"
   else
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${source[@]}"
@@ -83,17 +83,20 @@ compile_catalogs() {
 do_bundle() {
   require_python
   mkdir -p "$wheel_dir"
-  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-  "$python" -m venv "$tmp/venv"
-  "$tmp/venv/bin/python" -m pip install --quiet --upgrade pip wheel setuptools
-  "$tmp/venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheel_dir" "$here[dev]" "$babel" pip setuptools wheel
+  bundle_tmp=$(mktemp -d); trap 'rm -rf "$bundle_tmp"' EXIT
+  "$python" -m venv "$bundle_tmp/venv"
+  "$bundle_tmp/venv/bin/python" -m pip install --quiet --upgrade pip wheel setuptools
+  "$bundle_tmp/venv/bin/python" -m pip wheel --quiet --wheel-dir "$wheel_dir" "$here[dev]" "$babel" pip setuptools wheel
   say "wheels for mailgw and every dependency are in $wheel_dir; copy it with this folder and run: ./install.sh --offline $wheel_dir"
 }
 
 do_uninstall() {
   if is_root; then
     rm -rf "$prefix_root"
-    [ -L "$bin_link" ] && rm -f "$bin_link"
+    # only our own link: a mailgw on PATH that points elsewhere is not ours to remove
+    if [ -L "$bin_link" ] && [ "$(readlink "$bin_link")" = "$prefix_root/venv/bin/mailgw" ]; then
+      rm -f "$bin_link"
+    fi
     say "removed $prefix_root and $bin_link; the config in $config_dir is kept"
   else
     rm -rf "$here/.venv"
@@ -102,6 +105,9 @@ do_uninstall() {
 }
 
 do_install() {
+  if [ -n "$wheel_dir" ] && [ ! -d "$wheel_dir" ]; then
+    die "no wheel folder at $wheel_dir (make one with --bundle DIR on a machine with network)"
+  fi
   require_python
   local venv; venv=$(venv_dir)
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
@@ -113,8 +119,9 @@ do_install() {
     pip_install "$venv" --upgrade "$here"
   fi
   if is_root && [ "$dev" -eq 0 ]; then
-    ln -sf "$venv/bin/mailgw" "$bin_link"
-    install -d -m 0750 "$config_dir"
+    mkdir -p "$(dirname "$bin_link")"
+    ln -sfn "$venv/bin/mailgw" "$bin_link"
+    [ -d "$config_dir" ] || install -d -m 0750 "$config_dir"  # an existing folder is left alone
     say "installed: $bin_link -> $venv/bin/mailgw; config folder $config_dir"
   else
     say "installed: $venv/bin/mailgw"

@@ -55,7 +55,8 @@ class AuthSettings:
     )
     password_file: str = _doc(
         "",
-        "Path of a file (mode 0600) whose content is the password; wins over `password`.",
+        "Path of a file (mode 0600) whose content is the password (one trailing newline "
+        "ignored); wins over `password`. Written by `mailgw set-password --file PATH`.",
     )
 
 
@@ -102,7 +103,8 @@ class SmtpSettings:
     )
     allow_plaintext_auth: bool = _doc(
         False,
-        "Opt-in: allow sending the login over a connection without TLS to a non-loopback host.",
+        "Opt-in: allow the login over a connection without TLS (security = none) to a host "
+        "that is not loopback; without it, mailgw check reports an error.",
     )
     auth: AuthSettings = field(default_factory=AuthSettings)
 

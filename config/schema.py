@@ -141,7 +141,11 @@ def parse_value(key: str, text: str) -> Any:
         else:
             items = [part.strip() for part in text.split(",") if part.strip()]
         return [str(item) for item in items]
-    return text
+    # spaces around a host or an address are a typo; only the signature keeps its own
+    return text if key in _VERBATIM_KEYS else text.strip()
+
+
+_VERBATIM_KEYS = frozenset({"email.signature"})
 
 
 def coerce_value(key: str, raw: Any) -> Any:
@@ -161,7 +165,8 @@ def coerce_value(key: str, raw: Any) -> Any:
     if expected is int and isinstance(raw, bool):
         raise ValueParseError(f"{key} must be a whole number, not {raw!r}")
     if not isinstance(raw, expected):
-        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {raw!r}")
+        shown = "something else" if spec.secret else repr(raw)  # never echo a password
+        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {shown}")
     # tomlkit items subclass the builtins; hand back plain values
     return expected(raw) if expected in (str, int, bool) else raw
 
@@ -216,3 +221,34 @@ def _json_type(spec: KeySpec) -> dict[str, Any]:
     if spec.maximum is not None:
         node["maximum"] = spec.maximum
     return node
+
+
+def key_table_markdown() -> str:
+    """The table of every key for config/README.md (kept in step with KEYS by a test)."""
+    rows = [
+        "| Key | Type | Default | Read by | Meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in KEYS.values():
+        meaning = spec.doc.replace("|", "\\|")
+        rows.append(
+            f"| `{spec.key}` | {_type_label(spec)} | {_default_label(spec)} | {spec.reader} | "
+            f"{meaning} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def _type_label(spec: KeySpec) -> str:
+    if spec.choices is not None:
+        return " \\| ".join(f'`"{choice}"`' for choice in spec.choices)
+    label = {bool: "bool", int: "integer", float: "number", str: "string", list: "list of strings"}
+    text = label.get(spec.type, spec.type.__name__)
+    if spec.minimum is not None and spec.maximum is not None:
+        text += f" ({spec.minimum:g}-{spec.maximum:g})"
+    elif spec.minimum is not None:
+        text += f" (>= {spec.minimum:g})"
+    return text
+
+
+def _default_label(spec: KeySpec) -> str:
+    return f"`{json.dumps(spec.default, ensure_ascii=False)}`"

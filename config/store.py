@@ -2,20 +2,21 @@
 
 Reads and writes through tomlkit so that comments, key order, formatting and keys unknown to
 mailgw (the platform may keep its own) survive every save; only changed values change. A save is
-atomic (temp file in the same folder, fsync, rename, fsync of the folder), locked against other
-writers, refused when the file changed on disk since it was loaded, and keeps a backup first.
+atomic (temp file in the same folder, unnamed until complete where Linux allows, fsync, rename,
+fsync of the folder), locked against other writers, refused when the file changed on disk since
+it was loaded, and keeps a backup first (itself written atomically).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import errno
 import fcntl
-import getpass
 import os
+import re
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from mailgw.config.model import SCHEMA_VERSION, Settings
 from mailgw.config.schema import (
     KEYS,
     SECRET_KEYS,
+    TABLES,
     ValueParseError,
     coerce_value,
     get_value,
@@ -109,22 +111,59 @@ def load(path: Path) -> LoadedConfig:
 
 
 def parse(path: Path, raw: bytes) -> TOMLDocument:
-    """Parse TOML bytes, reporting errors with line and column."""
+    """Parse TOML bytes, reporting errors with line and column (both counted from 1)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidConfigFile(path, f"not UTF-8 text (byte {exc.start})") from None
+        line, col = _position(raw[: exc.start].decode("utf-8", "replace"))
+        raise InvalidConfigFile(path, "not UTF-8 text", line, col) from None
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
         reason = str(exc).split(" at line ")[0]
-        raise InvalidConfigFile(path, reason, exc.line, exc.col) from None
+        if isinstance(exc, tomlkit.exceptions.UnexpectedEofError) or "'\\x00'" in reason:
+            # tomlkit reports the end of the text as a NUL character at a made-up position
+            line, col = _position(text)
+            raise InvalidConfigFile(path, "unexpected end of file", line, col) from None
+        raise InvalidConfigFile(path, _humane(reason), exc.line, exc.col + 1) from None
+    except Exception as exc:  # tomlkit raises other errors (duplicate keys) without a position
+        line, col = _stdlib_position(text)
+        raise InvalidConfigFile(path, _humane(str(exc)), line, col) from None
+
+
+def _humane(reason: str) -> str:
+    return reason.rstrip(".").replace('Key "', 'key "', 1)
+
+
+def _position(text: str) -> tuple[int, int]:
+    """Line and column just past the end of `text`."""
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _stdlib_position(text: str) -> tuple[int | None, int | None]:
+    """Where Python's own TOML reader places the error, when it has one (3.11+)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return None, None
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+), column (\d+)", str(exc))
+        if found:
+            return int(found[1]), int(found[2])
+    return None, None
 
 
 def settings_from_document(path: Path, document: TOMLDocument) -> tuple[Settings, list[str]]:
     """The typed settings in a parsed document, and the dotted keys mailgw does not know."""
     settings = Settings()
     plain = document.unwrap()
+    for table in TABLES:
+        found, node = _lookup(plain, table)
+        if found and not isinstance(node, dict):
+            raise InvalidConfigFile(path, f"{table} must be a table ([{table}]), not {node!r}")
     for key in KEYS:
         found, raw = _lookup(plain, key)
         if not found:
@@ -193,11 +232,14 @@ def render(loaded: LoadedConfig, settings: Settings) -> str:
         document = _new_document()
     for change in changes(loaded, settings) if loaded.exists else _non_defaults(settings):
         _assign(document, change.key, change.new)
-    return tomlkit.dumps(document)
+    text = tomlkit.dumps(document)
+    return text if text.endswith("\n") or not loaded.exists else text + "\n"
 
 
 def masked_diff(loaded: LoadedConfig, settings: Settings) -> str:
     """A unified diff of what a save would change, with secrets masked on both sides."""
+    import difflib  # only the TUI's save dialog needs it; headless commands start faster
+
     old_text = _masked(loaded, loaded.settings)
     new_text = _masked(loaded, settings)
     return "".join(
@@ -268,7 +310,9 @@ def _assign(document: TOMLDocument, key: str, value: Any) -> None:
 
 
 def _toml_item(value: Any) -> Any:
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and "\n" in value and "\r" not in value:
+        # readable multi-line text; a CR is escaped instead, since TOML readers may normalise
+        # raw line endings inside multi-line strings
         return tomlkit.string(value, multiline=True)
     if isinstance(value, list):
         array = tomlkit.array()
@@ -282,22 +326,48 @@ def _toml_item(value: Any) -> Any:
 
 def save(loaded: LoadedConfig, settings: Settings, *, force: bool = False) -> SaveResult:
     """Write `settings` to the loaded file atomically; return what changed."""
-    if loaded.settings.schema_version > SCHEMA_VERSION:
-        raise UnsupportedSchema(
-            f"{loaded.path} has schema_version {loaded.settings.schema_version}; this mailgw "
-            f"writes version {SCHEMA_VERSION}. Upgrade mailgw before changing this file."
-        )
+    _refuse_newer_schema(loaded.path, max(loaded.settings.schema_version, settings.schema_version))
     change_list = changes(loaded, settings) if loaded.exists else _non_defaults(settings)
     text = render(loaded, settings)
-    target = _real_target(loaded.path)
-    with _locked(target):
-        _refuse_if_stale(loaded, target, force)
-        backup = _backup(target) if target.exists() else None
-        _write_atomic(target, text.encode("utf-8"))
+    with _os_errors_as_save_failed(loaded.path):
+        target = _real_target(loaded.path)
+        with _locked(target):
+            _refuse_if_stale(loaded, target, force)
+            current = _read_bytes(target)
+            backup = _backup(target, current) if current is not None else None
+            _write_atomic(target, text.encode("utf-8"), current)
     loaded.document = tomlkit.parse(text)
     loaded.settings = settings.copy()
     loaded.original_bytes = text.encode("utf-8")
     return SaveResult(loaded.path, change_list, backup)
+
+
+@contextlib.contextmanager
+def _os_errors_as_save_failed(path: Path) -> Iterator[None]:
+    """Any file-system error not already explained becomes a SaveFailed naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise SaveFailed(_os_reason("save", path, exc)) from None
+
+
+def write_secret_file(path: Path, secret: str) -> None:
+    """Atomically write a secret file (mode 0600 from creation, owner kept, trailing newline)."""
+    with _os_errors_as_save_failed(path):
+        target = _real_target(path)
+        _ensure_folder(target.parent)
+        _, uid, gid = _file_mode_and_owner(target)
+        with _locked(target):
+            _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
+        _fsync_folder(target.parent)
+
+
+def _refuse_newer_schema(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise UnsupportedSchema(
+            f"{path} has schema_version {version}; this mailgw writes version {SCHEMA_VERSION}. "
+            "Upgrade mailgw before changing this file."
+        )
 
 
 def _real_target(path: Path) -> Path:
@@ -322,32 +392,100 @@ def _file_mode_and_owner(target: Path) -> tuple[int, int | None, int | None]:
     return st.st_mode & 0o660, st.st_uid, st.st_gid
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder."""
+def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> None:
+    """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder.
+
+    If the folder cannot be flushed after the rename, the previous content is put back, so that
+    a failed save always leaves the old file.
+    """
     folder = target.parent
     _ensure_folder(folder)
     mode, uid, gid = _file_mode_and_owner(target)
-    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+    _replace(target, data, mode, uid, gid)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+        _fsync_folder(folder)
     except OSError as exc:
-        raise SaveFailed(_os_reason("create a temporary file in", folder, exc)) from None
+        reason = _os_reason("flush the folder of", target, exc)
+        if previous is None:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        else:
+            try:
+                _replace(target, previous, mode, uid, gid)
+            except SaveFailed:
+                raise SaveFailed(
+                    reason.replace("The old file is unchanged.", "The new file may not be durable.")
+                ) from None
+        raise SaveFailed(reason) from None
+
+
+def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> None:
+    """Write `data` to a fresh temp file and rename it over `target`; no temp file survives."""
+    try:
+        tmp = _written_temp(target, data, mode, uid, gid)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("write", target, exc)) from None
+    try:
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SaveFailed(_os_reason("write", target, exc)) from None
+        raise
+
+
+def _written_temp(final: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> Path:
+    """A hidden temp file beside `final` holding `data`, flushed to disk, ready to rename.
+
+    Where Linux allows, the data is written to an unnamed file (O_TMPFILE) that only gets its
+    name once complete, so a writer killed mid-write leaves nothing behind.
+    """
+    tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
+    fd, anonymous = _open_temp(final.parent, tmp)
+    named = not anonymous
     try:
         try:
             _fchown_like(fd, uid, gid)
             os.fchmod(fd, mode)
             _write_all(fd, data)
             os.fsync(fd)
+            if anonymous:
+                _name_unnamed(fd, tmp)
+                named = True
         finally:
             os.close(fd)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise SaveFailed(_os_reason("write", target, exc)) from None
+    except BaseException:
+        if named:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
-    _fsync_folder(folder)
+    return tmp
+
+
+def _name_unnamed(fd: int, tmp: Path) -> None:
+    """Give an O_TMPFILE file a name: linkat(AT_SYMLINK_FOLLOW) of its /proc/self/fd entry."""
+    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:  # with a dir fd, os.link calls linkat with AT_SYMLINK_FOLLOW; plain link() would not
+        os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+    finally:
+        with contextlib.suppress(OSError):  # a read-only folder fd: nothing to lose
+            os.close(fds)
+
+
+def _open_temp(folder: Path, tmp: Path) -> tuple[int, bool]:
+    """An fd to write to, 0600 from creation; True if it is unnamed (O_TMPFILE)."""
+    if _TMPFILE and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(folder, _TMPFILE | os.O_WRONLY, NEW_FILE_MODE), True
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise  # only "this file system cannot" falls back to a named temp file
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    return os.open(tmp, flags, NEW_FILE_MODE), False
+
+
+_TMPFILE = getattr(os, "O_TMPFILE", 0)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -404,7 +542,7 @@ def _locked(target: Path) -> Iterator[None]:
     _ensure_folder(target.parent)
     path = lock_path(target)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, NEW_FILE_MODE)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, NEW_FILE_MODE)
     except OSError as exc:
         raise SaveFailed(_os_reason("create the lock file", path, exc)) from None
     try:
@@ -412,16 +550,23 @@ def _locked(target: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockHeld(target, _holder(fd)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, _holder_line().encode(), 0)
+        except OSError as exc:
+            raise SaveFailed(_os_reason("lock", path, exc)) from None
+        with contextlib.suppress(OSError):  # who holds the lock is a courtesy to the next writer
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder_line().encode(), 0)
         _remove_stale_temps(target)
         yield
-        os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
     finally:
-        os.close(fd)  # closing releases the lock
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closing releases the lock
 
 
 def _holder_line() -> str:
+    import getpass
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -432,13 +577,22 @@ def _holder_line() -> str:
 
 
 def _holder(fd: int) -> str:
-    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
-    return text or "an unknown process"
+    for _ in range(20):  # the holder writes its name just after taking the lock
+        with contextlib.suppress(OSError):
+            text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+            if text:
+                return text
+        time.sleep(0.005)
+    return "an unknown process"
 
 
 def _remove_stale_temps(target: Path) -> None:
     """Temp files left by a killed writer; safe to remove while we hold the lock."""
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+    leftovers = [
+        *target.parent.glob(f".{target.name}.*.tmp"),
+        *backup_folder(target).glob(f".{target.name}.*.tmp"),
+    ]
+    for leftover in leftovers:
         with contextlib.suppress(OSError):
             leftover.unlink()
 
@@ -450,22 +604,42 @@ def backup_folder(target: Path) -> Path:
     return target.parent / "backups"
 
 
-def _backup(target: Path) -> Path:
+def _backup(target: Path, data: bytes) -> Path:
+    """Keep `data` (the file as it is now) as a timestamped backup, 0600; prune to the last 10.
+
+    Written under a temp name and renamed, so that a killed save never leaves a torn backup.
+    """
     folder = backup_folder(target)
-    folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    path = folder / f"{target.name}.{stamp}"
-    data = target.read_bytes()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    path = folder / "(not yet named)"
     try:
-        _write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = _new_backup_path(folder, target.name)
+        tmp = _written_temp(path, data, NEW_FILE_MODE, None, None)
+    except OSError as exc:
+        raise SaveFailed(_os_reason("keep a backup in", folder, exc)) from None
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise SaveFailed(_os_reason("write the backup", path, exc)) from None
     for old in list_backups(target)[BACKUPS_KEPT:]:
         with contextlib.suppress(OSError):
             old.path.unlink()
     return path
+
+
+def _new_backup_path(folder: Path, name: str) -> Path:
+    """A backup name not yet taken (two saves in one microsecond get distinct names)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    while True:
+        path = folder / f"{name}.{now.strftime(_STAMP)}"
+        if not path.exists():
+            return path
+        now += dt.timedelta(microseconds=1)
+
+
+_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 def list_backups(path: Path) -> list[Backup]:
@@ -477,7 +651,7 @@ def list_backups(path: Path) -> list[Backup]:
     for entry in folder.glob(f"{target.name}.*Z") if folder.is_dir() else []:
         stamp = entry.name[len(prefix) :]
         try:
-            taken = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.timezone.utc)
+            taken = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.timezone.utc)
         except ValueError:
             continue
         found.append(Backup(stamp, entry, entry.stat().st_size, taken))
@@ -495,12 +669,14 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
             else f"{path} has no backups yet"
         )
     data = chosen.path.read_bytes()
-    parse(chosen.path, data)  # never put back something that is not TOML
-    target = _real_target(path)
-    current = _read_bytes(target)
-    with _locked(target):
-        if not force and _read_bytes(target) != current:
-            raise StaleConfig(path)
-        backup = _backup(target) if current is not None else None
-        _write_atomic(target, data)
+    document = parse(chosen.path, data)  # never put back something that is not a config
+    settings_from_document(chosen.path, document)
+    with _os_errors_as_save_failed(path):
+        target = _real_target(path)
+        current = _read_bytes(target)
+        with _locked(target):
+            if not force and _read_bytes(target) != current:
+                raise StaleConfig(path)
+            backup = _backup(target, current) if current is not None else None
+            _write_atomic(target, data, current)
     return SaveResult(path, [], backup)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import math
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
-
-from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.config.model import (
+    DEFAULT_PORTS,
+    SCHEMA_VERSION,
+    AuthSettings,
+    Gateway,
+    Security,
+    Settings,
+)
+from mailgw.config.secrets import PasswordUnavailable, read_password
 
 
 class Severity(str, enum.Enum):
@@ -39,6 +46,7 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 def validate(settings: Settings, config_path: Path | None = None) -> list[Problem]:
     """Every problem in `settings`, errors first."""
     problems = [
+        *_schema_version(settings),
         *_header_safety(settings),
         *_smtp(settings),
         *_auth(settings, config_path),
@@ -58,6 +66,18 @@ def _error(key: str, message: str) -> Problem:
 
 def _warning(key: str, message: str) -> Problem:
     return Problem(key, Severity.WARNING, message)
+
+
+def _schema_version(settings: Settings) -> list[Problem]:
+    if settings.schema_version == SCHEMA_VERSION:
+        return []
+    return [
+        _error(
+            "schema_version",
+            f"this mailgw understands schema_version {SCHEMA_VERSION}, "
+            f"not {settings.schema_version}; upgrade mailgw or fix the value",
+        )
+    ]
 
 
 def has_control_chars(value: str) -> bool:
@@ -108,7 +128,7 @@ def _smtp(settings: Settings) -> list[Problem]:
     if smtp.gateway == Gateway.CUSTOM:
         if not smtp.host.strip():
             out.append(_error("smtp.host", "a custom SMTP server needs a host name"))
-        elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host.strip()):
+        elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
             out.append(_error("smtp.host", f"{smtp.host!r} is not a valid host name or IP address"))
     if not 1 <= smtp.port <= 65535:
         out.append(_error("smtp.port", f"port {smtp.port} is out of range; use 1 to 65535"))
@@ -121,9 +141,16 @@ def _smtp(settings: Settings) -> list[Problem]:
                 f"the usual port is {right}",
             )
         )
-    if smtp.timeout <= 0:
-        out.append(_error("smtp.timeout", "the timeout must be a positive number of seconds"))
-    if smtp.trust_all and smtp.security != Security.NONE:
+    if smtp.provider != "custom" and not _is_preset(smtp.provider):
+        from mailgw.config.presets import providers
+
+        known = ", ".join(["custom", *providers()])
+        out.append(_warning("smtp.provider", f"unknown preset {smtp.provider!r}; known: {known}"))
+    if not math.isfinite(smtp.timeout) or smtp.timeout < 1:
+        out.append(_error("smtp.timeout", "the timeout must be a number of seconds, at least 1"))
+    if smtp.trust_all and smtp.security == Security.NONE:
+        out.append(_warning("smtp.trust_all", "has no effect without TLS (smtp.security = none)"))
+    elif smtp.trust_all:
         out.append(
             _warning(
                 "smtp.trust_all",
@@ -138,11 +165,17 @@ def _smtp(settings: Settings) -> list[Problem]:
     return out
 
 
+def _is_preset(name: str) -> bool:
+    from mailgw.config import presets  # reads a data file: only when a preset is named
+
+    return presets.provider(name) is not None
+
+
 def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
     smtp, auth = settings.smtp, settings.smtp.auth
+    out = _password_exposure(auth, config_path)
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
-        return []
-    out: list[Problem] = []
+        return out
     if not auth.username:
         out.append(_error("smtp.auth.username", "authentication is on but the username is empty"))
     if not auth.password and not auth.password_file:
@@ -152,8 +185,17 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
                 "authentication is on but no password is set; use `mailgw set-password`",
             )
         )
+    out.extend(_password_file_problems(auth))
     if smtp.security == Security.NONE and not is_loopback(smtp.host):
-        if not smtp.allow_plaintext_auth:
+        if smtp.allow_plaintext_auth:
+            out.append(
+                _warning(
+                    "smtp.security",
+                    "the login crosses the network unencrypted (allowed by "
+                    "smtp.allow_plaintext_auth); choose ssl or starttls if the server offers it",
+                )
+            )
+        else:
             out.append(
                 _error(
                     "smtp.security",
@@ -161,11 +203,36 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
                     "(or set smtp.allow_plaintext_auth = true if you accept the risk)",
                 )
             )
+    return out
+
+
+def _password_exposure(auth: AuthSettings, config_path: Path | None) -> list[Problem]:
+    """Wherever a password is stored, a file others can read is a problem."""
+    out: list[Problem] = []
     if auth.password and config_path is not None:
         out.extend(_readable_by_others("smtp.auth.password", config_path))
     if auth.password_file:
         out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))
     return out
+
+
+def _password_file_problems(auth: AuthSettings) -> list[Problem]:
+    """A password file that is missing, unreadable or empty fails every send: say so now."""
+    if not auth.password_file:
+        return []
+    try:
+        password = read_password(auth)
+    except PasswordUnavailable as exc:
+        return [_error("smtp.auth.password_file", str(exc))]
+    if not password:
+        return [
+            _error(
+                "smtp.auth.password_file",
+                f"the password file {auth.password_file} is empty; "
+                f"fill it with `mailgw set-password --file {auth.password_file}`",
+            )
+        ]
+    return []
 
 
 def _readable_by_others(key: str, path: Path) -> list[Problem]:
@@ -188,6 +255,9 @@ def _email(settings: Settings) -> list[Problem]:
         return []
     if not address:
         return [_error("email.from_address", "the sender address is empty")]
+    # imported here: it costs a third of `mailgw show`'s start-up, and only checks need it
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -212,6 +282,14 @@ def _sender_domain(settings: Settings) -> list[Problem]:
                     "many providers refuse or rewrite such a From",
                 )
             )
+    key = settings.sender_domain.verification_key
+    if key and not re.fullmatch(r"[!-~]+", key):
+        out.append(
+            _error(
+                "sender_domain.verification_key",
+                f"{key!r} is not a verification key: it has spaces or control characters",
+            )
+        )
     for selector in settings.sender_domain.dkim_selectors:
         if not _HOST_LABEL.match(selector.replace(".", "-") or "-"):
             out.append(

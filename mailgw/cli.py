@@ -7,6 +7,7 @@ stderr as one line, never a traceback. Nothing here imports Textual: commands st
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,9 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 
 def _register_commands() -> None:
-    from mailgw.commands import config_cmds, domain_cmds, smtp_cmds
+    from mailgw.commands import config_cmds, domain_cmds, password_cmds, smtp_cmds
 
-    for module in (config_cmds, smtp_cmds, domain_cmds):
+    for module in (config_cmds, password_cmds, smtp_cmds, domain_cmds):
         module.register(main)
 
 
@@ -78,21 +79,49 @@ _register_commands()
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Entry point: map typed errors to one line on stderr and exit 2."""
+    """Entry point: exit 0/1/2, every error as one line on stderr, never a traceback."""
+    sys.exit(_run(argv))
+
+
+def _run(argv: list[str] | None) -> int:
     try:
-        main.main(args=argv, prog_name="mailgw", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        code = main.main(args=argv, prog_name="mailgw", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "mailgw"
+        return _error(f"{exc.format_message()} (see `{command} --help`)", EXIT_CANNOT_RUN)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("mailgw: interrupted", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
+        return exc.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _error("interrupted", EXIT_CANNOT_RUN)
     except ConfigError as exc:
-        click.echo(f"mailgw: {exc}", err=True)
-        sys.exit(EXIT_CANNOT_RUN)
-    except KeyboardInterrupt:
-        click.echo("mailgw: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(EXIT_OK)
+        return _error(str(exc), EXIT_CANNOT_RUN)
+    except BrokenPipeError:  # `mailgw show | head`: the reader left, nothing to say
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        return _error(_unexpected(exc), EXIT_CANNOT_RUN)
+    # standalone_mode=False hands back ctx.exit(N) as a return value (None when a command ends)
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _error(message: str, code: int) -> int:
+    click.echo(f"mailgw: {message}", err=True)
+    return code
+
+
+def _unexpected(exc: BaseException) -> str:
+    """Name the error and where it happened, never its message: it may hold the password."""
+    import traceback  # only on this rare path: it costs a few ms of every start
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" in {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+    return (
+        f"unexpected error ({type(exc).__name__}{where}); this is a bug in mailgw, "
+        "please report it with the command you ran"
+    )
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

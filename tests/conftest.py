@@ -9,12 +9,13 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the real ~/.config, /etc/mailgw or $MAILGW_CONFIG."""
+    """No test reads or writes the real ~/.config, /etc/mailgw or the caller's $MAILGW_CONFIG."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.delenv("MAILGW_CONFIG", raising=False)
+    # As root the default is /etc/mailgw: a test that forgets --config must still miss it.
+    monkeypatch.setenv("MAILGW_CONFIG", str(tmp_path / "default-config" / "email-gateway.toml"))
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LANGUAGE", raising=False)
     monkeypatch.delenv("LC_ALL", raising=False)

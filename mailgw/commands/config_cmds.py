@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -48,13 +49,22 @@ def show(ctx: Context, as_json: bool, show_secrets: bool) -> None:
     loaded = store.load(ctx.config_path)
     data = to_dict(loaded.settings) if show_secrets else _masked_dict(loaded.settings)
     if as_json:
-        emit_json({"path": str(ctx.config_path), "exists": loaded.exists, "settings": data})
+        emit_json(
+            {
+                "path": str(ctx.config_path),
+                "exists": loaded.exists,
+                "settings": data,
+                "unknown_keys": loaded.unknown_keys,
+            }
+        )
         return
     source = "" if loaded.exists else "  (file does not exist yet: defaults)"
     click.echo(f"# {ctx.config_path}{source}")
     for key in KEYS:
         value = _lookup(data, key)
         click.echo(f"{key} = {_shown(value)}")
+    if loaded.unknown_keys:
+        click.echo(f"# kept as they are (not mailgw's): {', '.join(loaded.unknown_keys)}")
 
 
 def _lookup(data: dict[str, Any], key: str) -> Any:
@@ -68,7 +78,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        # escaped like a TOML basic string: a control character never reaches the terminal
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_shown(item) for item in value) + "]"
     return str(value)
@@ -101,21 +112,25 @@ def _port_follows_security(old: Settings, new: Settings, updates: dict[str, Any]
         new.smtp.port = DEFAULT_PORTS[Security(new.smtp.security)]
 
 
-def _save(ctx: Context, loaded: store.LoadedConfig, settings: Settings, force: bool) -> None:
-    problems = validate(settings, ctx.config_path)
-    blocking = errors(problems)
+def save_validated(
+    ctx: Context, loaded: store.LoadedConfig, settings: Settings, force: bool
+) -> store.SaveResult | None:
+    """Validate, save if nothing blocks, print what changed; None when nothing changed."""
+    # the file's mode is judged after the save (which narrows it), so it is left out here
+    blocking = errors(validate(settings))
     if blocking:
-        for problem in blocking:
-            click.echo(f"error: {problem.key}: {problem.message}", err=True)
-        fail("not saved: fix the errors above (the file is unchanged)")
-    result = store.save(loaded, settings, force=force)
-    if not result.changes:
+        found = "; ".join(f"{problem.key}: {problem.message}" for problem in blocking)
+        fail(f"not saved (the file is unchanged): {found}")
+    if loaded.exists and not store.changes(loaded, settings):
         click.echo("nothing changed")
+        return None
+    result = store.save(loaded, settings, force=force)
     for change in result.changes:
         old, new = change.shown()
         click.echo(f"{change.key}: {_shown(old)} -> {_shown(new)}")
-    for problem in problems:
-        click.echo(f"warning: {problem.key}: {problem.message}", err=True)
+    for problem in validate(settings, ctx.config_path):
+        click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}", err=True)
+    return result
 
 
 @click.command("set")
@@ -130,7 +145,7 @@ def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
     for key, value in updates.items():
         set_value(settings, key, value)
     _port_follows_security(loaded.settings, settings, updates)
-    _save(ctx, loaded, settings, force)
+    save_validated(ctx, loaded, settings, force)
 
 
 @click.command()
@@ -146,7 +161,7 @@ def unset(ctx: Context, keys: tuple[str, ...], force: bool) -> None:
         if key not in KEYS:
             fail(f"unknown key {key!r}; `mailgw show` lists the keys")
         set_value(settings, key, get_value(defaults, key))
-    _save(ctx, loaded, settings, force)
+    save_validated(ctx, loaded, settings, force)
 
 
 @click.command()

@@ -1,0 +1,92 @@
+"""set-password: the one way to store the SMTP password, never through argv."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mailgw.cli import Context, fail, pass_context
+from mailgw.commands.config_cmds import save_validated
+from mailgw.config import store
+from mailgw.config.errors import ConfigError
+from mailgw.config.model import Settings
+
+
+def register(group: click.Group) -> None:
+    group.add_command(set_password)
+
+
+@click.command("set-password")
+@click.option(
+    "--stdin", "from_stdin", is_flag=True, help="Read the password from stdin's first line."
+)
+@click.option(
+    "--file",
+    "secret_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the password in this file (0600) and name it in smtp.auth.password_file.",
+)
+@click.option("--force", is_flag=True, help="Save even if the file changed on disk since read.")
+@pass_context
+def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force: bool) -> None:
+    """Store the SMTP password (asked twice without echo, or --stdin for scripts)."""
+    loaded = store.load(ctx.config_path)  # an unreadable config fails before the prompt
+    # --stdin typed at a terminal would echo: ask without echo there instead
+    password = _read_from_stdin() if from_stdin and not sys.stdin.isatty() else _ask_twice()
+    if not password:
+        fail("the password is empty; nothing was saved")
+    settings = loaded.settings.copy()
+    if secret_file is None:
+        settings.smtp.auth.password = password
+        settings.smtp.auth.password_file = ""  # a password_file would win over the new password
+    else:
+        secret_file = secret_file.expanduser().absolute()
+        settings.smtp.auth.password = ""
+        settings.smtp.auth.password_file = str(secret_file)
+    _save_with_file(ctx, loaded, settings, force, secret_file, password)
+    del password
+    where = f"in {secret_file} (0600)" if secret_file else f"in {ctx.config_path}"
+    click.echo(f"password saved {where}")
+    if not settings.smtp.auth.enabled:
+        click.echo("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true")
+
+
+def _save_with_file(
+    ctx: Context,
+    loaded: store.LoadedConfig,
+    settings: Settings,
+    force: bool,
+    secret_file: Path | None,
+    password: str,
+) -> None:
+    """Write the secret file (if any), then the config; a new file is removed if that fails."""
+    if secret_file is None:
+        save_validated(ctx, loaded, settings, force)
+        return
+    created = not secret_file.exists()
+    store.write_secret_file(secret_file, password)  # first: validation reads it
+    try:
+        save_validated(ctx, loaded, settings, force)
+    except (ConfigError, click.ClickException):
+        if created:
+            secret_file.unlink(missing_ok=True)
+        raise
+
+
+def _read_from_stdin() -> str:
+    """The first line of stdin, without its line ending (`pass show` puts notes below it)."""
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _ask_twice() -> str:
+    if not sys.stdin.isatty():
+        fail("no terminal to ask the password on; pipe it in with --stdin")
+    return click.prompt(
+        "SMTP password",
+        hide_input=True,
+        confirmation_prompt="Repeat the password",
+        show_default=False,
+    )
