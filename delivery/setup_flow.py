@@ -1,0 +1,474 @@
+"""The first-run wizard's steps: what each asks, its defaults, and validation of its own keys.
+
+Pure: no printing, no prompts, no network. Both fronts drive it (the plain line prompts of
+`mailgw setup --plain` and the TUI wizard): ask `questions(step, settings, answers)` again after
+every answer (defaults follow earlier answers: a provider fills host, port and security; a
+security change moves a standard port), check each answer with `check_answer`, then `apply` the
+step. `setup_wizard.Wizard` holds a run's position, working settings and step states.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.config.presets import platform_gateway, provider, providers
+from mailgw.config.schema import get_value, set_value
+from mailgw.config.validate import Problem, Severity, errors, validate
+from mailgw.delivery.messages import KINDS
+from mailgw.i18n import N_, _
+
+
+class StepId(str, enum.Enum):
+    """The steps of first-time setup, in order."""
+
+    GATEWAY = "gateway"
+    SERVER = "server"
+    AUTH = "auth"
+    SENDER = "sender"
+    TEST_SEND = "test_send"
+    REVIEW = "review"
+    SAVE = "save"
+
+
+class Kind(str, enum.Enum):
+    """How a question is answered."""
+
+    CHOICE = "choice"
+    BOOL = "bool"
+    INT = "int"
+    TEXT = "text"
+    MULTILINE = "multiline"  # the signature; the plain front reads it as one line with \n
+    SECRET = "secret"  # never shown, asked twice, never in argv or the environment
+
+
+class StepStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "not_applicable"
+
+
+# Answer names that are not settings keys: they feed the test send, not the file.
+TEST_RECIPIENT = "test.recipient"
+TEST_KIND = "test.kind"
+DETECT = "detect"  # the action a front offers after the host question
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: its id, title and help (msgids, translated by the properties), keys it edits."""
+
+    id: StepId
+    title_id: str
+    help_id: str
+    keys: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return _(self.title_id)
+
+    @property
+    def help(self) -> str:
+        return _(self.help_id)
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One thing to ask; `name` is the settings key it sets (or TEST_RECIPIENT / TEST_KIND)."""
+
+    name: str
+    label: str
+    kind: Kind
+    default: Any
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    action: str = ""  # DETECT: offer auto-detection once this question is answered
+    has_current: bool = False  # SECRET: a value is already set, so an empty answer keeps it
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        StepId.GATEWAY,
+        N_("Gateway"),
+        N_("Choose how the platform's email leaves: its managed gateway or your own SMTP server."),
+        ("smtp.gateway",),
+    ),
+    Step(
+        StepId.SERVER,
+        N_("SMTP server"),
+        N_("Where your SMTP server is and how the connection is protected."),
+        ("smtp.provider", "smtp.host", "smtp.security", "smtp.port", "smtp.trust_all"),
+    ),
+    Step(
+        StepId.AUTH,
+        N_("Authentication"),
+        N_("The login the server asks for, if any."),
+        ("smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"),
+    ),
+    Step(
+        StepId.SENDER,
+        N_("Sender and signature"),
+        N_("The From address, the name shown next to it, and the text at the end of every mail."),
+        ("email.from_address", "email.from_name", "email.signature"),
+    ),
+    Step(
+        StepId.TEST_SEND,
+        N_("Test send"),
+        N_("Send a sample message with these settings before saving them."),
+    ),
+    Step(StepId.REVIEW, N_("Review"), N_("What will change in the config file (password masked).")),
+    Step(StepId.SAVE, N_("Save"), N_("Write the settings to the config file (a backup is kept).")),
+)
+_BY_ID = {step.id: step for step in STEPS}
+_CUSTOM_ONLY = frozenset({StepId.SERVER, StepId.AUTH})
+
+
+def steps() -> tuple[Step, ...]:
+    """Every step, in order (including those that may not apply)."""
+    return STEPS
+
+
+def step(step_id: StepId | str) -> Step:
+    return _BY_ID[StepId(step_id)]
+
+
+def applies(step: Step, settings: Settings) -> bool:
+    """Server and authentication apply only to a custom server."""
+    return step.id not in _CUSTOM_ONLY or settings.smtp.gateway == Gateway.CUSTOM
+
+
+def active_steps(settings: Settings) -> list[Step]:
+    """The steps that apply to `settings`, in order."""
+    return [s for s in STEPS if applies(s, settings)]
+
+
+def step_for_key(key: str) -> Step | None:
+    """The step that edits `key` (to send a person back to fix a problem), or None."""
+    return next((s for s in STEPS if key in s.keys), None)
+
+
+# ---------------------------------------------------------------- drafts
+
+
+def draft(step: Step, answers: dict[str, Any], settings: Settings) -> Settings:
+    """A copy of `settings` with this step's answers applied and the follow rules run."""
+    out = settings.copy()
+    for key, value in answers.items():
+        if key in step.keys and value is not None:  # None keeps the current value (a password)
+            set_value(out, key, value)
+    if step.id == StepId.SERVER:
+        _follow_provider(out, settings, answers)
+        _follow_security(out, settings, answers)
+    return out
+
+
+def _follow_provider(out: Settings, before: Settings, answers: dict[str, Any]) -> None:
+    """A newly chosen preset fills host, security and port unless they were answered."""
+    chosen = provider(out.smtp.provider)
+    if chosen is None or out.smtp.provider == before.smtp.provider:
+        return
+    if "smtp.host" not in answers:
+        out.smtp.host = chosen.host
+    if "smtp.security" not in answers:
+        out.smtp.security = chosen.security
+    if "smtp.port" not in answers:
+        out.smtp.port = chosen.port
+
+
+def _follow_security(out: Settings, before: Settings, answers: dict[str, Any]) -> None:
+    """As in the admin panel: a security change moves a standard port along with it."""
+    if "smtp.security" not in answers or "smtp.port" in answers:
+        return
+    if out.smtp.port in DEFAULT_PORTS.values() and out.smtp.security != before.smtp.security:
+        out.smtp.port = DEFAULT_PORTS[Security(out.smtp.security)]
+    if out.smtp.security == Security.NONE:
+        out.smtp.trust_all = False
+
+
+# ---------------------------------------------------------------- questions
+
+
+def questions(
+    step: Step, settings: Settings, answers: dict[str, Any] | None = None
+) -> list[Question]:
+    """The questions of `step`; defaults come from `settings` with `answers` so far applied."""
+    answers = answers or {}
+    current = draft(step, answers, settings)
+    build = _QUESTIONS.get(step.id)
+    return build(current, answers) if build else []
+
+
+def next_question(step: Step, settings: Settings, answers: dict[str, Any]) -> Question | None:
+    """The first question of `step` not answered yet, or None when the step is complete."""
+    return next((q for q in questions(step, settings, answers) if q.name not in answers), None)
+
+
+def _gateway_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    choices = (
+        Choice(Gateway.PLATFORM.value, _("The platform's managed gateway (recommended)")),
+        Choice(Gateway.CUSTOM.value, _("Your own SMTP server")),
+    )
+    help_text = _("Mail leaves from {sender} until your own domain is authorised.").format(
+        sender=platform_gateway().default_sender
+    )
+    return [_q(current, "smtp.gateway", _("Gateway"), Kind.CHOICE, help_text, choices)]
+
+
+def _server_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    presets = providers()
+    provider_choices = (
+        Choice("custom", _("Other server (enter host, port and security)")),
+        *(Choice(name, preset.label) for name, preset in presets.items()),
+    )
+    chosen = presets.get(current.smtp.provider)
+    security_choices = (
+        Choice(Security.STARTTLS.value, _("STARTTLS (usually port 587)")),
+        Choice(Security.SSL.value, _("SSL/TLS from the first byte (usually port 465)")),
+        Choice(Security.NONE.value, _("None: no encryption (usually port 25)")),
+    )
+    out = [
+        _q(
+            current,
+            "smtp.provider",
+            _("Provider"),
+            Kind.CHOICE,
+            _("A preset fills in the host, port and security; you can change them next."),
+            provider_choices,
+        ),
+        _q(
+            current,
+            "smtp.host",
+            _("Server host name or IP address"),
+            Kind.TEXT,
+            chosen.notes if chosen else "",
+            action=DETECT,
+        ),
+        _q(current, "smtp.security", _("Security"), Kind.CHOICE, "", security_choices),
+        _q(
+            current,
+            "smtp.port",
+            _("Port"),
+            Kind.INT,
+            _("Filled in from the security choice; change it if your server uses another."),
+        ),
+    ]
+    if current.smtp.security != Security.NONE:
+        out.append(
+            _q(
+                current,
+                "smtp.trust_all",
+                _("Trust any certificate (self-signed servers)?"),
+                Kind.BOOL,
+                _("Anyone between this machine and the server could then read the mail."),
+            )
+        )
+    return out
+
+
+def _auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    auth = current.smtp.auth
+    chosen = provider(current.smtp.provider)
+    out = [
+        _q(
+            current,
+            "smtp.auth.enabled",
+            _("Does the server need a login?"),
+            Kind.BOOL,
+            chosen.notes if chosen else "",
+        )
+    ]
+    if not auth.enabled:
+        return out
+    hint = chosen.username_hint if chosen else ""
+    out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
+    if auth.password_file:  # kept in its own file: changed with `mailgw set-password`
+        return out
+    out.append(
+        Question(
+            "smtp.auth.password",
+            _("Password"),
+            Kind.SECRET,
+            None,
+            _("Typed without echo and asked twice; it is stored only in the config file."),
+            has_current=bool(auth.password),
+        )
+    )
+    return out
+
+
+def _sender_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    sender_help = ""
+    if current.smtp.gateway == Gateway.PLATFORM:
+        sender_help = _(
+            "With the platform's gateway, keep {sender} until your own domain is authorised."
+        ).format(sender=platform_gateway().default_sender)
+    return [
+        _q(current, "email.from_address", _("Sender (From) address"), Kind.TEXT, sender_help),
+        _q(current, "email.from_name", _("Display name"), Kind.TEXT),
+        _q(
+            current,
+            "email.signature",
+            _("Signature"),
+            Kind.MULTILINE,
+            _("Text appended to the end of every mail."),
+        ),
+    ]
+
+
+def _test_send_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    labels = {
+        "test": _("A plain test message"),
+        "event": _("An event notification"),
+        "report": _("A scheduled report with attachments"),
+        "billing": _("A low-balance billing alert"),
+    }
+    kinds = tuple(Choice(kind, labels.get(kind, kind)) for kind in KINDS)
+    return [
+        Question(TEST_RECIPIENT, _("Send the test message to"), Kind.TEXT, ""),
+        Question(TEST_KIND, _("Message kind"), Kind.CHOICE, "test", choices=kinds),
+    ]
+
+
+_QUESTIONS = {
+    StepId.GATEWAY: _gateway_questions,
+    StepId.SERVER: _server_questions,
+    StepId.AUTH: _auth_questions,
+    StepId.SENDER: _sender_questions,
+    StepId.TEST_SEND: _test_send_questions,
+}
+
+
+def _q(
+    current: Settings,
+    key: str,
+    label: str,
+    kind: Kind,
+    help_text: str = "",
+    choices: tuple[Choice, ...] = (),
+    action: str = "",
+) -> Question:
+    return Question(key, label, kind, get_value(current, key), help_text, choices, action)
+
+
+# ---------------------------------------------------------------- answers
+
+
+class CannotSave(Exception):
+    """A save was asked while an error remains; the message names the key and the problem."""
+
+
+class AnswerInvalid(ValueError):
+    """Typed text that cannot be read as the question's kind; the message says what to type."""
+
+
+_YES = frozenset({"y", "yes", "s", "sim", "true", "on", "1"})
+_NO = frozenset({"n", "no", "nao", "não", "false", "off", "0"})
+
+
+def parse_answer(question: Question, text: str) -> Any:
+    """Read typed text as the question's kind; empty text gives the default."""
+    text = text.strip() if question.kind != Kind.SECRET else text
+    if text == "":
+        return question.default
+    if question.kind == Kind.CHOICE:
+        return _parse_choice(question, text)
+    if question.kind == Kind.BOOL:
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise AnswerInvalid(_("answer y (yes) or n (no)"))
+    if question.kind == Kind.INT:
+        if not text.isdigit():
+            raise AnswerInvalid(_("type a whole number, such as {example}").format(example=587))
+        return int(text)
+    if question.kind == Kind.MULTILINE:
+        return text.replace("\\n", "\n")
+    return text
+
+
+def _parse_choice(question: Question, text: str) -> str:
+    if text.isdigit() and 1 <= int(text) <= len(question.choices):
+        return question.choices[int(text) - 1].value
+    for choice in question.choices:
+        if text.lower() == choice.value.lower():
+            return choice.value
+    raise AnswerInvalid(_("type a number from 1 to {count}").format(count=len(question.choices)))
+
+
+def check_answer(
+    step: Step, name: str, value: Any, settings: Settings, answers: dict[str, Any]
+) -> list[Problem]:
+    """Problems of one answer, judged with the step's answers so far (for re-asking at once)."""
+    if name == TEST_RECIPIENT:
+        return _recipient_problems(value)
+    if name not in step.keys:
+        return []
+    current = draft(step, {**answers, name: value}, settings)
+    return [p for p in validate(current) if p.key == name]
+
+
+def _recipient_problems(address: str) -> list[Problem]:
+    if not address:
+        return [Problem(TEST_RECIPIENT, Severity.ERROR, _("type the address to send the test to"))]
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        message = _("'{address}' is not a valid email address: {reason}")
+        text = message.format(address=address, reason=exc)
+        return [Problem(TEST_RECIPIENT, Severity.ERROR, text)]
+    return []
+
+
+def apply(step: Step, answers: dict[str, Any], settings: Settings) -> list[Problem]:
+    """Apply the step's answers to `settings` unless they hold an error; return the step's problems.
+
+    Only the step's own keys are judged (a problem of another step waits for that step or the
+    review). With an error nothing is changed, so a skipped step never leaves a half-made value.
+    """
+    if step.id == StepId.TEST_SEND:
+        return _recipient_problems(answers.get(TEST_RECIPIENT, ""))
+    candidate = draft(step, answers, settings)
+    problems = [p for p in validate(candidate) if p.key in step.keys]
+    if not errors(problems):
+        for key in step.keys:
+            set_value(settings, key, get_value(candidate, key))
+    return problems
+
+
+__all__ = [
+    "DETECT",
+    "STEPS",
+    "TEST_KIND",
+    "TEST_RECIPIENT",
+    "AnswerInvalid",
+    "CannotSave",
+    "Choice",
+    "Kind",
+    "Question",
+    "Step",
+    "StepId",
+    "StepStatus",
+    "active_steps",
+    "applies",
+    "apply",
+    "check_answer",
+    "draft",
+    "next_question",
+    "parse_answer",
+    "questions",
+    "step",
+    "step_for_key",
+    "steps",
+]
