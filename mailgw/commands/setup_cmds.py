@@ -23,7 +23,7 @@ from mailgw.config.validate import Problem, Severity, errors
 from mailgw.delivery import setup_flow as flow
 from mailgw.delivery.setup_flow import DETECT, Kind, Question, Step, StepId
 from mailgw.delivery.setup_wizard import Wizard
-from mailgw.i18n import _
+from mailgw.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, PortReport
@@ -202,7 +202,10 @@ class PlainSetup:
         from mailgw.delivery.target import helo_name
 
         count = len(self.detect_candidates)
-        say(_("Probing {count} ports of {host}...").format(count=count, host=host))
+        probing = ngettext(
+            "Probing {count} port of {host}...", "Probing {count} ports of {host}...", count
+        )
+        say(probing.format(count=count, host=host))
         report = asyncio.run(
             detect(
                 host,
