@@ -214,3 +214,21 @@ def test_portuguese_prompts(config_path: Path) -> None:
     assert "Salvar estas configurações em" in result.stdout
     assert "Sender (From) address" not in result.stdout
     assert store.load(config_path).settings.email.from_name == "Frota"
+
+
+def test_setup_without_a_terminal_falls_back_to_plain_prompts(config_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mailgw", "--config", str(config_path), "setup"],
+        input="1\n\n\n\n-\n\ny\n",
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=_env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== Step 1 of 5: Gateway ==" in result.stdout and "Saved to" in result.stdout
+    assert check_ok(config_path)
+
+
+def check_ok(config_path: Path) -> bool:
+    return _check(config_path).returncode == 0
