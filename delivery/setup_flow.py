@@ -407,6 +407,11 @@ def _parse_choice(question: Question, text: str) -> str:
     raise AnswerInvalid(_("type a number from 1 to {count}").format(count=len(question.choices)))
 
 
+def detected_answers(port: int, security: str) -> dict[str, Any]:
+    """The server step's answers that apply a detection result (host stays as answered)."""
+    return {"smtp.security": Security(security).value, "smtp.port": port}
+
+
 def check_answer(
     step: Step, name: str, value: Any, settings: Settings, answers: dict[str, Any]
 ) -> list[Problem]:
@@ -464,6 +469,7 @@ __all__ = [
     "applies",
     "apply",
     "check_answer",
+    "detected_answers",
     "draft",
     "next_question",
     "parse_answer",

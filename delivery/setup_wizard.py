@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 
 from mailgw.config import store
 from mailgw.config.model import Settings
 from mailgw.config.validate import Problem, errors, validate
+from mailgw.delivery.messages import build_message
 from mailgw.delivery.setup_flow import (
     STEPS,
     TEST_KIND,
@@ -107,6 +109,10 @@ class Wizard:
             s.id: self.status[s.id] if applies(s, self.settings) else StepStatus.NOT_APPLICABLE
             for s in STEPS
         }
+
+    def test_message(self) -> EmailMessage:
+        """The sample mail of the test-send step; raises MessageInvalid for a bad recipient."""
+        return build_message(self.settings, self.test_kind, self.test_recipient)
 
     def problems(self) -> list[Problem]:
         """Every problem of the working settings, as a save would judge them."""

@@ -195,7 +195,7 @@ class PlainSetup:
             return
         offer = _("Recommended: port {port} with {security}. Use it?")
         if ask_yes_no(offer.format(port=best.port, security=best.security), True):
-            answers["smtp.security"], answers["smtp.port"] = best.security, best.port
+            answers.update(flow.detected_answers(best.port, best.security))
 
     def _detect(self, host: str) -> PortReport | None:
         from mailgw.delivery.detect import detect
@@ -241,11 +241,10 @@ class PlainSetup:
     def _send(self) -> SendResult | None:
         from mailgw.delivery import smtp
         from mailgw.delivery.errors import MessageInvalid
-        from mailgw.delivery.messages import build_message
 
         wizard = self.wizard
         try:
-            message = build_message(wizard.settings, wizard.test_kind, wizard.test_recipient)
+            message = wizard.test_message()
         except MessageInvalid as exc:
             say("  " + _("error: {message}").format(message=exc))
             return None

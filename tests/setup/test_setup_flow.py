@@ -259,3 +259,23 @@ def test_labels_follow_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "pt_BR.UTF-8")
     assert _question(SENDER, Settings(), "email.from_address").label != english
     assert flow.step(StepId.SENDER).title == "Remetente e assinatura"
+
+
+def test_detection_result_becomes_the_server_answers() -> None:
+    answers = {"smtp.host": "mail.example.net", **flow.detected_answers(465, "ssl")}
+    settings = _custom()
+    assert flow.apply(SERVER, answers, settings) == []
+    assert (settings.smtp.port, settings.smtp.security) == (465, Security.SSL)
+    remaining = [q.name for q in flow.questions(SERVER, settings, answers) if q.name not in answers]
+    assert remaining == ["smtp.provider", "smtp.trust_all"]
+
+
+def test_test_message_uses_the_working_settings(config_path: Path) -> None:
+    wizard = Wizard(store.load(config_path))
+    wizard.go(StepId.SENDER)
+    wizard.apply({"email.from_address": "alerts@example.com", "email.from_name": "Fleet"})
+    wizard.go(StepId.TEST_SEND)
+    assert wizard.apply({flow.TEST_RECIPIENT: "ops@example.net", flow.TEST_KIND: "billing"}) == []
+    message = wizard.test_message()
+    assert message["To"] == "ops@example.net" and "Fleet" in message["From"]
+    assert not config_path.exists()  # a test send needs no save

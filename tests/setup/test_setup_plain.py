@@ -232,3 +232,11 @@ def test_setup_without_a_terminal_falls_back_to_plain_prompts(config_path: Path)
 
 def check_ok(config_path: Path) -> bool:
     return _check(config_path).returncode == 0
+
+
+def test_broken_config_file_is_refused_before_any_question(config_path: Path) -> None:
+    config_path.write_text("[smtp\nhost = \n")
+    before = config_path.read_bytes()
+    result = _run(config_path, ["1"])
+    assert result.returncode == 2 and "not a valid config file" in result.stderr
+    assert "Gateway" not in result.stdout and config_path.read_bytes() == before
