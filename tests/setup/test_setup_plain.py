@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import time
@@ -42,6 +43,21 @@ def _run(
         timeout=TIMEOUT,
         env=_env(**env),
     )
+
+
+def _read_until(process: subprocess.Popen[str], text: str) -> str:
+    """What the process printed up to and including `text`, waiting at most TIMEOUT seconds."""
+    assert process.stdout is not None
+    fd, seen = process.stdout.fileno(), b""
+    deadline = time.monotonic() + TIMEOUT
+    while text.encode() not in seen:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(left, 0))
+        chunk = os.read(fd, 4096) if ready else b""
+        if not chunk:
+            raise AssertionError(f"{text!r} never printed; got:\n{seen.decode()}")
+        seen += chunk
+    return seen.decode()
 
 
 def _check(config_path: Path) -> subprocess.CompletedProcess[str]:
@@ -240,3 +256,42 @@ def test_broken_config_file_is_refused_before_any_question(config_path: Path) ->
     result = _run(config_path, ["1"])
     assert result.returncode == 2 and "not a valid config file" in result.stderr
     assert "Gateway" not in result.stdout and config_path.read_bytes() == before
+
+
+def test_file_changed_during_setup_is_not_overwritten(config_path: Path) -> None:
+    config_path.write_text('[email]\nfrom_name = "Before"\n')
+    process = subprocess.Popen(
+        _command(config_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    assert process.stdin is not None
+    process.stdin.write("1\nalerts@example.com\nWizard\n\n-\n\n")  # up to the save question
+    process.stdin.flush()
+    shown = _read_until(process, "Save these settings to")
+    config_path.write_text('[email]\nfrom_name = "Someone else"\n')  # an admin's edit meanwhile
+    out, err = process.communicate("y\n", timeout=TIMEOUT)
+    assert "Wizard" in shown + out
+    assert process.returncode == 2 and "changed by someone else" in err
+    assert "Traceback" not in err
+    assert config_path.read_text() == '[email]\nfrom_name = "Someone else"\n'
+
+
+def test_rerun_on_an_existing_install_keeps_the_password(config_path: Path) -> None:
+    config_path.write_text(
+        '# installed by hand\n[smtp]\ngateway = "custom"\nhost = "127.0.0.1"\n'
+        f'[smtp.auth]\nenabled = true\nusername = "u"\npassword = "{SENTINEL_PASSWORD}"\n'
+    )
+    config_path.chmod(0o600)
+    answers = ["", "", "", "n", "", "", "", "", "", "", "", "", "", "-", "", "y"]
+    result = _run(config_path, answers)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Password (Enter keeps the current one):" in result.stdout
+    assert "Host" not in result.stdout.split("Step 2 of 7")[0]
+    assert "Nothing to save" in result.stdout
+    assert store.load(config_path).settings.smtp.auth.password == SENTINEL_PASSWORD
+    assert config_path.read_text().startswith("# installed by hand\n")
+    assert_no_secret(result.stdout, result.stderr)
