@@ -179,7 +179,8 @@ class PlainSetup:
             first = read_secret(f"{question.label}{keep}: ")
             if first == "" and question.has_current:
                 return None
-            navigation(first)
+            if first in ("-", "<"):  # only the symbols: a password may well be "back"
+                navigation(first)
             if first == "":
                 return ""  # judged by check_answer: a login needs a password
             if read_secret(_("Type the password again: ")) == first:
@@ -227,10 +228,19 @@ class PlainSetup:
                 self.wizard.complete()
                 return
             say(_("Fix: {fix}").format(fix=result.fix))
-            choice = read_line(
-                _("Retry (r), skip the test send (-), or go back to change the settings (<)? [r]: ")
-            )
+            self._ask_retry()
+
+    def _ask_retry(self) -> None:
+        """Return to send again; skipping or going back leaves the step (Navigate)."""
+        prompt = _(
+            "Retry (r), skip the test send (-), or go back to change the settings (<)? [r]: "
+        )
+        while True:
+            choice = read_line(prompt).strip().lower()
             navigation(choice)
+            if choice in ("", "r"):
+                return
+            say("  " + _("error: answer r, - or <"))
 
     def _questions_only(self, step: Step) -> None:
         answers: dict[str, Any] = {}

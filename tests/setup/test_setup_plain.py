@@ -158,6 +158,7 @@ def test_failing_test_send_shows_the_fix_and_can_be_retried_or_skipped(
             RECIPIENT,
             "",
             "r",  # retry once
+            "x",  # not an answer: asked again
             "-",  # then skip the test send
             "",
             "n",  # do not save
@@ -166,6 +167,7 @@ def test_failing_test_send_shows_the_fix_and_can_be_retried_or_skipped(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("Failed at auth [auth_failed]") == 2
     assert result.stdout.count("Fix: ") == 2
+    assert "error: answer r, - or <" in result.stdout
     assert server.recorder.logins and not server.recorder.messages
     assert "Nothing was saved." in result.stdout
     assert not config_path.exists()
