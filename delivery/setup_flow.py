@@ -170,6 +170,8 @@ def draft(step: Step, answers: dict[str, Any], settings: Settings) -> Settings:
     if step.id == StepId.SERVER:
         _follow_provider(out, settings, answers)
         _follow_security(out, settings, answers)
+    if step.id == StepId.AUTH:
+        _login_by_default(out, answers)
     return out
 
 
@@ -184,6 +186,14 @@ def _follow_provider(out: Settings, before: Settings, answers: dict[str, Any]) -
         out.smtp.security = chosen.security
     if "smtp.port" not in answers:
         out.smtp.port = chosen.port
+
+
+def _login_by_default(out: Settings, answers: dict[str, Any]) -> None:
+    """A provider that names a login (Gmail, SendGrid...) starts with the login switched on."""
+    auth, chosen = out.smtp.auth, provider(out.smtp.provider)
+    never_set = not auth.enabled and not auth.username
+    if "smtp.auth.enabled" not in answers and never_set and chosen and chosen.username_hint:
+        auth.enabled = True
 
 
 def _follow_security(out: Settings, before: Settings, answers: dict[str, Any]) -> None:

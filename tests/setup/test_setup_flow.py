@@ -279,3 +279,17 @@ def test_test_message_uses_the_working_settings(config_path: Path) -> None:
     message = wizard.test_message()
     assert message["To"] == "ops@example.net" and "Fleet" in message["From"]
     assert not config_path.exists()  # a test send needs no save
+
+
+def test_a_provider_with_a_login_starts_with_the_login_on() -> None:
+    settings = _custom()
+    settings.smtp.provider = "sendgrid"
+    enabled = _question(AUTH, settings, "smtp.auth.enabled")
+    assert enabled.default is True
+    username = _question(AUTH, settings, "smtp.auth.username")
+    assert username.help == "apikey"
+    settings.smtp.provider = "own_server"
+    assert _question(AUTH, settings, "smtp.auth.enabled").default is False
+    settings.smtp.provider = "sendgrid"
+    assert flow.apply(AUTH, {"smtp.auth.enabled": False}, settings) == []
+    assert settings.smtp.auth.enabled is False
