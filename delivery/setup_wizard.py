@@ -22,6 +22,8 @@ from mailgw.delivery.setup_flow import (
     active_steps,
     applies,
     apply,
+    check_answer,
+    next_question,
     questions,
     step,
 )
@@ -55,15 +57,30 @@ class Wizard:
         return active.index((which or self.current).id) + 1, len(active)
 
     def questions(self, answers: dict[str, Any] | None = None) -> list[Question]:
+        """The current step's questions, defaults following `answers` so far."""
         return questions(self.current, self.settings, answers)
 
+    def next_question(self, answers: dict[str, Any]) -> Question | None:
+        """The current step's first unanswered question, or None when all are answered."""
+        return next_question(self.current, self.settings, answers)
+
+    def check_answer(self, name: str, value: Any, answers: dict[str, Any]) -> list[Problem]:
+        """Problems of one answer of the current step, judged with the answers so far."""
+        return check_answer(self.current, name, value, self.settings, answers)
+
     def apply(self, answers: dict[str, Any]) -> list[Problem]:
-        """Apply answers to the current step; without errors it is done and the wizard moves on."""
+        """Apply answers to the current step; without errors it is marked done (not moved on).
+
+        The test-send step only records recipient and kind: it is done once a send has run
+        (`complete()`).
+        """
         problems = apply(self.current, answers, self.settings)
-        if not errors(problems):
-            if self.current.id == StepId.TEST_SEND:
-                self.test_recipient = answers.get(TEST_RECIPIENT, self.test_recipient)
-                self.test_kind = answers.get(TEST_KIND, self.test_kind)
+        if errors(problems):
+            return problems
+        if self.current.id == StepId.TEST_SEND:
+            self.test_recipient = answers.get(TEST_RECIPIENT, self.test_recipient)
+            self.test_kind = answers.get(TEST_KIND, self.test_kind)
+        else:
             self.status[self.position] = StepStatus.DONE
         return problems
 

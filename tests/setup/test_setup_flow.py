@@ -278,6 +278,9 @@ def test_test_message_uses_the_working_settings(config_path: Path) -> None:
     assert wizard.apply({flow.TEST_RECIPIENT: "ops@example.net", flow.TEST_KIND: "billing"}) == []
     message = wizard.test_message()
     assert message["To"] == "ops@example.net" and "Fleet" in message["From"]
+    assert wizard.status[StepId.TEST_SEND] == StepStatus.PENDING  # no send has run yet
+    wizard.skip()
+    assert wizard.statuses()[StepId.TEST_SEND] == StepStatus.SKIPPED
     assert not config_path.exists()  # a test send needs no save
 
 
@@ -293,3 +296,18 @@ def test_a_provider_with_a_login_starts_with_the_login_on() -> None:
     settings.smtp.provider = "sendgrid"
     assert flow.apply(AUTH, {"smtp.auth.enabled": False}, settings) == []
     assert settings.smtp.auth.enabled is False
+
+
+def test_wizard_asks_the_current_steps_questions_in_turn(config_path: Path) -> None:
+    wizard = Wizard(store.load(config_path))
+    wizard.settings.smtp.gateway = Gateway.CUSTOM
+    wizard.go(StepId.AUTH)
+    answers: dict = {}
+    asked = []
+    while (question := wizard.next_question(answers)) is not None:
+        asked.append(question.name)
+        value = {"smtp.auth.enabled": True, "smtp.auth.username": "u"}.get(question.name, "pw")
+        assert wizard.check_answer(question.name, value, answers) == []
+        answers[question.name] = value
+    assert asked == ["smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"]
+    assert wizard.check_answer("smtp.auth.username", "", {"smtp.auth.enabled": True})
