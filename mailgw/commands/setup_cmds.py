@@ -21,7 +21,7 @@ from mailgw.cli import Context, fail, pass_context
 from mailgw.config import store
 from mailgw.config.validate import Problem, Severity, errors
 from mailgw.delivery import setup_flow as flow
-from mailgw.delivery.setup_flow import DETECT, Kind, Question, Step, StepId
+from mailgw.delivery.setup_flow import DETECT, Kind, Question, Step, StepId, StepStatus
 from mailgw.delivery.setup_wizard import Wizard
 from mailgw.i18n import _, ngettext
 
@@ -276,6 +276,7 @@ class PlainSetup:
     # ------------------------------------------------------------ review and save
 
     def _review(self, step: Step) -> None:
+        self._show_steps()
         diff = self.wizard.diff()
         say(diff.rstrip("\n") if diff else _("No changes: the file would stay as it is."))
         problems = self.wizard.problems()
@@ -283,6 +284,19 @@ class PlainSetup:
             say(self._problem_line(problem))
         self._choose_step(_("Press Enter to continue, or type a step number to change it: "))
         self.wizard.complete()
+
+    def _show_steps(self) -> None:
+        """The numbered steps and their state, so a number can be typed to revisit one."""
+        words = {
+            StepStatus.DONE: _("done"),
+            StepStatus.SKIPPED: _("skipped"),
+            StepStatus.PENDING: _("not answered"),
+        }
+        statuses = self.wizard.statuses()
+        for number, each in enumerate(self.wizard.active(), 1):
+            if each.id in (StepId.REVIEW, StepId.SAVE):
+                continue
+            say(f"  {number}) {each.title}: {words[statuses[each.id]]}")
 
     def _problem_line(self, problem: Problem) -> str:
         word = _("error") if problem.severity == Severity.ERROR else _("warning")

@@ -203,6 +203,7 @@ def test_back_and_revisit_from_the_review(config_path: Path) -> None:
     result = _run(config_path, answers)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("== Step 1 of") == 2
+    assert "  2) Sender and signature: done\n  3) Test send: skipped" in result.stdout
     settings = store.load(config_path).settings
     assert settings.smtp.gateway.value == "platform" and settings.email.from_name == "Second Name"
 
