@@ -16,10 +16,20 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
-from mailgw.config.presets import platform_gateway, provider, providers
+from mailgw.config.presets import provider
 from mailgw.config.schema import get_value, set_value
 from mailgw.config.validate import Problem, Severity, errors, validate
-from mailgw.delivery.messages import KINDS
+from mailgw.delivery.setup_questions import (
+    BUILDERS,
+    DETECT,
+    TEST_KIND,
+    TEST_RECIPIENT,
+    AnswerInvalid,
+    Choice,
+    Kind,
+    Question,
+    parse_answer,
+)
 from mailgw.i18n import N_, _
 
 
@@ -35,28 +45,11 @@ class StepId(str, enum.Enum):
     SAVE = "save"
 
 
-class Kind(str, enum.Enum):
-    """How a question is answered."""
-
-    CHOICE = "choice"
-    BOOL = "bool"
-    INT = "int"
-    TEXT = "text"
-    MULTILINE = "multiline"  # the signature; the plain front reads it as one line with \n
-    SECRET = "secret"  # never shown, asked twice, never in argv or the environment
-
-
 class StepStatus(str, enum.Enum):
     PENDING = "pending"
     DONE = "done"
     SKIPPED = "skipped"
     NOT_APPLICABLE = "not_applicable"
-
-
-# Answer names that are not settings keys: they feed the test send, not the file.
-TEST_RECIPIENT = "test.recipient"
-TEST_KIND = "test.kind"
-DETECT = "detect"  # the action a front offers after the host question
 
 
 @dataclass(frozen=True)
@@ -75,26 +68,6 @@ class Step:
     @property
     def help(self) -> str:
         return _(self.help_id)
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One thing to ask; `name` is the settings key it sets (or TEST_RECIPIENT / TEST_KIND)."""
-
-    name: str
-    label: str
-    kind: Kind
-    default: Any
-    help: str = ""
-    choices: tuple[Choice, ...] = ()
-    action: str = ""  # DETECT: offer auto-detection once this question is answered
-    has_current: bool = False  # SECRET: a value is already set, so an empty answer keeps it
 
 
 STEPS: tuple[Step, ...] = (
@@ -215,7 +188,7 @@ def questions(
     """The questions of `step`; defaults come from `settings` with `answers` so far applied."""
     answers = answers or {}
     current = draft(step, answers, settings)
-    build = _QUESTIONS.get(step.id)
+    build = BUILDERS.get(step.id.value)
     return build(current, answers) if build else []
 
 
@@ -224,197 +197,11 @@ def next_question(step: Step, settings: Settings, answers: dict[str, Any]) -> Qu
     return next((q for q in questions(step, settings, answers) if q.name not in answers), None)
 
 
-def _gateway_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
-    choices = (
-        Choice(Gateway.PLATFORM.value, _("The platform's managed gateway (recommended)")),
-        Choice(Gateway.CUSTOM.value, _("Your own SMTP server")),
-    )
-    help_text = _("Mail leaves from {sender} until your own domain is authorised.").format(
-        sender=platform_gateway().default_sender
-    )
-    return [_q(current, "smtp.gateway", _("Gateway"), Kind.CHOICE, help_text, choices)]
-
-
-def _server_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
-    presets = providers()
-    provider_choices = (
-        Choice("custom", _("Other server (enter host, port and security)")),
-        *(Choice(name, preset.label) for name, preset in presets.items()),
-    )
-    chosen = presets.get(current.smtp.provider)
-    security_choices = (
-        Choice(Security.STARTTLS.value, _("STARTTLS (usually port 587)")),
-        Choice(Security.SSL.value, _("SSL/TLS from the first byte (usually port 465)")),
-        Choice(Security.NONE.value, _("None: no encryption (usually port 25)")),
-    )
-    out = [
-        _q(
-            current,
-            "smtp.provider",
-            _("Provider"),
-            Kind.CHOICE,
-            _("A preset fills in the host, port and security; you can change them next."),
-            provider_choices,
-        ),
-        _q(
-            current,
-            "smtp.host",
-            _("Server host name or IP address"),
-            Kind.TEXT,
-            chosen.notes if chosen else "",
-            action=DETECT,
-        ),
-        _q(current, "smtp.security", _("Security"), Kind.CHOICE, "", security_choices),
-        _q(
-            current,
-            "smtp.port",
-            _("Port"),
-            Kind.INT,
-            _("Filled in from the security choice; change it if your server uses another."),
-        ),
-    ]
-    if current.smtp.security != Security.NONE:
-        out.append(
-            _q(
-                current,
-                "smtp.trust_all",
-                _("Trust any certificate (self-signed servers)?"),
-                Kind.BOOL,
-                _("Anyone between this machine and the server could then read the mail."),
-            )
-        )
-    return out
-
-
-def _auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
-    auth = current.smtp.auth
-    chosen = provider(current.smtp.provider)
-    out = [
-        _q(
-            current,
-            "smtp.auth.enabled",
-            _("Does the server need a login?"),
-            Kind.BOOL,
-            chosen.notes if chosen else "",
-        )
-    ]
-    if not auth.enabled:
-        return out
-    hint = chosen.username_hint if chosen else ""
-    out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
-    if auth.password_file:  # kept in its own file: changed with `mailgw set-password`
-        return out
-    out.append(
-        Question(
-            "smtp.auth.password",
-            _("Password"),
-            Kind.SECRET,
-            None,
-            _("Typed without echo and asked twice; it is stored only in the config file."),
-            has_current=bool(auth.password),
-        )
-    )
-    return out
-
-
-def _sender_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
-    sender_help = ""
-    if current.smtp.gateway == Gateway.PLATFORM:
-        sender_help = _(
-            "With the platform's gateway, keep {sender} until your own domain is authorised."
-        ).format(sender=platform_gateway().default_sender)
-    return [
-        _q(current, "email.from_address", _("Sender (From) address"), Kind.TEXT, sender_help),
-        _q(current, "email.from_name", _("Display name"), Kind.TEXT),
-        _q(
-            current,
-            "email.signature",
-            _("Signature"),
-            Kind.MULTILINE,
-            _("Text appended to the end of every mail."),
-        ),
-    ]
-
-
-def _test_send_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
-    labels = {
-        "test": _("A plain test message"),
-        "event": _("An event notification"),
-        "report": _("A scheduled report with attachments"),
-        "billing": _("A low-balance billing alert"),
-    }
-    kinds = tuple(Choice(kind, labels.get(kind, kind)) for kind in KINDS)
-    return [
-        Question(TEST_RECIPIENT, _("Send the test message to"), Kind.TEXT, ""),
-        Question(TEST_KIND, _("Message kind"), Kind.CHOICE, "test", choices=kinds),
-    ]
-
-
-_QUESTIONS = {
-    StepId.GATEWAY: _gateway_questions,
-    StepId.SERVER: _server_questions,
-    StepId.AUTH: _auth_questions,
-    StepId.SENDER: _sender_questions,
-    StepId.TEST_SEND: _test_send_questions,
-}
-
-
-def _q(
-    current: Settings,
-    key: str,
-    label: str,
-    kind: Kind,
-    help_text: str = "",
-    choices: tuple[Choice, ...] = (),
-    action: str = "",
-) -> Question:
-    return Question(key, label, kind, get_value(current, key), help_text, choices, action)
-
-
 # ---------------------------------------------------------------- answers
 
 
 class CannotSave(Exception):
     """A save was asked while an error remains; the message names the key and the problem."""
-
-
-class AnswerInvalid(ValueError):
-    """Typed text that cannot be read as the question's kind; the message says what to type."""
-
-
-_YES = frozenset({"y", "yes", "s", "sim", "true", "on", "1"})
-_NO = frozenset({"n", "no", "nao", "não", "false", "off", "0"})
-
-
-def parse_answer(question: Question, text: str) -> Any:
-    """Read typed text as the question's kind; empty text gives the default."""
-    text = text.strip() if question.kind != Kind.SECRET else text
-    if text == "":
-        return question.default
-    if question.kind == Kind.CHOICE:
-        return _parse_choice(question, text)
-    if question.kind == Kind.BOOL:
-        if text.lower() in _YES:
-            return True
-        if text.lower() in _NO:
-            return False
-        raise AnswerInvalid(_("answer y (yes) or n (no)"))
-    if question.kind == Kind.INT:
-        if not text.isdigit():
-            raise AnswerInvalid(_("type a whole number, such as {example}").format(example=587))
-        return int(text)
-    if question.kind == Kind.MULTILINE:
-        return text.replace("\\n", "\n")
-    return text
-
-
-def _parse_choice(question: Question, text: str) -> str:
-    if text.isdigit() and 1 <= int(text) <= len(question.choices):
-        return question.choices[int(text) - 1].value
-    for choice in question.choices:
-        if text.lower() == choice.value.lower():
-            return choice.value
-    raise AnswerInvalid(_("type a number from 1 to {count}").format(count=len(question.choices)))
 
 
 def detected_answers(port: int, security: str) -> dict[str, Any]:

@@ -10,7 +10,12 @@ import pytest
 from mailgw import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = ("delivery/setup_flow.py", "mailgw/commands/setup_cmds.py")
+FILES = (
+    "delivery/setup_flow.py",
+    "delivery/setup_questions.py",
+    "mailgw/commands/setup_cmds.py",
+    "mailgw/commands/setup_prompts.py",
+)
 
 
 def _msgids(path: Path) -> list[str | tuple[str, str]]:
