@@ -1,0 +1,238 @@
+"""The wizard's questions: what each step asks, with defaults from the draft settings, and how a
+typed answer is read. Pure, like the rest of the step model (`setup_flow`)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mailgw.config.model import Gateway, Security, Settings
+from mailgw.config.presets import platform_gateway, provider, providers
+from mailgw.config.schema import get_value
+from mailgw.delivery.messages import KINDS
+from mailgw.i18n import _
+
+
+class Kind(str, enum.Enum):
+    """How a question is answered."""
+
+    CHOICE = "choice"
+    BOOL = "bool"
+    INT = "int"
+    TEXT = "text"
+    MULTILINE = "multiline"  # the signature; the plain front reads it as one line with \n
+    SECRET = "secret"  # never shown, asked twice, never in argv or the environment
+
+
+# Answer names that are not settings keys: they feed the test send, not the file.
+TEST_RECIPIENT = "test.recipient"
+TEST_KIND = "test.kind"
+DETECT = "detect"  # the action a front offers after the host question
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One thing to ask; `name` is the settings key it sets (or TEST_RECIPIENT / TEST_KIND)."""
+
+    name: str
+    label: str
+    kind: Kind
+    default: Any
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    action: str = ""  # DETECT: offer auto-detection once this question is answered
+    has_current: bool = False  # SECRET: a value is already set, so an empty answer keeps it
+
+
+def gateway_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    choices = (
+        Choice(Gateway.PLATFORM.value, _("The platform's managed gateway (recommended)")),
+        Choice(Gateway.CUSTOM.value, _("Your own SMTP server")),
+    )
+    help_text = _("Mail leaves from {sender} until your own domain is authorised.").format(
+        sender=platform_gateway().default_sender
+    )
+    return [_q(current, "smtp.gateway", _("Gateway"), Kind.CHOICE, help_text, choices)]
+
+
+def server_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    presets = providers()
+    provider_choices = (
+        Choice("custom", _("Other server (enter host, port and security)")),
+        *(Choice(name, preset.label) for name, preset in presets.items()),
+    )
+    chosen = presets.get(current.smtp.provider)
+    security_choices = (
+        Choice(Security.STARTTLS.value, _("STARTTLS (usually port 587)")),
+        Choice(Security.SSL.value, _("SSL/TLS from the first byte (usually port 465)")),
+        Choice(Security.NONE.value, _("None: no encryption (usually port 25)")),
+    )
+    out = [
+        _q(
+            current,
+            "smtp.provider",
+            _("Provider"),
+            Kind.CHOICE,
+            _("A preset fills in the host, port and security; you can change them next."),
+            provider_choices,
+        ),
+        _q(
+            current,
+            "smtp.host",
+            _("Server host name or IP address"),
+            Kind.TEXT,
+            chosen.notes if chosen else "",
+            action=DETECT,
+        ),
+        _q(current, "smtp.security", _("Security"), Kind.CHOICE, "", security_choices),
+        _q(
+            current,
+            "smtp.port",
+            _("Port"),
+            Kind.INT,
+            _("Filled in from the security choice; change it if your server uses another."),
+        ),
+    ]
+    if current.smtp.security != Security.NONE:
+        out.append(
+            _q(
+                current,
+                "smtp.trust_all",
+                _("Trust any certificate (self-signed servers)?"),
+                Kind.BOOL,
+                _("Anyone between this machine and the server could then read the mail."),
+            )
+        )
+    return out
+
+
+def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    auth = current.smtp.auth
+    chosen = provider(current.smtp.provider)
+    out = [
+        _q(
+            current,
+            "smtp.auth.enabled",
+            _("Does the server need a login?"),
+            Kind.BOOL,
+            chosen.notes if chosen else "",
+        )
+    ]
+    if not auth.enabled:
+        return out
+    hint = chosen.username_hint if chosen else ""
+    out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
+    if auth.password_file:  # kept in its own file: changed with `mailgw set-password`
+        return out
+    out.append(
+        Question(
+            "smtp.auth.password",
+            _("Password"),
+            Kind.SECRET,
+            None,
+            _("Typed without echo and asked twice; it is stored only in the config file."),
+            has_current=bool(auth.password),
+        )
+    )
+    return out
+
+
+def sender_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    sender_help = ""
+    if current.smtp.gateway == Gateway.PLATFORM:
+        sender_help = _(
+            "With the platform's gateway, keep {sender} until your own domain is authorised."
+        ).format(sender=platform_gateway().default_sender)
+    return [
+        _q(current, "email.from_address", _("Sender (From) address"), Kind.TEXT, sender_help),
+        _q(current, "email.from_name", _("Display name"), Kind.TEXT),
+        _q(
+            current,
+            "email.signature",
+            _("Signature"),
+            Kind.MULTILINE,
+            _("Text appended to the end of every mail."),
+        ),
+    ]
+
+
+def test_send_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
+    labels = {
+        "test": _("A plain test message"),
+        "event": _("An event notification"),
+        "report": _("A scheduled report with attachments"),
+        "billing": _("A low-balance billing alert"),
+    }
+    kinds = tuple(Choice(kind, labels.get(kind, kind)) for kind in KINDS)
+    return [
+        Question(TEST_RECIPIENT, _("Send the test message to"), Kind.TEXT, ""),
+        Question(TEST_KIND, _("Message kind"), Kind.CHOICE, "test", choices=kinds),
+    ]
+
+
+BUILDERS: dict[str, Callable[[Settings, dict[str, Any]], list[Question]]] = {
+    "gateway": gateway_questions,
+    "server": server_questions,
+    "auth": auth_questions,
+    "sender": sender_questions,
+    "test_send": test_send_questions,
+}
+
+
+def _q(
+    current: Settings,
+    key: str,
+    label: str,
+    kind: Kind,
+    help_text: str = "",
+    choices: tuple[Choice, ...] = (),
+    action: str = "",
+) -> Question:
+    return Question(key, label, kind, get_value(current, key), help_text, choices, action)
+
+
+class AnswerInvalid(ValueError):
+    """Typed text that cannot be read as the question's kind; the message says what to type."""
+
+
+_YES = frozenset({"y", "yes", "s", "sim", "true", "on", "1"})
+_NO = frozenset({"n", "no", "nao", "não", "false", "off", "0"})
+
+
+def parse_answer(question: Question, text: str) -> Any:
+    """Read typed text as the question's kind; empty text gives the default."""
+    text = text.strip() if question.kind != Kind.SECRET else text
+    if text == "":
+        return question.default
+    if question.kind == Kind.CHOICE:
+        return _parse_choice(question, text)
+    if question.kind == Kind.BOOL:
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise AnswerInvalid(_("answer y (yes) or n (no)"))
+    if question.kind == Kind.INT:
+        if not text.isdigit():
+            raise AnswerInvalid(_("type a whole number, such as {example}").format(example=587))
+        return int(text)
+    if question.kind == Kind.MULTILINE:
+        return text.replace("\\n", "\n")
+    return text
+
+
+def _parse_choice(question: Question, text: str) -> str:
+    if text.isdigit() and 1 <= int(text) <= len(question.choices):
+        return question.choices[int(text) - 1].value
+    for choice in question.choices:
+        if text.lower() == choice.value.lower():
+            return choice.value
+    raise AnswerInvalid(_("type a number from 1 to {count}").format(count=len(question.choices)))

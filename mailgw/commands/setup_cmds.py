@@ -1,0 +1,63 @@
+"""setup: the first-run wizard; `--plain` asks its questions as plain line prompts.
+
+This module stays light (it is imported for every command); the plain front itself lives in
+`mailgw.commands.setup_plain` and is imported only when setup runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from mailgw.cli import Context, fail, pass_context
+from mailgw.i18n import _
+
+
+def register(group: click.Group) -> None:
+    group.add_command(setup)
+
+
+@click.command()
+@click.option("--plain", is_flag=True, help="Plain line prompts (serial console, TERM=dumb).")
+@click.option(
+    "--detect-ports",
+    default="465:ssl,587:starttls,25:starttls",
+    show_default=True,
+    help="Ports the server step's detection probes, each PORT[:ssl|starttls].",
+)
+@pass_context
+def setup(ctx: Context, plain: bool, detect_ports: str) -> None:
+    """First-time setup: gateway, server, login, sender, a test send, review and save."""
+    if not plain and _full_screen_possible():
+        _open_tui_wizard(ctx.config_path)
+        return
+    from mailgw.commands.setup_plain import PlainSetup
+    from mailgw.commands.smtp_cmds import _parse_ports
+    from mailgw.config import store
+    from mailgw.delivery.setup_wizard import Wizard
+
+    wizard = Wizard(store.load(ctx.config_path))
+    try:
+        PlainSetup(wizard, _parse_ports(detect_ports)).run()
+    except (EOFError, KeyboardInterrupt):
+        click.echo("")
+        fail(_("setup interrupted: nothing was saved"))
+
+
+def _full_screen_possible() -> bool:
+    term = os.environ.get("TERM", "")
+    return sys.stdin.isatty() and sys.stdout.isatty() and term not in ("", "dumb")
+
+
+def _open_tui_wizard(config_path: Path) -> None:
+    """Hook for the TUI wizard: `run(config_path, wizard=True)` once the TUI accepts it."""
+    from mailgw.tui.app import run as run_tui
+
+    if "wizard" in inspect.signature(run_tui).parameters:
+        run_tui(config_path, wizard=True)  # type: ignore[call-arg]
+    else:
+        run_tui(config_path)
