@@ -75,8 +75,7 @@ pip_install() {
 compile_catalogs() {
   local venv=$1
   pip_install "$venv" "$babel"
-  "$venv/bin/python" -m babel.messages.frontend compile --statistics --use-fuzzy \
-    --directory "$here/mailgw/locale" --domain mailgw 2>&1 | sed 's/^/install.sh: /' >&2 \
+  "$venv/bin/python" "$here/tools/compile_catalogs.py" \
     || die "could not compile the translation catalogs in $here/mailgw/locale"
 }
 

@@ -36,3 +36,36 @@ def test_portuguese_catalog_is_compiled_at_install(monkeypatch: pytest.MonkeyPat
     assert i18n._("Quit") == "Sair"
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     assert i18n._("Quit") == "Quit"
+
+
+def _compile_tool():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "compile_catalogs.py"
+    spec = importlib.util.spec_from_file_location("compile_catalogs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _po(entries: dict[str, str]) -> str:
+    head = (
+        'msgid ""\nmsgstr ""\n"Language: pt_BR\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    )
+    return head + "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
+
+
+def test_area_catalogs_merge_and_conflicts_are_reported(tmp_path) -> None:
+    folder = tmp_path / "pt_BR" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "a.po").write_text(_po({"Save": "Salvar", "Quit": "Sair"}), "utf-8")
+    (folder / "b.po").write_text(_po({"Save": "Gravar", "Cancel": "Cancelar"}), "utf-8")
+    catalog, conflicts = _compile_tool().merged_catalog(folder)
+    assert {m.id: m.string for m in catalog if m.id} == {
+        "Save": "Salvar",
+        "Quit": "Sair",
+        "Cancel": "Cancelar",
+    }
+    assert conflicts == ["b.po and a.po translate 'Save'"]
