@@ -64,6 +64,12 @@ class SpfRecord:
     def all_term(self) -> Term | None:
         return next((t for t in self.directives if t.name == "all"), None)
 
+    @property
+    def effective(self) -> tuple[Term, ...]:
+        """The directives evaluation can reach: up to and including the first `all`."""
+        ends = [i for i, t in enumerate(self.directives) if t.name == "all"]
+        return self.directives[: ends[0] + 1] if ends else self.directives
+
 
 def is_spf(text: str) -> bool:
     """Whether a TXT value is an SPF record (`v=spf1` then a space or nothing)."""

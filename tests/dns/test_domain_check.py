@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailgw.config.model import Gateway, Settings
 from mailgw.delivery.domain import DomainReport, check_domain
 from mailgw.delivery.findings import Status
@@ -80,6 +82,25 @@ async def test_spf_without_the_gateway_include_proposes_the_merge() -> None:
     spf = _finding(await _check(zone), "spf")
     assert spf.status is Status.WRONG
     assert spf.expected == "v=spf1 mx include:spf.mandrillapp.com -all"
+
+
+@pytest.mark.parametrize(
+    ("current", "why"),
+    [
+        ("v=spf1 -all include:spf.mandrillapp.com", "after `all`"),
+        ("v=spf1 ~include:spf.mandrillapp.com -all", "qualifier"),
+    ],
+    ids=["after-all", "softfail-qualifier"],
+)
+async def test_spf_include_that_never_passes_is_wrong_and_the_fix_replaces_it(
+    current: str, why: str
+) -> None:
+    zone = good_zone()
+    set_txt(zone, DOMAIN, "mandrill_verify.K1", current)
+    spf = _finding(await _check(zone), "spf")
+    assert spf.status is Status.WRONG and why in spf.title
+    assert spf.expected == "v=spf1 include:spf.mandrillapp.com -all"
+    assert spf.expected in spf.fix
 
 
 async def test_spf_all_qualifiers_and_ptr() -> None:
