@@ -259,7 +259,7 @@ class _Evaluation:
             raise _Abort("permerror", f"more than {LOOKUP_LIMIT} DNS-querying terms ({term.text})")
 
     def _checked(self, answer: LookupResult, name: str, *, count_void: bool) -> LookupResult:
-        if answer.failed and answer.error.startswith("bad name"):
+        if answer.bad_name:
             raise _Abort("permerror", f"{name!r} is not a valid domain name")
         if answer.failed:
             raise _Abort("temperror", f"lookup of {name} failed ({answer.error})")
