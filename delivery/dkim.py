@@ -19,7 +19,7 @@ from mailgw.delivery.dkim_keys import (
     parse_key,
     parse_tags,
 )
-from mailgw.delivery.dmarc import aligned
+from mailgw.delivery.dmarc import aligned, load_suffix_list
 from mailgw.delivery.message_text import header_values, normalise_message
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
 
@@ -90,6 +90,7 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
     if not message:
         raise MessageError("no mail headers found in the input (paste the whole original)")
     lookups = resolver if isinstance(resolver, Lookups) else Lookups(make_resolver(resolver))
+    await load_suffix_list()  # for alignment, below
     signatures = [_signature(value) for value in header_values(message, "DKIM-Signature")]
     names = dict.fromkeys(s.key_name for s in signatures if not s.problem)
     answers = await lookups.many([(name, "TXT") for name in names])

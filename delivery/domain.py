@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mailgw.config.model import Settings
 from mailgw.delivery import domain_checks as checks
 from mailgw.delivery.dkim_checks import check_dkim
+from mailgw.delivery.dmarc import load_suffix_list
 from mailgw.delivery.domain_checks import Issue, View
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import (
@@ -82,6 +83,7 @@ async def check_domain(
     settings: Settings, *, resolver_config: ResolverConfig, domain: str | None = None
 ) -> DomainReport:
     """Check the sender domain's records live (raises SenderDomainError / DnsConfigError)."""
+    await load_suffix_list()
     setup = sender_setup(settings, domain)
     lookups = Lookups(make_resolver(resolver_config))
     auth_lookups: list[Lookups] = []

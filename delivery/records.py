@@ -9,6 +9,7 @@ from mailgw.config.model import Settings
 from mailgw.delivery.dmarc import (
     DmarcError,
     is_dmarc,
+    load_suffix_list,
     parse_dmarc,
     record_names,
     stricter_or_equal,
@@ -233,6 +234,7 @@ async def propose_records(
     domain: str | None = None,
 ) -> Proposal:
     """records_for() merged with the live SPF and DMARC records; offline when no config."""
+    await load_suffix_list()
     setup = sender_setup(settings, domain)
     if resolver_config is None:
         note = "offline: the current SPF and DMARC records were not looked up (fresh ones shown)"
