@@ -25,7 +25,7 @@ from mailgw.delivery.resolver import (
     make_resolver,
 )
 from mailgw.delivery.sender import SenderSetup, sender_setup
-from mailgw.delivery.spf import evaluate_spf
+from mailgw.delivery.spf import LOOKUP_LIMIT, VOID_LIMIT, evaluate_spf
 from mailgw.delivery.spf_tally import tally_spf
 
 MAX_AUTHORITATIVE = 4
@@ -128,19 +128,19 @@ async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, li
         tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, view, lookups)
     )
     issues = list(own)
-    if tally.lookups > 10:
+    if tally.lookups > LOOKUP_LIMIT:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.lookups} DNS-querying terms through all includes (limit 10)",
+                f"{tally.lookups} DNS-querying terms through all includes (limit {LOOKUP_LIMIT})",
                 "Remove unused includes or replace some with ip4:/ip6: ranges.",
             )
         )
-    if tally.void_lookups > 2:
+    if tally.void_lookups > VOID_LIMIT:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.void_lookups} void lookups (limit 2)",
+                f"{tally.void_lookups} void lookups (limit {VOID_LIMIT})",
                 "Remove terms naming domains that do not exist.",
             )
         )

@@ -56,11 +56,6 @@ class SpfRecord:
     unknown_modifiers: tuple[Term, ...] = field(default=())
 
     @property
-    def terms(self) -> tuple[Term, ...]:
-        extra = tuple(t for t in (self.redirect, self.exp) if t)
-        return self.directives + extra + self.unknown_modifiers
-
-    @property
     def all_term(self) -> Term | None:
         return next((t for t in self.directives if t.name == "all"), None)
 

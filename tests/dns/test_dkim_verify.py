@@ -97,6 +97,17 @@ async def test_an_expired_signature_is_permerror_even_when_its_key_times_out() -
     assert report.signatures[0].result == "permerror" and "expired" in report.signatures[0].why
 
 
+async def test_a_malformed_signature_tag_list_is_permerror_without_a_lookup() -> None:
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    broken = signed.replace(b"DKIM-Signature: v=1;", b"DKIM-Signature: v=1; s=a; s=b;", 1)
+    with serving(Zone()) as server:
+        config = ResolverConfig((server.nameserver,), timeout=0.5)
+        report = await verify_message(broken, resolver=config)
+        asked = [q for q in server.queries if q[2] == "TXT"]
+    assert report.signatures[0].result == "permerror"
+    assert "appears twice" in report.signatures[0].why and asked == []
+
+
 async def test_a_selector_that_is_not_a_dns_name_is_permerror() -> None:
     report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "s" * 64), Zone())
     assert report.signatures[0].result == "permerror"
