@@ -128,6 +128,8 @@ def _signature(value: bytes) -> _Signature:
         dkim.validate_signature_fields(dkim.util.parse_tag_value(value))
     except (dkim.DKIMException, dkim.util.InvalidTagValueList) as exc:
         return _Signature(tags, f"the signature is invalid: {_reason(exc)}")
+    except IndexError:  # dkimpy indexes past i= when it is d= itself, without the @
+        return _Signature(tags, f"the signature is invalid: i={tags.get('i')} has no @")
     return _Signature(tags)
 
 

@@ -76,8 +76,9 @@ async def test_a_signature_over_a_header_changed_afterwards_fails() -> None:
         ({b"t": b"1600000000", b"x": b"1600003600"}, "expired"),
         ({b"bh": None}, "missing bh="),
         ({b"t": str(int(time.time()) + 86400 * 30).encode()}, "t= value is in the future"),
+        ({b"i": b"example.test"}, "has no @"),
     ],
-    ids=["expired", "no-bh", "signed-in-the-future"],
+    ids=["expired", "no-bh", "signed-in-the-future", "identity-without-at"],
 )
 async def test_a_signature_that_breaks_rfc_6376_is_permerror_not_fail(
     tags: dict[bytes, bytes | None], why: str
