@@ -104,7 +104,9 @@ def sign(
     changes = tags or {}
 
     class Signer(dkim.DKIM):
-        def gen_header(self, fields, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def gen_header(
+            self, fields: list[tuple[bytes, bytes]], *args: object, **kwargs: object
+        ) -> bytes:
             kept = [field for field in fields if field[0] not in changes]
             added = [(name, value) for name, value in changes.items() if value is not None]
             kept[-1:-1] = added  # before b=, which dkimpy fills in last
