@@ -10,12 +10,20 @@ import email.utils
 import re
 from dataclasses import asdict, dataclass, field
 
-from mailgw.delivery.dkim_keys import DkimKeyError, RevokedKey, parse_key
-from mailgw.delivery.dmarc import aligned
+from mailgw.delivery.dkim_keys import (
+    MIN_RSA_BITS,
+    DkimKeyError,
+    RevokedKey,
+    TagListError,
+    key_record,
+    parse_key,
+    parse_tags,
+)
+from mailgw.delivery.dmarc import aligned, load_suffix_list
 from mailgw.delivery.message_text import header_values, normalise_message
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
 
-MIN_KEY_BITS = 1024
+_BODY_HASH_MISMATCH = "body hash mismatch"  # dkimpy's ValidationError text for a changed body
 
 
 class MessageError(ValueError):
@@ -82,31 +90,47 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
     if not message:
         raise MessageError("no mail headers found in the input (paste the whole original)")
     lookups = resolver if isinstance(resolver, Lookups) else Lookups(make_resolver(resolver))
-    signatures = [_tags(value) for value in header_values(message, "DKIM-Signature")]
-    names = [_key_name(tags) for tags in signatures]
-    answers = await lookups.many([(name, "TXT") for name in dict.fromkeys(n for n in names if n)])
+    await load_suffix_list()  # for alignment, below
+    signatures = [_signature(value) for value in header_values(message, "DKIM-Signature")]
+    names = dict.fromkeys(s.key_name for s in signatures if not s.problem)
+    answers = await lookups.many([(name, "TXT") for name in names])
     from_domain = _from_domain(message)
     results = [
-        _verify(message, index, tags, answers.get((name, "TXT")) if name else None, from_domain)
-        for index, (tags, name) in enumerate(zip(signatures, names, strict=True))
+        _verify(message, index, signature, answers.get((signature.key_name, "TXT")), from_domain)
+        for index, signature in enumerate(signatures)
     ]
     auth, problems = _authentication_results(message)
     return DkimReport(from_domain, results, auth, problems)
 
 
-def _tags(value: bytes) -> dict[str, str]:
-    tags = {}
-    for part in value.decode("ascii", "replace").split(";"):
-        name, sep, text = part.partition("=")
-        if sep:
-            tags[name.strip()] = re.sub(r"\s+", "", text)
-    return tags
+@dataclass(frozen=True)
+class _Signature:
+    """One DKIM-Signature header, read but not yet verified."""
+
+    tags: dict[str, str]
+    problem: str = ""  # why it is permerror whatever the key says (RFC 6376 6.1.1)
+
+    @property
+    def key_name(self) -> str:
+        return f"{self.tags.get('s', '')}._domainkey.{self.tags.get('d', '')}".rstrip(".")
 
 
-def _key_name(tags: dict[str, str]) -> str:
+def _signature(value: bytes) -> _Signature:
+    import dkim
+
+    try:
+        tags = parse_tags(value.decode("ascii", "replace"))
+    except TagListError as exc:
+        return _Signature({}, f"the signature header is malformed: {exc}")
     if not tags.get("s") or not tags.get("d"):
-        return ""
-    return f"{tags['s']}._domainkey.{tags['d']}".rstrip(".")
+        return _Signature(tags, "the signature lacks d= or s=")
+    try:
+        dkim.validate_signature_fields(dkim.util.parse_tag_value(value))
+    except (dkim.DKIMException, dkim.util.InvalidTagValueList) as exc:
+        return _Signature(tags, f"the signature is invalid: {_reason(exc)}")
+    except IndexError:  # dkimpy indexes past i= when it is d= itself, without the @
+        return _Signature(tags, f"the signature is invalid: i={tags.get('i')} has no @")
+    return _Signature(tags)
 
 
 def _from_domain(message: bytes) -> str:
@@ -120,10 +144,11 @@ def _from_domain(message: bytes) -> str:
 def _verify(
     message: bytes,
     index: int,
-    tags: dict[str, str],
+    signature: _Signature,
     key: LookupResult | None,
     from_domain: str,
 ) -> SignatureResult:
+    tags = signature.tags
     domain, selector = tags.get("d", "").lower(), tags.get("s", "")
     base = {
         "index": index,
@@ -133,37 +158,46 @@ def _verify(
         "aligned": bool(domain and from_domain) and aligned(domain, from_domain, "r"),
         "strictly_aligned": bool(domain) and domain == from_domain,
     }
-    if key is None:
-        return SignatureResult(**base, result="permerror", why="the signature lacks d= or s=")
+    if signature.problem or key is None:
+        return SignatureResult(**base, result="permerror", why=signature.problem)
+    if key.bad_name:
+        why = f"d= and s= do not make a valid DNS name ({key.error})"
+        return SignatureResult(**base, result="permerror", why=why)
     if key.failed:
         why = f"the key at {key.name} could not be read ({key.error}); try again later"
         return SignatureResult(**base, result="temperror", why=why)
-    texts = [t for t in key.records if "p=" in t] or list(key.records)
-    if not texts:
+    text = key_record(key.records)
+    if text is None:
         return SignatureResult(**base, result="permerror", why=f"no key published at {key.name}")
     try:
-        parsed = parse_key(texts[0])
+        parsed = parse_key(text)
     except RevokedKey:
         return SignatureResult(**base, result="permerror", why=f"the key at {key.name} is revoked")
     except DkimKeyError as exc:
         return SignatureResult(**base, result="permerror", why=f"unusable key: {exc}")
-    result, why = _check_signature(message, index, texts[0])
+    result, why = _check_signature(message, index, key.name, text)
     return SignatureResult(
         **base, result=result, why=why, key_bits=parsed.bits, testing=parsed.testing
     )
 
 
-def _check_signature(message: bytes, index: int, key_text: str) -> tuple[str, str]:
+def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tuple[str, str]:
+    """dkimpy's verdict: fail only when the hashes or the signature do not match (RFC 6376 6.1)."""
     import dkim
 
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes:
         return key_text.encode("utf-8")
 
-    verifier = dkim.DKIM(message, minkey=MIN_KEY_BITS, logger=_quiet_logger())
+    try:
+        dkim.evaluate_pk(name.encode(), dnsfunc(name))  # verify() would call this a mismatch
+    except dkim.DKIMException as exc:
+        return "permerror", f"unusable key: {_reason(exc)}"
+    verifier = dkim.DKIM(message, minkey=MIN_RSA_BITS, logger=_quiet_logger())
     try:
         verified = verifier.verify(idx=index, dnsfunc=dnsfunc)
     except dkim.ValidationError as exc:
-        return "fail", _reason(exc)
+        result = "fail" if _BODY_HASH_MISMATCH in str(exc) else "permerror"
+        return result, _reason(exc)
     except dkim.DKIMException as exc:
         return "permerror", _reason(exc)
     if verified:
@@ -173,9 +207,11 @@ def _check_signature(message: bytes, index: int, key_text: str) -> tuple[str, st
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
-    if "body hash mismatch" in text:
+    if _BODY_HASH_MISMATCH in text:
         return "the body was changed after signing (body hash mismatch)"
-    return text or type(exc).__name__
+    if text.startswith("x= value is past"):
+        return "the signature has expired (its x= time is in the past)"
+    return re.sub(r"b'([^']*)'", r"\1", text) or type(exc).__name__  # dkimpy quotes bytes
 
 
 def _quiet_logger() -> object:

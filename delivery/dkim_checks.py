@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from mailgw.config.presets import DkimRecord
-from mailgw.delivery.dkim_keys import GOOD_RSA_BITS, MIN_RSA_BITS, DkimKeyError, parse_key
+from mailgw.delivery.dkim_keys import (
+    GOOD_RSA_BITS,
+    MIN_RSA_BITS,
+    DkimKeyError,
+    key_record,
+    parse_key,
+)
 from mailgw.delivery.domain_checks import (
     Issue,
     View,
@@ -71,8 +77,8 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
                 "Check the name servers answer, then re-check.",
             )
         ]
-    texts = [t for t in key.records if "p=" in t] or list(key.records)
-    if not texts:
+    text = key_record(key.records)
+    if text is None:
         return [
             Issue(
                 Status.MISSING,
@@ -81,7 +87,7 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
             )
         ]
     try:
-        parsed = parse_key(texts[0])
+        parsed = parse_key(text)
     except DkimKeyError as exc:
         return [
             Issue(

@@ -11,6 +11,10 @@ MIN_RSA_BITS = 1024
 GOOD_RSA_BITS = 2048
 
 
+class TagListError(ValueError):
+    """Text that should be `tag=value; ...` (RFC 6376 3.2) is not."""
+
+
 class DkimKeyError(ValueError):
     """The key record cannot be used to verify signatures."""
 
@@ -24,10 +28,10 @@ class DkimKey:
     key_type: str  # "rsa" or "ed25519"
     bits: int  # RSA modulus size; 256 for ed25519
     testing: bool  # t=y: receivers treat failures as if unsigned
-    flags: tuple[str, ...]
 
 
 def parse_tags(text: str) -> dict[str, str]:
+    """A DKIM tag list (key record or signature) as a dict, whitespace removed from values."""
     tags: dict[str, str] = {}
     for part in text.split(";"):
         if not part.strip():
@@ -35,16 +39,24 @@ def parse_tags(text: str) -> dict[str, str]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            raise DkimKeyError(f"{part.strip()!r} is not a tag=value pair")
+            raise TagListError(f"{part.strip()!r} is not a tag=value pair")
         if name in tags:
-            raise DkimKeyError(f"tag {name} appears twice")
+            raise TagListError(f"tag {name} appears twice")
         tags[name] = re.sub(r"\s+", "", value)
     return tags
 
 
+def key_record(texts: tuple[str, ...]) -> str | None:
+    """The TXT value to read as the key: the first holding p=, else the first at all."""
+    return next((t for t in texts if "p=" in t), texts[0] if texts else None)
+
+
 def parse_key(text: str) -> DkimKey:
     """Check `v=DKIM1; k=...; p=...` and measure the key; DkimKeyError says what is wrong."""
-    tags = parse_tags(text)
+    try:
+        tags = parse_tags(text)
+    except TagListError as exc:
+        raise DkimKeyError(str(exc)) from None
     if "v" in tags and (tags["v"] != "DKIM1" or not text.lstrip().startswith("v")):
         raise DkimKeyError("v= must be DKIM1 and come first")
     key_type = tags.get("k", "rsa").lower()
@@ -58,8 +70,8 @@ def parse_key(text: str) -> DkimKey:
         der = base64.b64decode(tags["p"], validate=True)
     except (binascii.Error, ValueError):
         raise DkimKeyError("p= is not valid base64") from None
-    flags = tuple(f for f in tags.get("t", "").split(":") if f)
-    return DkimKey(key_type, _bits(key_type, der), "y" in flags, flags)
+    flags = tags.get("t", "").split(":")
+    return DkimKey(key_type, _bits(key_type, der), "y" in flags)
 
 
 def _bits(key_type: str, der: bytes) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from dataclasses import dataclass, field
@@ -92,6 +93,11 @@ def _suffix_list() -> object:
     from publicsuffixlist import PublicSuffixList
 
     return PublicSuffixList()
+
+
+async def load_suffix_list() -> None:
+    """Load the public suffix list in a thread (~100 ms once), so no event loop waits on it."""
+    await asyncio.to_thread(_suffix_list)
 
 
 def organizational_domain(domain: str) -> str:

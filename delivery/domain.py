@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mailgw.config.model import Settings
 from mailgw.delivery import domain_checks as checks
 from mailgw.delivery.dkim_checks import check_dkim
+from mailgw.delivery.dmarc import load_suffix_list
 from mailgw.delivery.domain_checks import Issue, View
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import (
@@ -24,7 +25,7 @@ from mailgw.delivery.resolver import (
     make_resolver,
 )
 from mailgw.delivery.sender import SenderSetup, sender_setup
-from mailgw.delivery.spf import evaluate_spf
+from mailgw.delivery.spf import LOOKUP_LIMIT, VOID_LIMIT, evaluate_spf
 from mailgw.delivery.spf_tally import tally_spf
 
 MAX_AUTHORITATIVE = 4
@@ -82,6 +83,7 @@ async def check_domain(
     settings: Settings, *, resolver_config: ResolverConfig, domain: str | None = None
 ) -> DomainReport:
     """Check the sender domain's records live (raises SenderDomainError / DnsConfigError)."""
+    await load_suffix_list()
     setup = sender_setup(settings, domain)
     lookups = Lookups(make_resolver(resolver_config))
     auth_lookups: list[Lookups] = []
@@ -90,29 +92,25 @@ async def check_domain(
         auth_side = _authoritative_side(setup, lookups, resolver_config, auth_lookups)
     else:
         auth_side = _no_authoritative()
-    (view, spf_extra), auth_views = await asyncio.gather(resolver_side, auth_side)
+    (view, spf_extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
     findings = _findings(setup, view, spf_extra)
     findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
     asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
     servers = [f"{a.server} ({a.address})" for a in auth_views]
-    notes = _authoritative_notes(auth_views, resolver_config.check_authoritative)
+    notes = _authoritative_notes(auth_views, unchecked)
     return DomainReport(setup.domain, findings, servers, asked, notes)
 
 
-def _authoritative_notes(auth_views: list[AuthoritativeView], asked: bool) -> list[str]:
-    if not asked:
-        return []
-    if not auth_views:
-        return ["propagation not checked: the domain's name servers could not be found"]
-    return [
+def _authoritative_notes(auth_views: list[AuthoritativeView], unchecked: str) -> list[str]:
+    return ([unchecked] if unchecked else []) + [
         f"propagation not checked on {a.server} ({a.address}): it did not answer"
         for a in auth_views
         if all(answer.failed for answer in a.view.values())
     ]
 
 
-async def _no_authoritative() -> list[AuthoritativeView]:
-    return []
+async def _no_authoritative() -> tuple[list[AuthoritativeView], str]:
+    return [], ""
 
 
 # ------------------------------------------------------------------ the resolver side
@@ -130,19 +128,19 @@ async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, li
         tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, view, lookups)
     )
     issues = list(own)
-    if tally.lookups > 10:
+    if tally.lookups > LOOKUP_LIMIT:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.lookups} DNS-querying terms through all includes (limit 10)",
+                f"{tally.lookups} DNS-querying terms through all includes (limit {LOOKUP_LIMIT})",
                 "Remove unused includes or replace some with ip4:/ip6: ranges.",
             )
         )
-    if tally.void_lookups > 2:
+    if tally.void_lookups > VOID_LIMIT:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.void_lookups} void lookups (limit 2)",
+                f"{tally.void_lookups} void lookups (limit {VOID_LIMIT})",
                 "Remove terms naming domains that do not exist.",
             )
         )
@@ -207,8 +205,9 @@ def _findings(setup: SenderSetup, view: View, spf_extra: list[Issue]) -> list[Fi
 
 async def _authoritative_side(
     setup: SenderSetup, lookups: Lookups, config: ResolverConfig, used: list[Lookups]
-) -> list[AuthoritativeView]:
-    servers = await _name_servers(setup.domain, lookups)
+) -> tuple[list[AuthoritativeView], str]:
+    """The views of the domain's own servers, or none and a note saying why."""
+    servers, unchecked = await _name_servers(setup.domain, lookups)
     questions = list(
         dict.fromkeys(q for qs in checks.primary_questions(setup).values() for q in qs)
     )
@@ -218,22 +217,36 @@ async def _authoritative_side(
         used.append(direct)
         return AuthoritativeView(server, address, await direct.many(questions))
 
-    return list(await asyncio.gather(*(ask(name, ip) for name, ip in servers)))
+    views = list(await asyncio.gather(*(ask(name, ip) for name, ip in servers)))
+    if not views and not unchecked:
+        unchecked = "propagation not checked: the domain's name servers could not be found"
+    return views, unchecked
 
 
-async def _name_servers(domain: str, lookups: Lookups) -> list[tuple[str, str]]:
-    """(NS name, IPv4 address) of the zone holding `domain`: its own NS, else a parent's."""
+async def _name_servers(domain: str, lookups: Lookups) -> tuple[list[tuple[str, str]], str]:
+    """(NS name, IPv4 address) of the zone holding `domain`, and a note when there are none.
+
+    The closest name with NS records is the zone; a parent is asked only when the names below
+    it have none (NXDOMAIN / no data). A failed lookup stops the walk: the zone might be the
+    one that failed, and a parent's servers would then call correct records `pending`.
+    """
     labels = domain.split(".")
     candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
     answers = await lookups.many([(name, "NS") for name in candidates])
     names: list[str] = []
     for candidate in candidates:
-        if answers[(candidate, "NS")].found:
-            names = [r.rstrip(".") for r in answers[(candidate, "NS")].records]
+        answer = answers[(candidate, "NS")]
+        if answer.failed:
+            return [], (
+                f"propagation not checked: the name servers of {candidate} could not be "
+                f"looked up ({answer.error})"
+            )
+        if answer.found:
+            names = [r.rstrip(".") for r in answer.records]
             break
     names = sorted(names)[:MAX_AUTHORITATIVE]
     addresses = await lookups.many([(name, "A") for name in names])
-    return [(name, ip) for name in names for ip in addresses[(name, "A")].records[:1]]
+    return [(name, ip) for name in names for ip in addresses[(name, "A")].records[:1]], ""
 
 
 def _propagation(

@@ -22,7 +22,7 @@ from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.records import SpfMergeError, merge_spf
 from mailgw.delivery.resolver import LookupResult, Outcome
 from mailgw.delivery.sender import SenderSetup
-from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, is_spf, parse_record
+from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, Term, is_spf, parse_record
 
 View = Mapping[tuple[str, str], LookupResult]
 SEVERITY = (Status.OK, Status.WARNING, Status.PENDING, Status.ERROR, Status.MISSING, Status.WRONG)
@@ -176,7 +176,7 @@ def _spf_record_issues(setup: SenderSetup, record: SpfRecord, expected: str) -> 
     issues = []
     if setup.spf_include and not _has_include(record, setup.spf_include):
         fix = f'Replace the record with: "{expected}".'
-        issues.append(Issue(Status.WRONG, f"does not include {setup.spf_include}", fix))
+        issues.append(Issue(Status.WRONG, _include_problem(record, setup.spf_include), fix))
     all_term = record.all_term
     if all_term is None and record.redirect is None:
         issues.append(
@@ -214,11 +214,22 @@ def _spf_record_issues(setup: SenderSetup, record: SpfRecord, expected: str) -> 
 
 
 def _has_include(record: SpfRecord, include: str) -> bool:
+    """A pass-qualified include:`include` that evaluation reaches (not after `all`)."""
+    return any(t.qualifier == "+" for t in _includes(record.effective, include))
+
+
+def _includes(terms: tuple[Term, ...], include: str) -> list[Term]:
     wanted = include.lower().rstrip(".")
-    return any(
-        t.name == "include" and t.qualifier == "+" and t.value.lower().rstrip(".") == wanted
-        for t in record.directives
-    )
+    return [t for t in terms if t.name == "include" and t.value.lower().rstrip(".") == wanted]
+
+
+def _include_problem(record: SpfRecord, include: str) -> str:
+    copies = _includes(record.directives, include)
+    if not copies:
+        return f"does not include {include}"
+    if not _includes(record.effective, include):
+        return f"{copies[0].text} comes after `all`, so receivers never evaluate it"
+    return f"{copies[0].text} does not authorise the gateway (its qualifier is not +)"
 
 
 def spf_finding(state: SpfState, extra: list[Issue] | None = None) -> Finding:

@@ -19,22 +19,36 @@ def normalise_message(raw: bytes) -> bytes:
 
 def _header_start(lines: list[bytes]) -> int | None:
     """Index of the first line from which every line up to a blank one is a header line,
-    and that block names a From, DKIM-Signature, Received or Authentication-Results field."""
-    for start, line in enumerate(lines):
-        if not _HEADER.match(line):
+    and that block names a From, DKIM-Signature, Received or Authentication-Results field.
+
+    Linear: a start inside a block that failed would fail too (it sees the same lines up to
+    the same end), so the search resumes after the line that ended the block.
+    """
+    start = 0
+    while start < len(lines):
+        if not _HEADER.match(lines[start]):
+            start += 1
             continue
-        names = []
-        for candidate in lines[start:]:
-            if not candidate.strip():
-                break
-            if _HEADER.match(candidate):
-                names.append(candidate.split(b":", 1)[0].strip().lower())
-            elif candidate[:1] not in (b" ", b"\t"):
-                names = []
-                break
+        end, names = _header_block(lines, start)
         if any(name in _ANCHORS for name in names):
             return start
+        start = end + 1
     return None
+
+
+def _header_block(lines: list[bytes], start: int) -> tuple[int, list[bytes]]:
+    """(index of the blank or non-header line ending the block, its field names or [] if the
+    block is broken by a line that is neither a header nor a continuation)."""
+    names = []
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not line.strip():
+            return index, names
+        if _HEADER.match(line):
+            names.append(line.split(b":", 1)[0].strip().lower())
+        elif line[:1] not in (b" ", b"\t"):
+            return index, []
+    return len(lines), names
 
 
 def header_values(message: bytes, name: str) -> list[bytes]:

@@ -9,6 +9,7 @@ from mailgw.config.model import Settings
 from mailgw.delivery.dmarc import (
     DmarcError,
     is_dmarc,
+    load_suffix_list,
     parse_dmarc,
     record_names,
     stricter_or_equal,
@@ -80,25 +81,29 @@ def merge_spf(current: str | None, mechanism: str) -> SpfMerge:
     if not current:
         return SpfMerge(f"v=spf1 {mechanism} {FRESH_SPF_ALL}", True, "new record")
     words = current.split()
-    if any(_same_mechanism(word, mechanism) for word in words[1:]):
+    if _has_effective(words, mechanism):
         return SpfMerge(" ".join(words), False, "your current record already has it")
     try:
         record = parse_record(" ".join(words))
     except SpfSyntaxError as exc:
         raise SpfMergeError(f"the current SPF record is invalid ({exc}); fix it first") from None
-    position = _insert_position(words)
-    merged = [*words[:position], mechanism, *words[position:]]
+    # a copy with another qualifier, or after `all` (never evaluated), is replaced, not kept
+    removed = [w for w in words[1:] if _same_mechanism(w, mechanism)]
+    kept = [w for w in words if w not in removed]
+    position = _insert_position(kept)
+    merged = [*kept[:position], mechanism, *kept[position:]]
+    moved = f"; it replaces your {' '.join(removed)}" if removed else ""
     if record.all_term is not None and record.all_term.qualifier == "+":
         merged[merged.index(record.all_term.text)] = FRESH_SPF_ALL
         note = f"merged with your current record; its +all (anyone may send) became {FRESH_SPF_ALL}"
-        return SpfMerge(" ".join(merged), True, note)
+        return SpfMerge(" ".join(merged), True, note + moved)
     if record.all_term is None and record.redirect is None:
         note = "merged with your current record (it has no `all`: unmatched mail stays neutral)"
     elif record.all_term is None:
         note = "merged with your current record (before its redirect=, which still applies)"
     else:
         note = f"merged with your current record (right before {record.all_term.text})"
-    return SpfMerge(" ".join(merged), True, note)
+    return SpfMerge(" ".join(merged), True, note + moved)
 
 
 class SpfMergeError(ValueError):
@@ -106,14 +111,30 @@ class SpfMergeError(ValueError):
 
 
 def _same_mechanism(word: str, mechanism: str) -> bool:
-    return word.lower().lstrip("+").rstrip(".") == mechanism.lower().rstrip(".")
+    """Whether `word` is `mechanism` with any qualifier (case and a trailing dot aside)."""
+    return word.lower().lstrip("+-~?").rstrip(".") == mechanism.lower().rstrip(".")
+
+
+def _has_effective(words: list[str], mechanism: str) -> bool:
+    """Exactly one copy of `mechanism`, pass-qualified and before the first `all`."""
+    copies = [i for i, word in enumerate(words[1:], start=1) if _same_mechanism(word, mechanism)]
+    if len(copies) != 1 or words[copies[0]].startswith(("-", "~", "?")):
+        return False
+    return copies[0] < _all_index(words)
+
+
+def _all_index(words: list[str]) -> int:
+    """Index of the first `all` term (after it nothing is evaluated), else the end."""
+    for index, word in enumerate(words[1:], start=1):
+        if word.lower().lstrip("+-~?") == "all":
+            return index
+    return len(words)
 
 
 def _insert_position(words: list[str]) -> int:
     """Index of the `all` term, else of the first modifier, else the end."""
-    for index, word in enumerate(words[1:], start=1):
-        if word.lower().lstrip("+-~?") == "all":
-            return index
+    if (index := _all_index(words)) < len(words):
+        return index
     for index, word in enumerate(words[1:], start=1):
         head = word.split(":", 1)[0].split("/", 1)[0]
         if "=" in head:
@@ -213,6 +234,7 @@ async def propose_records(
     domain: str | None = None,
 ) -> Proposal:
     """records_for() merged with the live SPF and DMARC records; offline when no config."""
+    await load_suffix_list()
     setup = sender_setup(settings, domain)
     if resolver_config is None:
         note = "offline: the current SPF and DMARC records were not looked up (fresh ones shown)"

@@ -22,6 +22,7 @@ import dns.rdatatype
 import dns.resolver
 
 DEFAULT_TIMEOUT = 5.0
+BAD_NAME = "bad name"  # error prefix: the name cannot be asked at all, so asking again won't help
 
 
 class DnsConfigError(ValueError):
@@ -75,6 +76,11 @@ class LookupResult:
     @property
     def failed(self) -> bool:
         return self.outcome is Outcome.ERROR
+
+    @property
+    def bad_name(self) -> bool:
+        """The name itself is malformed (a label over 63 bytes, an empty label): permanent."""
+        return self.failed and self.error.startswith(BAD_NAME)
 
     def describe(self) -> str:
         if self.outcome is Outcome.ANSWER:
@@ -154,8 +160,13 @@ class Lookups:
             return LookupResult(name, rdtype, Outcome.ERROR, error=_servfail_reason(exc))
         except dns.exception.Timeout:
             return LookupResult(name, rdtype, Outcome.ERROR, error="timeout")
-        except (dns.name.LabelTooLong, dns.name.NameTooLong, dns.name.EmptyLabel) as exc:
-            return LookupResult(name, rdtype, Outcome.ERROR, error=f"bad name: {exc}")
+        except (
+            dns.name.LabelTooLong,
+            dns.name.NameTooLong,
+            dns.name.EmptyLabel,
+            dns.name.IDNAException,
+        ) as exc:
+            return LookupResult(name, rdtype, Outcome.ERROR, error=f"{BAD_NAME}: {exc}")
         except dns.exception.DNSException as exc:
             return LookupResult(name, rdtype, Outcome.ERROR, error=str(exc) or type(exc).__name__)
         if answer.rrset is None:

@@ -19,7 +19,6 @@ from mailgw.delivery.spf_terms import (
     truncate_domain,
 )
 
-RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2
 ADDRESS_LIMIT = 10  # address lookups per mx / ptr mechanism
@@ -133,7 +132,6 @@ class _Evaluation:
         self.context = context
         self.lookups = 0
         self.voids = 0
-        self._validated_names: dict[str, str] = {}
 
     async def check_host(self, domain: str) -> _Outcome:
         if not valid_domain(domain):
@@ -242,7 +240,7 @@ class _Evaluation:
         return False
 
     async def _ptr(self, term: Term, target: str) -> bool:
-        for name in await self._validated(target):
+        for name in await self._validated():
             if _within(name, target):
                 return True
         return False
@@ -259,7 +257,7 @@ class _Evaluation:
             raise _Abort("permerror", f"more than {LOOKUP_LIMIT} DNS-querying terms ({term.text})")
 
     def _checked(self, answer: LookupResult, name: str, *, count_void: bool) -> LookupResult:
-        if answer.failed and answer.error.startswith("bad name"):
+        if answer.bad_name:
             raise _Abort("permerror", f"{name!r} is not a valid domain name")
         if answer.failed:
             raise _Abort("temperror", f"lookup of {name} failed ({answer.error})")
@@ -290,12 +288,12 @@ class _Evaluation:
     async def _with_validated_name(self, spec: str, context: MacroContext) -> MacroContext:
         if not re.search(r"%\{p", spec, re.I):
             return context
-        names = await self._validated(context.domain)
+        names = await self._validated()
         preferred = next((n for n in names if _within(n, context.domain)), None)
         name = preferred or (names[0] if names else "unknown")
         return MacroContext(context.ip, context.sender, context.domain, context.helo, name)
 
-    async def _validated(self, domain: str) -> list[str]:
+    async def _validated(self) -> list[str]:
         """PTR names of the client address whose own addresses include it (RFC 7208 5.5)."""
         answer = await self.dns.lookup(_reverse_name(self.context.ip), "PTR")
         if answer.failed:

@@ -38,7 +38,9 @@ async def _walk(
     record: SpfRecord, domain: str, path: tuple[str, ...], lookups: Lookups, tally: SpfTally
 ) -> None:
     tally.records += 1
-    terms = list(record.directives) + ([record.redirect] if record.redirect else [])
+    # RFC 7208 6.1: with an `all` in the record, redirect= is never followed, so it costs nothing
+    redirect = record.redirect if record.redirect and record.all_term is None else None
+    terms = list(record.directives) + ([redirect] if redirect else [])
     jobs = []
     for term in terms:
         if not term.costs_lookup:

@@ -56,13 +56,14 @@ class SpfRecord:
     unknown_modifiers: tuple[Term, ...] = field(default=())
 
     @property
-    def terms(self) -> tuple[Term, ...]:
-        extra = tuple(t for t in (self.redirect, self.exp) if t)
-        return self.directives + extra + self.unknown_modifiers
-
-    @property
     def all_term(self) -> Term | None:
         return next((t for t in self.directives if t.name == "all"), None)
+
+    @property
+    def effective(self) -> tuple[Term, ...]:
+        """The directives evaluation can reach: up to and including the first `all`."""
+        ends = [i for i, t in enumerate(self.directives) if t.name == "all"]
+        return self.directives[: ends[0] + 1] if ends else self.directives
 
 
 def is_spf(text: str) -> bool:

@@ -233,7 +233,7 @@ def spf(
     ip: str, sender: str, helo: str, nameservers: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Evaluate SPF (RFC 7208 check_host) for a client IP and sender."""
-    from mailgw.delivery.spf import evaluate_spf
+    from mailgw.delivery.spf import LOOKUP_LIMIT, evaluate_spf
 
     config = _config(nameservers, timeout)
     result = _run(evaluate_spf(ip, sender, helo, resolver=config))
@@ -242,7 +242,8 @@ def spf(
     else:
         click.echo(f"{result.result}: {result.explanation}")
         click.echo(f"domain: {result.domain or '-'}")
-        click.echo(f"lookups: {result.lookups} (limit 10), void lookups: {result.void_lookups}")
+        lookups = f"lookups: {result.lookups} (limit {LOOKUP_LIMIT})"
+        click.echo(f"{lookups}, void lookups: {result.void_lookups}")
     if result.result == "temperror":
         _exit(EXIT_CANNOT_RUN)
     _exit(EXIT_OK if result.result == "pass" else EXIT_PROBLEMS)

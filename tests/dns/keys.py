@@ -82,16 +82,41 @@ def _len(length: int) -> bytes:
     return bytes([0x80 | len(raw)]) + raw
 
 
-def sign(message: bytes, key: SigningKey, domain: str, selector: str) -> bytes:
-    """The message with a DKIM-Signature by `key` prepended."""
+SIGNED_HEADERS = ("from", "to", "subject", "date")
+
+
+def sign(
+    message: bytes,
+    key: SigningKey,
+    domain: str,
+    selector: str,
+    *,
+    headers: tuple[str, ...] = SIGNED_HEADERS,
+    tags: dict[bytes, bytes | None] | None = None,
+) -> bytes:
+    """The message with a DKIM-Signature by `key` prepended.
+
+    `tags` sets (or, with None, leaves out) signature tags before signing, for signatures
+    dkimpy would not make itself (an x= expiry, no bh=): the result is still validly signed.
+    """
     import dkim
 
-    header = dkim.sign(
-        message,
+    changes = tags or {}
+
+    class Signer(dkim.DKIM):
+        def gen_header(
+            self, fields: list[tuple[bytes, bytes]], *args: object, **kwargs: object
+        ) -> bytes:
+            kept = [field for field in fields if field[0] not in changes]
+            added = [(name, value) for name, value in changes.items() if value is not None]
+            kept[-1:-1] = added  # before b=, which dkimpy fills in last
+            return super().gen_header(kept, *args, **kwargs)
+
+    signer = Signer(message, signature_algorithm=key.algorithm)
+    header = signer.sign(
         selector.encode(),
         domain.encode(),
         key.private,
-        signature_algorithm=key.algorithm,
-        include_headers=[b"from", b"to", b"subject", b"date"],
+        include_headers=[name.encode() for name in headers],
     )
     return header + message

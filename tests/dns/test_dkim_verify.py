@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mailgw.delivery.dkim import DkimReport, MessageError, verify_message
@@ -60,6 +62,67 @@ async def test_a_revoked_key_is_permerror() -> None:
     assert report.signatures[0].result == "permerror" and "revoked" in report.signatures[0].why
 
 
+async def test_a_signature_over_a_header_changed_afterwards_fails() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    report = await _verify(signed.replace(b"left the geofence\r\n", b"is fine\r\n"), zone)
+    assert report.signatures[0].result == "fail"
+    assert "signed headers" in report.signatures[0].why
+
+
+@pytest.mark.parametrize(
+    ("tags", "why"),
+    [
+        ({b"t": b"1600000000", b"x": b"1600003600"}, "expired"),
+        ({b"bh": None}, "missing bh="),
+        ({b"t": str(int(time.time()) + 86400 * 30).encode()}, "t= value is in the future"),
+        ({b"i": b"example.test"}, "has no @"),
+    ],
+    ids=["expired", "no-bh", "signed-in-the-future", "identity-without-at"],
+)
+async def test_a_signature_that_breaks_rfc_6376_is_permerror_not_fail(
+    tags: dict[bytes, bytes | None], why: str
+) -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "mte1", tags=tags), zone)
+    assert report.signatures[0].result == "permerror"
+    assert why in report.signatures[0].why
+
+
+async def test_an_expired_signature_is_permerror_even_when_its_key_times_out() -> None:
+    zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    zone.silent_names.add("mte1._domainkey.example.test.")
+    tags: dict[bytes, bytes | None] = {b"t": b"1600000000", b"x": b"1600003600"}
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1", tags=tags)
+    report = await _verify(signed, zone, 0.3)
+    assert report.signatures[0].result == "permerror" and "expired" in report.signatures[0].why
+
+
+async def test_a_malformed_signature_tag_list_is_permerror_without_a_lookup() -> None:
+    signed = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    broken = signed.replace(b"DKIM-Signature: v=1;", b"DKIM-Signature: v=1; s=a; s=b;", 1)
+    with serving(Zone()) as server:
+        config = ResolverConfig((server.nameserver,), timeout=0.5)
+        report = await verify_message(broken, resolver=config)
+        asked = [q for q in server.queries if q[2] == "TXT"]
+    assert report.signatures[0].result == "permerror"
+    assert "appears twice" in report.signatures[0].why and asked == []
+
+
+async def test_a_selector_that_is_not_a_dns_name_is_permerror() -> None:
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "s" * 64), Zone())
+    assert report.signatures[0].result == "permerror"
+    assert "valid DNS name" in report.signatures[0].why
+
+
+async def test_a_key_only_for_tls_reports_is_permerror_not_a_mismatch() -> None:
+    record = rsa_key(2048).record.replace("k=rsa;", "k=rsa; s=tlsrpt;")  # RFC 8460 only
+    zone = Zone().add_txt("mte1._domainkey.example.test", record)
+    report = await _verify(sign(MESSAGE, rsa_key(2048), "example.test", "mte1"), zone)
+    assert report.signatures[0].result == "permerror"
+    assert "tlsrpt" in report.signatures[0].why
+
+
 async def test_a_dns_timeout_is_temperror_not_fail() -> None:
     zone = Zone().add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
     zone.silent_names.add("mte1._domainkey.example.test.")
@@ -79,6 +142,19 @@ async def test_every_signature_is_verified_separately() -> None:
     assert results == {("gateway.test", "permerror"), ("example.test", "pass")}
     gateway = next(s for s in report.signatures if s.domain == "gateway.test")
     assert not gateway.aligned and not report.ok
+
+
+async def test_two_signatures_checked_cryptographically_get_their_own_verdicts() -> None:
+    zone = Zone()
+    zone.add_txt("mte1._domainkey.example.test", rsa_key(2048).record)
+    zone.add_txt("gw._domainkey.gateway.test", ed25519_key().record)
+    with_subject = sign(MESSAGE, rsa_key(2048), "example.test", "mte1")
+    both = sign(with_subject, ed25519_key(), "gateway.test", "gw", headers=("from", "date"))
+    changed = both.replace(b"Subject: Vehicle 12", b"Subject: [EXTERNAL] Vehicle 12")
+    report = await _verify(changed, zone)
+    verdicts = {s.domain: (s.result, s.key_bits) for s in report.signatures}
+    assert verdicts == {"gateway.test": ("pass", 256), "example.test": ("fail", 2048)}
+    assert not report.ok
 
 
 async def test_pasted_show_original_text_with_junk_and_lf_endings_verifies() -> None:

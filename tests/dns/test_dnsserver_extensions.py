@@ -1,4 +1,4 @@
-"""The loopback DNS server's additions for the SPF suite: odd names, half-silent names."""
+"""The loopback DNS server's additions: odd names, half-silent names, one failing question."""
 
 from __future__ import annotations
 
@@ -32,3 +32,14 @@ def test_silent_for_other_types_answers_only_what_it_holds() -> None:
         assert resolver.resolve("half.example.test", "TXT")[0].strings == (b"v=spf1 -all",)
         with pytest.raises(dns.exception.Timeout):
             resolver.resolve("half.example.test", "A")
+
+
+def test_servfail_questions_fail_only_that_type() -> None:
+    zone = Zone().add_txt("sub.example.test", "v=spf1 -all").add("sub.example.test", "NS", "ns.")
+    zone.servfail_questions.add(("sub.example.test.", "NS"))
+    with serving(zone) as server:
+        resolver = _resolver(server.port)
+        resolver.retry_servfail = False
+        assert resolver.resolve("sub.example.test", "TXT")[0].strings == (b"v=spf1 -all",)
+        with pytest.raises(dns.resolver.NoNameservers, match="SERVFAIL"):
+            resolver.resolve("sub.example.test", "NS")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailgw.config.model import Gateway, Settings
 from mailgw.delivery.domain import DomainReport, check_domain
 from mailgw.delivery.findings import Status
-from mailgw.delivery.resolver import ResolverConfig
+from mailgw.delivery.resolver import Lookups, ResolverConfig, make_resolver
+from mailgw.delivery.spf_tally import tally_spf
+from mailgw.delivery.spf_terms import parse_record
 from tests.dns.keys import rsa_key, short_rsa_public
 from tests.dns.zones import DOMAIN, good_zone, set_txt, settings
 from tests.support.dnsserver import Zone, serving
@@ -61,6 +65,22 @@ async def test_more_than_ten_lookups_through_includes_is_wrong() -> None:
     assert "16 DNS-querying terms" in spf.title
 
 
+async def test_redirect_beside_an_all_costs_no_lookup() -> None:
+    zone = good_zone()
+    hosts = " ".join(f"a:h{n}.example.test" for n in range(9))  # 9 + the include = the limit
+    current = f"v=spf1 include:spf.mandrillapp.com {hosts} -all redirect=r.example.test"
+    set_txt(zone, DOMAIN, "mandrill_verify.K1", current)
+    for n in range(9):
+        zone.add(f"h{n}.example.test", "A", "192.0.2.1")
+    zone.add_txt("r.example.test", "v=spf1 a mx -all")  # never followed (RFC 7208 6.1)
+    with serving(zone) as server:
+        lookups = Lookups(make_resolver(ResolverConfig((server.nameserver,), timeout=0.5)))
+        tally = await tally_spf(parse_record(current), DOMAIN, lookups)
+    assert tally.lookups == 10 and ("r.example.test", "TXT") not in lookups.asked
+    spf = _finding(await _check(zone), "spf")
+    assert spf.status is Status.OK, spf.title
+
+
 async def test_include_loop_is_wrong() -> None:
     zone = good_zone()
     set_txt(
@@ -80,6 +100,25 @@ async def test_spf_without_the_gateway_include_proposes_the_merge() -> None:
     spf = _finding(await _check(zone), "spf")
     assert spf.status is Status.WRONG
     assert spf.expected == "v=spf1 mx include:spf.mandrillapp.com -all"
+
+
+@pytest.mark.parametrize(
+    ("current", "why"),
+    [
+        ("v=spf1 -all include:spf.mandrillapp.com", "after `all`"),
+        ("v=spf1 ~include:spf.mandrillapp.com -all", "qualifier"),
+    ],
+    ids=["after-all", "softfail-qualifier"],
+)
+async def test_spf_include_that_never_passes_is_wrong_and_the_fix_replaces_it(
+    current: str, why: str
+) -> None:
+    zone = good_zone()
+    set_txt(zone, DOMAIN, "mandrill_verify.K1", current)
+    spf = _finding(await _check(zone), "spf")
+    assert spf.status is Status.WRONG and why in spf.title
+    assert spf.expected == "v=spf1 include:spf.mandrillapp.com -all"
+    assert spf.expected in spf.fix
 
 
 async def test_spf_all_qualifiers_and_ptr() -> None:

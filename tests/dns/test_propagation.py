@@ -68,3 +68,29 @@ async def test_missing_everywhere_stays_missing() -> None:
             config = ResolverConfig((resolver.nameserver,), timeout=1, authoritative_port=ns1.port)
             report = await check_domain(settings(), resolver_config=config)
     assert {f.check: f.status for f in report.findings}["dkim:mte1"] is Status.MISSING
+
+
+async def test_a_failed_ns_lookup_skips_propagation_instead_of_asking_the_parent() -> None:
+    from tests.dns.authoritative import worker_addresses
+
+    sub = f"mail.{DOMAIN}"
+    (parent_ns,) = worker_addresses(1)
+    resolver_zone = good_zone(domain=sub)  # every record of the subdomain is correct
+    resolver_zone.remove(sub, "NS")
+    resolver_zone.servfail_questions.add((f"{sub}.", "NS"))
+    resolver_zone.add(DOMAIN, "NS", f"ns1.{DOMAIN}.").add(f"ns1.{DOMAIN}", "A", parent_ns)
+    # the parent zone's server knows nothing of the subdomain (it is delegated elsewhere)
+    with authoritative_servers([good_zone()]) as (parent,):
+        with serving(resolver_zone) as resolver:
+            config = ResolverConfig(
+                (resolver.nameserver,), timeout=1, authoritative_port=parent.port
+            )
+            report = await check_domain(
+                settings(from_address=f"alerts@{sub}"), resolver_config=config
+            )
+        asked_parent = len(parent.queries)
+    assert {f.status for f in report.findings} == {Status.OK}, report.findings
+    assert report.authoritative == [] and asked_parent == 0
+    assert report.notes == [
+        f"propagation not checked: the name servers of {sub} could not be looked up (SERVFAIL)"
+    ]

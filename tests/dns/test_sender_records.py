@@ -79,6 +79,24 @@ def test_spf_merge_never_duplicates(present: str) -> None:
     assert not merge.changed and merge.value.lower().count("mandrillapp") == 1
 
 
+@pytest.mark.parametrize(
+    ("current", "merged"),
+    [
+        (f"v=spf1 -all {INCLUDE}", f"v=spf1 {INCLUDE} -all"),
+        (f"v=spf1 ~{INCLUDE} -all", f"v=spf1 {INCLUDE} -all"),
+        (f"v=spf1 mx -{INCLUDE} ~all", f"v=spf1 mx {INCLUDE} ~all"),
+        (f"v=spf1 ?{INCLUDE} mx", f"v=spf1 mx {INCLUDE}"),
+        (f"v=spf1 {INCLUDE} {INCLUDE} -all", f"v=spf1 {INCLUDE} -all"),
+        (f"v=spf1 mx ~all {INCLUDE} -all", f"v=spf1 mx {INCLUDE} ~all -all"),
+        (f"v=spf1 redirect=r.example.test ~{INCLUDE}", f"v=spf1 {INCLUDE} redirect=r.example.test"),
+    ],
+)
+def test_spf_merge_replaces_a_copy_that_does_not_authorise(current: str, merged: str) -> None:
+    merge = merge_spf(current, INCLUDE)
+    assert merge.changed and merge.value == merged
+    assert "replaces your" in merge.note
+
+
 def test_spf_merge_refuses_a_broken_record() -> None:
     with pytest.raises(SpfMergeError):
         merge_spf("v=spf1 bogus:thing -all", INCLUDE)
@@ -88,6 +106,20 @@ mechanisms = st.lists(
     st.sampled_from(["mx", "a", "ip4:192.0.2.0/24", "include:_spf.example.test", "-ip4:10.0.0.1"]),
     max_size=5,
 )
+copies = st.sampled_from(["", INCLUDE, f"+{INCLUDE}", f"~{INCLUDE}", f"-{INCLUDE}", f"?{INCLUDE}"])
+
+
+@given(mechanisms, copies, st.integers(0, 6), st.sampled_from(["-all", "~all", "?all", "+all"]))
+def test_spf_merge_leaves_exactly_one_effective_pass_include(
+    terms: list[str], copy: str, at: int, all_term: str
+) -> None:
+    words = [*terms, all_term]
+    if copy:
+        words.insert(min(at, len(words)), copy)
+    merged = parse_record(merge_spf("v=spf1 " + " ".join(words), INCLUDE).value)
+    includes = [t for t in merged.directives if t.name == "include" and "mandrill" in t.value]
+    assert len(includes) == 1 and includes[0].qualifier == "+"
+    assert includes[0] in merged.effective and merged.directives[-1].name == "all"
 
 
 @given(mechanisms, st.sampled_from(["", " -all", " ~all", " ?all", " redirect=r.example.test"]))

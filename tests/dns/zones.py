@@ -19,20 +19,20 @@ def settings(**overrides: str) -> Settings:
     return result
 
 
-def good_zone(ns_address: str = "127.0.0.1") -> Zone:
+def good_zone(ns_address: str = "127.0.0.1", domain: str = DOMAIN) -> Zone:
     """Everything the platform gateway needs, published correctly."""
     zone = Zone()
-    zone.add_txt(DOMAIN, f"mandrill_verify.{KEY}", "v=spf1 include:spf.mandrillapp.com -all")
+    zone.add_txt(domain, f"mandrill_verify.{KEY}", "v=spf1 include:spf.mandrillapp.com -all")
     zone.add_txt("spf.mandrillapp.com", GATEWAY_SPF)
-    zone.add(f"mte1._domainkey.{DOMAIN}", "CNAME", "dkim1.mandrillapp.com.")
-    zone.add(f"mte2._domainkey.{DOMAIN}", "CNAME", "dkim2.mandrillapp.com.")
+    zone.add(f"mte1._domainkey.{domain}", "CNAME", "dkim1.mandrillapp.com.")
+    zone.add(f"mte2._domainkey.{domain}", "CNAME", "dkim2.mandrillapp.com.")
     zone.add_txt("dkim1.mandrillapp.com", rsa_key(2048).record)
     zone.add_txt("dkim2.mandrillapp.com", rsa_key(2048).record)
-    zone.add_txt(f"_dmarc.{DOMAIN}", "v=DMARC1; p=none;")
-    zone.add(DOMAIN, "MX", f"10 mail.{DOMAIN}.")
-    zone.add(f"mail.{DOMAIN}", "A", "127.0.0.1")
-    zone.add(DOMAIN, "NS", f"ns1.{DOMAIN}.")
-    zone.add(f"ns1.{DOMAIN}", "A", ns_address)
+    zone.add_txt(f"_dmarc.{domain}", "v=DMARC1; p=none;")
+    zone.add(domain, "MX", f"10 mail.{domain}.")
+    zone.add(f"mail.{domain}", "A", "127.0.0.1")
+    zone.add(domain, "NS", f"ns1.{domain}.")
+    zone.add(f"ns1.{domain}", "A", ns_address)
     return zone
 
 

@@ -55,6 +55,7 @@ class Zone:
     ttls: dict[tuple[str, str], int] = field(default_factory=dict)
     silent_names: set[str] = field(default_factory=set)  # queries for these get no answer
     servfail_names: set[str] = field(default_factory=set)
+    servfail_questions: set[tuple[str, str]] = field(default_factory=set)  # (name., TYPE) only
     # these answer the types they hold and never answer any other type (a half-broken server)
     silent_for_other_types: set[str] = field(default_factory=set)
     serial: int = 1
@@ -204,7 +205,9 @@ class LoopbackDNSServer:
     def _response(self, query: dns.message.Message, qname: str, qtype: str) -> dns.message.Message:
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
-        if self.servfail_all or qname in self.zone.servfail_names:
+        zone = self.zone
+        failing = qname in zone.servfail_names or (qname, qtype) in zone.servfail_questions
+        if self.servfail_all or failing:
             response.set_rcode(dns.rcode.SERVFAIL)
             return response
         name, seen = qname, set()
