@@ -111,6 +111,33 @@ def test_bad_arguments_exit_2(capsys, config_path, password_file) -> None:
     assert code == 2
 
 
+@pytest.mark.parametrize(
+    "to", ["<a@b>x", "a@b@c", "@", '"x"@[1.2.3', "a@b, c@d", "Name <a@>", "", "a@b."]
+)
+def test_recipient_that_is_not_one_address_exits_2_in_one_line(
+    capsys, config_path, password_file, to: str
+) -> None:
+    _write_config(config_path, 25, "none", password_file, auth="false")
+    code, out, err = _run(capsys, "--config", str(config_path), "test-send", "--to", to)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "not one email address" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("to", "header"),
+    [(f"<{RECIPIENT}>", RECIPIENT), (f"Ops Desk <{RECIPIENT}>", f"Ops Desk <{RECIPIENT}>")],
+)
+def test_recipient_with_a_display_name_or_brackets_is_sent(
+    capsys, config_path, password_file, to: str, header: str
+) -> None:
+    with smtp_server("plain") as server:
+        _write_config(config_path, server.port, "none", password_file, auth="false")
+        code, out, err = _run(capsys, "--config", str(config_path), "test-send", "--to", to)
+    assert code == 0, out + err
+    assert server.recorder.envelopes[0][1] == [RECIPIENT]
+    assert f"To: {header}\r\n".encode() in server.recorder.messages[0]
+
+
 def test_detect_recommends_implicit_tls_and_applies_it(
     capsys, config_path, password_file, good_cert, trusted
 ) -> None:
