@@ -16,8 +16,8 @@ import aiosmtplib
 from mailgw.config.model import Security
 from mailgw.delivery import failures
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.messages import envelope_recipients, envelope_sender
-from mailgw.delivery.resolve import Resolver, resolve_host
 from mailgw.delivery.results import Category, Failure, SendResult, ServerInfo, Stage, StageName
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, client_context, inspect, same_fingerprint

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailgw.config.model import Security
-from mailgw.delivery.resolve import Resolver, resolve_host
+from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
 from mailgw.delivery.target import Target

@@ -33,11 +33,18 @@ def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
 
 def timeout(target: Target, stage: str) -> Failure:
     """The overall deadline passed."""
+    if stage == StageName.RESOLVE:
+        return Failure(
+            Category.DNS,
+            f"this machine's DNS did not answer for {target.host} within {target.timeout:g} s",
+            "check /etc/resolv.conf (the name servers it lists must answer), or use the "
+            "server's IP address in smtp.host",
+        )
     where = f"{target.host} port {target.port}"
     message = f"no complete answer from {where} within {target.timeout:g} s (during {stage})"
     if stage == StageName.CONNECT and target.security != Security.SSL and target.port == 465:
         fix = "port 465 expects TLS from the first byte: set smtp.security = ssl"
-    elif stage in (StageName.CONNECT, StageName.RESOLVE):
+    elif stage == StageName.CONNECT:
         fix = (
             f"outbound port {target.port} is often blocked by hosting providers and firewalls: "
             "ask yours to open it, or try 587 (starttls) or 465 (ssl)"
@@ -203,7 +210,7 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
             "nothing was sent unencrypted; ask the server's admin to fix TLS, or try "
             "smtp.security = ssl on port 465",
         )
-    if exc.code == 421 or exc.code >= 500 and stage in (StageName.CONNECT, StageName.TLS):
+    if exc.code == 421 or (exc.code >= 500 and stage in (StageName.CONNECT, StageName.TLS)):
         return Failure(
             Category.CONNECTION_LOST,
             f"the server refused the session during {stage}: {reply}",

@@ -17,8 +17,8 @@ from mailgw.config.presets import PlatformGateway
 from mailgw.delivery import failures
 from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.hosts import Resolver
 from mailgw.delivery.messages import check_message
-from mailgw.delivery.resolve import Resolver
 from mailgw.delivery.results import Category, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
 

@@ -14,8 +14,8 @@ from cryptography import x509
 from mailgw.config.model import Security
 from mailgw.config.presets import platform_gateway
 from mailgw.delivery.errors import MessageInvalid
+from mailgw.delivery.hosts import dns_resolver
 from mailgw.delivery.messages import build_message
-from mailgw.delivery.resolve import dns_resolver
 from mailgw.delivery.smtp import probe, send
 from mailgw.delivery.tls import fingerprint
 from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, assert_no_secret
