@@ -18,7 +18,15 @@ from mailgw.delivery import failures
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.messages import envelope_recipients, envelope_sender
-from mailgw.delivery.results import Category, Failure, SendResult, ServerInfo, Stage, StageName
+from mailgw.delivery.results import (
+    Category,
+    Failure,
+    Progress,
+    SendResult,
+    ServerInfo,
+    Stage,
+    StageName,
+)
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, client_context, inspect, same_fingerprint
 from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
@@ -50,14 +58,18 @@ class Conversation:
         on_stage: OnStage | None = None,
         resolver: Resolver | None = None,
         ca_file: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        progress = progress or Progress()
+        self.progress = progress
         self.target = target
         self.on_stage = on_stage
         self.resolver = resolver
         self.ca_file = ca_file
         self.redact = Redactor(secret_forms(target.username, target.password))
         self.transcript = Transcript(self.redact)
-        self.stages: list[Stage] = []
+        self.transcript.lines = progress.transcript  # shared: the caller sees it grow
+        self.stages: list[Stage] = progress.stages
         self.current = StageName.RESOLVE.value
         self.tls: TlsInfo | None = None
         self.server: ServerInfo | None = None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,8 +14,11 @@ from mailgw.delivery.messages import KINDS
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, DetectReport
-    from mailgw.delivery.results import SendResult
+    from mailgw.delivery.results import Progress, SendResult
     from mailgw.delivery.tls import TlsInfo
+
+T = TypeVar("T")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def register(group: click.Group) -> None:
@@ -33,13 +37,15 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
     from mailgw.delivery import smtp
     from mailgw.delivery.errors import MessageInvalid
     from mailgw.delivery.messages import build_message
+    from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
     try:
         message = build_message(settings, kind, to)
     except MessageInvalid as exc:
         fail(str(exc))
-    result = asyncio.run(smtp.send(settings, message))
+    progress = Progress()
+    result = _run_live(smtp.send(settings, message, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
 
 
@@ -50,10 +56,23 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
     """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
     from mailgw.delivery import smtp
+    from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
-    result = asyncio.run(smtp.probe(settings))
+    progress = Progress()
+    result = _run_live(smtp.probe(settings, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
+
+
+def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) -> T:
+    """Run network work; Ctrl-C cancels it (the connection is closed) and exits 130."""
+    try:
+        return asyncio.run(work)
+    except KeyboardInterrupt:
+        record = progress.result if progress is not None else None
+        where = f" during {record.stage}" if record is not None else ""
+        click.echo(f"mailgw: interrupted{where}; the connection was closed", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
@@ -133,7 +152,7 @@ def detect(
     if not host:
         fail("no host given and smtp.host is empty; run: mailgw detect HOST")
     candidates = _parse_ports(ports)
-    report = asyncio.run(
+    report = _run_live(
         detection.detect(
             host, candidates=candidates, timeout=timeout, helo_name=helo_name(loaded.settings)
         )
