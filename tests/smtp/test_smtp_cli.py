@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,8 @@ import pytest
 from mailgw import cli
 from mailgw.config import store
 from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, assert_no_secret
-from tests.support.smtpserver import Behaviour, smtp_server
+from tests.support.ports import free_port
+from tests.support.smtpserver import Behaviour, RawServer, raw_server, read_command, smtp_server
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
 
@@ -169,19 +175,73 @@ def test_detect_recommends_implicit_tls_and_applies_it(
 
 def test_detect_with_nothing_listening_exits_1(capsys, config_path, password_file) -> None:
     _write_config(config_path, 25, "none", password_file)
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     code, out, _ = _run(
         capsys, "--config", str(config_path), "detect", "127.0.0.1", "--ports", str(port)
     )
     assert code == 1 and "connect_refused" in out
 
 
-def test_installed_command_never_puts_the_password_in_argv_or_output(
-    config_path, password_file, tmp_path
+def _hanging(state: RawServer):
+    """Greets, reads EHLO, then never answers: the client stays mid-send until stopped."""
+
+    async def handle(reader, writer) -> None:
+        writer.write(b"220 mail.example.test ESMTP\r\n")
+        await writer.drain()
+        await read_command(reader, state)
+        await asyncio.sleep(60)
+
+    return handle
+
+
+@contextlib.contextmanager
+def _mid_send(config_path: Path, password_file: str) -> Iterator[subprocess.Popen[str]]:
+    """The installed entry point in a subprocess, stopped in the middle of a test send."""
+    with raw_server(_hanging) as server:
+        _write_config(config_path, server.port, "none", password_file)
+        env = {**os.environ, "MAILGW_CONFIG": str(config_path)}
+        argv = [sys.executable, "-m", "mailgw", "test-send", "--to", RECIPIENT, "--transcript"]
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            for _ in range(3000):  # bounded wait for the client's EHLO
+                if server.lines or process.poll() is not None:
+                    break
+                time.sleep(0.01)
+            assert server.lines and process.poll() is None, process.communicate()
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=30)
+
+
+def test_installed_command_never_puts_the_password_in_argv_environment_or_output(
+    config_path, password_file
+) -> None:
+    """While it talks to the server, the running process shows no password to `ps` or /proc."""
+    with _mid_send(config_path, password_file) as process:
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes()
+        assert b"test-send" in cmdline and b"MAILGW_CONFIG=" in environ  # the real process
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert_no_secret(cmdline.decode(errors="replace"), environ.decode(errors="replace"))
+    assert_no_secret(out, err)
+
+
+def test_ctrl_c_mid_send_exits_130_in_one_line(config_path, password_file) -> None:
+    with _mid_send(config_path, password_file) as process:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.count("\n") == 1 and "interrupted during ehlo" in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_installed_command_reports_a_failed_login_without_the_password(
+    config_path, password_file
 ) -> None:
     """The real entry point in a subprocess: output and exit code as a script sees them."""
     behaviour = Behaviour(username=SENTINEL_USER, password="other")
