@@ -76,6 +76,8 @@ class Conversation:
         self.warnings: list[str] = []
         self.failure: Failure | None = None
         self.addresses: list[str] = []
+        self.tried: list[str] = []  # addresses a connection was attempted to, in order
+        self.deadline = 0.0  # loop time the whole conversation must end by
         self.smtp: aiosmtplib.SMTP | None = None
         self._sockets: list[socket.socket] = []
         self._transports: list[asyncio.Transport] = []
@@ -147,6 +149,7 @@ class Conversation:
     # ------------------------------------------------------------ the dialogue
 
     async def run(self, message: EmailMessage | None) -> None:
+        self.deadline = asyncio.get_running_loop().time() + self.target.timeout
         try:
             await self._dialogue(message)
         except Abort as abort:
@@ -201,23 +204,30 @@ class Conversation:
         )
 
     async def _tcp_connect(self, addresses: list[str]) -> socket.socket:
+        """Each address in turn, with an equal share of the time left: one silent address
+        (often IPv6) cannot use up the whole deadline."""
         loop = asyncio.get_running_loop()
-        last: OSError | None = None
-        for address in addresses:
+        port = self.target.port
+        failed: list[tuple[str, OSError | None]] = []
+        for index, address in enumerate(addresses):
+            share = (self.deadline - loop.time()) / (len(addresses) - index)
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
             sock = socket.socket(family, socket.SOCK_STREAM)
             self._sockets.append(sock)
             sock.setblocking(False)
+            self.tried.append(address)
             try:
-                await loop.sock_connect(sock, (address, self.target.port))
-            except OSError as exc:
+                await asyncio.wait_for(loop.sock_connect(sock, (address, port)), max(share, 0))
+            except (OSError, asyncio.TimeoutError) as exc:
                 sock.close()
-                last = exc
-                self.transcript.note(f"{address} port {self.target.port}: {exc.strerror or exc}")
+                error = None if isinstance(exc, asyncio.TimeoutError) else exc
+                failed.append((address, error))
+                reason = f"no answer within {share:.1f} s" if error is None else _reason(error)
+                self.transcript.note(f"{address} port {port}: {reason}")
                 continue
-            self.transcript.note(f"connected to {address} port {self.target.port}")
+            self.transcript.note(f"connected to {address} port {port}")
             return sock
-        raise last or OSError("no address to connect to")
+        raise Abort(failures.connect_failed(self.target, failed))
 
     async def _greeting(self, smtp: aiosmtplib.SMTP) -> None:
         response = await smtp.connect()
@@ -358,6 +368,10 @@ class Conversation:
             await smtp.starttls(server_hostname=self.target.host.strip("[]"))
             self._keep_transport(smtp)
         return inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _wire_bytes(message: EmailMessage) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosmtplib
@@ -31,8 +31,8 @@ def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
     return f"{exc.code} {exc.message}".replace("\n", " ")
 
 
-def timeout(target: Target, stage: str) -> Failure:
-    """The overall deadline passed."""
+def timeout(target: Target, stage: str, tried: Sequence[str] = ()) -> Failure:
+    """The overall deadline passed; `tried` names the addresses a connection was tried to."""
     if stage == StageName.RESOLVE:
         return Failure(
             Category.DNS,
@@ -42,6 +42,8 @@ def timeout(target: Target, stage: str) -> Failure:
         )
     where = f"{target.host} port {target.port}"
     message = f"no complete answer from {where} within {target.timeout:g} s (during {stage})"
+    if tried and stage == StageName.CONNECT:
+        message += f"; tried {', '.join(tried)}"
     if stage == StageName.CONNECT and target.security != Security.SSL and target.port == 465:
         fix = "port 465 expects TLS from the first byte: set smtp.security = ssl"
     elif stage == StageName.CONNECT:
@@ -55,6 +57,16 @@ def timeout(target: Target, stage: str) -> Failure:
             "raise smtp.timeout"
         )
     return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
+
+
+def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]]) -> Failure:
+    """No address of the host took the connection; each failed with an error, or in silence."""
+    tried = [address for address, _ in failed]
+    errors = [error for _, error in failed if error is not None]
+    if not errors:  # every address stayed silent within its share of the time
+        return timeout(target, StageName.CONNECT, tried)
+    failure = classify(errors[-1], StageName.CONNECT, target)
+    return Failure(failure.category, f"{failure.message} (tried {', '.join(tried)})", failure.fix)
 
 
 def cancelled(stage: str) -> Failure:

@@ -134,7 +134,7 @@ async def _run(
     except Abort as abort:
         conversation.failure = abort.failure
     except asyncio.TimeoutError:
-        deadline = failures.timeout(target, conversation.current)
+        deadline = failures.timeout(target, conversation.current, conversation.tried)
         conversation.failure = conversation.failure or deadline
     except asyncio.CancelledError:  # keep the record, then let the caller's cancel go on
         conversation.failure = failures.cancelled(conversation.current)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
+from typing import Any
 
 import pytest
 
-from mailgw.delivery.hosts import threaded_resolver
+from mailgw.delivery.hosts import dns_resolver, threaded_resolver
 from mailgw.delivery.smtp import probe
+from tests.support.dnsserver import Zone, serving
+from tests.support.ports import free_port, unanswered
+from tests.support.smtpserver import SERVER_NAME, smtp_server
 
 
 class BlockedLookup:
@@ -73,3 +78,44 @@ async def test_a_lookup_error_in_the_thread_reaches_the_result(make_settings) ->
     result = await probe(settings, resolver=threaded_resolver(failing))
     assert (result.stage, result.category) == ("resolve", "dns")
     assert "NXDOMAIN" in result.message
+
+
+def _getaddrinfo_giving(*addresses: str):
+    """socket.getaddrinfo answering with `addresses` in this order, as a system resolver may."""
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != SERVER_NAME:  # an IP literal, resolved without asking anyone
+            ipaddress.ip_address(host)
+            return real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0)) for a in addresses]
+
+    return getaddrinfo
+
+
+async def test_a_silent_first_address_leaves_time_for_the_next(make_settings, monkeypatch):
+    """The name gives a silent address first and a working server second, like a dead IPv6."""
+    monkeypatch.setattr(socket, "getaddrinfo", _getaddrinfo_giving("127.0.0.2", "127.0.0.1"))
+    with smtp_server("plain") as server, unanswered("127.0.0.2", server.port):
+        settings = make_settings(server.port, "none", host=SERVER_NAME, timeout=2.0)
+        result = await probe(settings)
+    assert result.ok, result.as_dict()
+    notes = [line.text for line in result.transcript]
+    assert f"127.0.0.2 port {server.port}: no answer within 1.0 s" in notes
+    assert f"connected to 127.0.0.1 port {server.port}" in notes
+    assert "EHLO" in server.recorder.commands
+
+
+async def test_every_address_silent_is_a_timeout_naming_them(make_settings) -> None:
+    port = free_port("127.0.0.2")
+    with unanswered("127.0.0.2", port), unanswered("127.0.0.3", port):
+        zone = Zone().add(SERVER_NAME, "A", "127.0.0.2", "127.0.0.3")
+        with serving(zone) as dns_server:
+            resolver = dns_resolver(dns_server.host, dns_server.port, lifetime=2.0)
+            settings = make_settings(port, "none", host=SERVER_NAME, timeout=1.0)
+            result = await probe(settings, resolver=resolver)
+    assert (result.stage, result.category) == ("connect", "timeout")
+    tried = result.message.partition("; tried ")[2]
+    assert sorted(tried.split(", ")) == ["127.0.0.2", "127.0.0.3"]
+    assert f"port {port}" in result.fix and "blocked" in result.fix

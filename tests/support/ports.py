@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -10,3 +12,17 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def unanswered(host: str, port: int) -> Iterator[None]:
+    """`host:port` takes no new connection: a listener whose backlog one connection fills.
+
+    Linux drops the SYNs of further clients, so their connect hangs, as it does towards a
+    firewalled or unrouted address; unlike those, this is deterministic on loopback.
+    """
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind((host, port))
+        listener.listen(0)
+        filler.connect((host, port))
+        yield
