@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ipaddress
 import socket
 import ssl
 import time
@@ -77,6 +78,7 @@ class Conversation:
         self.failure: Failure | None = None
         self.addresses: list[str] = []
         self.tried: list[str] = []  # addresses a connection was attempted to, in order
+        self.connected: list[str] = []  # addresses a connection was made to
         self.deadline = 0.0  # loop time the whole conversation must end by
         self.smtp: aiosmtplib.SMTP | None = None
         self._sockets: list[socket.socket] = []
@@ -226,6 +228,7 @@ class Conversation:
                 self.transcript.note(f"{address} port {port}: {reason}")
                 continue
             self.transcript.note(f"connected to {address} port {port}")
+            self.connected.append(address)
             return sock
         raise Abort(failures.connect_failed(self.target, failed))
 
@@ -295,7 +298,7 @@ class Conversation:
         assert self.smtp is not None
         smtp, t = self.smtp, self.target
         async with self.stage(StageName.AUTH):
-            if self.tls is None and not t.plaintext_auth_allowed:
+            if self.tls is None and not (t.allow_plaintext_auth or self._only_loopback()):
                 raise Abort(failures.plaintext_login())
             mechanism = next((m for m in _AUTH_PREFERENCE if m in smtp.server_auth_methods), "")
             if not mechanism:
@@ -305,6 +308,13 @@ class Conversation:
             login = getattr(smtp, "auth_" + mechanism.replace("-", ""))
             response = await login(t.username, t.password)
             self.transcript.server(response.code, response.message)
+
+    def _only_loopback(self) -> bool:
+        """Every address connected to is a loopback address: a plain-text login stays local.
+
+        Decided from the addresses dialled, not the host name: "localhost" may resolve anywhere.
+        """
+        return bool(self.connected) and all(_is_loopback(a) for a in self.connected)
 
     async def _transfer(self, message: EmailMessage) -> None:
         assert self.smtp is not None
@@ -368,6 +378,13 @@ class Conversation:
             await smtp.starttls(server_hostname=self.target.host.strip("[]"))
             self._keep_transport(smtp)
         return inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
+
+
+def _is_loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
 
 
 def _reason(exc: OSError) -> str:
