@@ -13,7 +13,7 @@ from mailgw.config import store
 from mailgw.delivery.messages import KINDS
 
 if TYPE_CHECKING:
-    from mailgw.delivery.detect import Candidate, DetectReport
+    from mailgw.delivery.detect import Candidate, DetectReport, PortReport
     from mailgw.delivery.results import Progress, SendResult
     from mailgw.delivery.tls import TlsInfo
 
@@ -132,6 +132,12 @@ def _print_tls(tls: TlsInfo) -> None:
 @click.argument("host", required=False)
 @click.option("--apply", "apply_", is_flag=True, help="Save the recommended host, port, security.")
 @click.option(
+    "--pin",
+    is_flag=True,
+    help="With --apply: if the recommended port's certificate is not valid, trust exactly the "
+    "certificate seen (saved as smtp.tls_fingerprint).",
+)
+@click.option(
     "--ports",
     default="465:ssl,587:starttls,25:starttls",
     show_default=True,
@@ -141,12 +147,20 @@ def _print_tls(tls: TlsInfo) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_context
 def detect(
-    ctx: Context, host: str | None, apply_: bool, ports: str, timeout: float, as_json: bool
+    ctx: Context,
+    host: str | None,
+    apply_: bool,
+    pin: bool,
+    ports: str,
+    timeout: float,
+    as_json: bool,
 ) -> None:
     """Probe a server's submission ports at once and recommend the best (default: smtp.host)."""
     from mailgw.delivery import detect as detection
     from mailgw.delivery.target import helo_name
 
+    if pin and not apply_:
+        fail("--pin only works with --apply")
     loaded = store.load(ctx.config_path)
     host = (host or loaded.settings.smtp.host).strip()
     if not host:
@@ -165,7 +179,7 @@ def detect(
     if best is None:
         _exit(EXIT_PROBLEMS)
     if apply_:
-        _apply(loaded, host, best.port, best.security)
+        _apply(loaded, host, best, pin=pin)
 
 
 def _parse_ports(spec: str) -> list[Candidate]:
@@ -218,14 +232,28 @@ def _print_port(port: dict[str, Any]) -> None:
         click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
 
 
-def _apply(loaded: store.LoadedConfig, host: str, port: int, security: str) -> None:
+def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool) -> None:
     from mailgw.config.model import Gateway, Security
     from mailgw.config.validate import errors, validate
 
+    fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
+    if best.certificate_valid is False and not (pin and fingerprint):
+        click.echo(
+            f"mailgw: not saved: the certificate on port {best.port} is not valid "
+            f"({best.certificate_problem}), so mail could not be sent with it; if you trust "
+            f"this server, run again with --apply --pin to pin SHA-256 {fingerprint or '?'}",
+            err=True,
+        )
+        _exit(EXIT_PROBLEMS)
     settings = loaded.settings.copy()
-    settings.smtp.gateway = Gateway.CUSTOM
-    settings.smtp.host, settings.smtp.port = host, port
-    settings.smtp.security = Security(security)
+    smtp = settings.smtp
+    if smtp.host.strip() != host:  # another server: its certificate trust does not carry over
+        smtp.tls_fingerprint, smtp.trust_all = "", False
+    smtp.gateway = Gateway.CUSTOM
+    smtp.host, smtp.port = host, best.port
+    smtp.security = Security(best.security)
+    if best.certificate_valid is False:
+        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False
     blocking = errors(validate(settings, loaded.path))
     if blocking:
         for problem in blocking:

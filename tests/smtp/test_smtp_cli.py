@@ -33,6 +33,7 @@ def _write_config(path: Path, port: int, security: str, password_file: str, **ex
         f'security = "{security}"',
         "timeout = 10",
         'helo_name = "client.example.test"',
+        *extra.get("smtp_lines", "").splitlines(),
         "[smtp.auth]",
         f"enabled = {extra.get('auth', 'true')}",
         f'username = "{SENTINEL_USER}"',
@@ -171,6 +172,52 @@ def test_detect_recommends_implicit_tls_and_applies_it(
     assert code == 0 and "recommended: port" in out
     saved = store.load(config_path).settings.smtp
     assert (saved.port, saved.security.value) == (implicit.port, "ssl")
+
+
+def test_detect_apply_refuses_a_certificate_that_is_not_valid_and_pins_on_request(
+    capsys, config_path, password_file, unknown_ca_cert, trusted
+) -> None:
+    _write_config(config_path, 25, "none", password_file, auth="false")
+    before = config_path.read_bytes()
+    with smtp_server("ssl", cert=unknown_ca_cert) as server:
+        ports = f"{server.port}:ssl"
+        args = ["--config", str(config_path), "detect", "127.0.0.1", "--ports", ports, "--apply"]
+        code, out, err = _run(capsys, *args)
+        assert code == 1 and config_path.read_bytes() == before
+        assert "not saved" in err and "unknown certificate authority" in err and "--pin" in err
+        seen = out.split("SHA-256 ")[1].split()[0]
+        assert seen in err
+        code, out, err = _run(capsys, *args, "--pin")
+        assert code == 0, err
+        saved = store.load(config_path).settings.smtp
+        assert (saved.port, saved.security.value) == (server.port, "ssl")
+        assert (saved.tls_fingerprint, saved.trust_all) == (seen, False)
+        code, out, err = _run(capsys, "--config", str(config_path), "probe")
+    assert code == 0 and "certificate pinned" in out, out + err
+
+
+def test_detect_apply_to_another_host_drops_the_old_certificate_trust(
+    capsys, config_path, password_file, good_cert, trusted
+) -> None:
+    old_trust = 'trust_all = true\ntls_fingerprint = "' + "AB" * 32 + '"'
+    _write_config(
+        config_path, 25, "starttls", password_file, host="old.example.test", smtp_lines=old_trust
+    )
+    assert store.load(config_path).settings.smtp.trust_all
+    with smtp_server("ssl", cert=good_cert) as server:
+        code, _, err = _run(
+            capsys, "--config", str(config_path), "detect", "127.0.0.1",
+            "--ports", f"{server.port}:ssl", "--apply",
+        )  # fmt: skip
+    assert code == 0, err
+    saved = store.load(config_path).settings.smtp
+    assert (saved.host, saved.tls_fingerprint, saved.trust_all) == ("127.0.0.1", "", False)
+
+
+def test_pin_without_apply_cannot_run(capsys, config_path, password_file) -> None:
+    _write_config(config_path, 25, "none", password_file)
+    code, _, err = _run(capsys, "--config", str(config_path), "detect", "127.0.0.1", "--pin")
+    assert code == 2 and "--apply" in err
 
 
 def test_detect_with_nothing_listening_exits_1(capsys, config_path, password_file) -> None:
