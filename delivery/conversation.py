@@ -29,7 +29,7 @@ from mailgw.delivery.results import (
     StageName,
 )
 from mailgw.delivery.target import Target
-from mailgw.delivery.tls import TlsInfo, client_context, inspect, same_fingerprint
+from mailgw.delivery.tls import TlsInfo, client_context_off_loop, inspect, same_fingerprint
 from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
 
 OnStage = Callable[[Stage], None]
@@ -164,7 +164,7 @@ class Conversation:
         async with self.stage(StageName.RESOLVE):
             self.addresses = await resolve_host(t.host, self.resolver)
             self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
-        context = self._context()  # local work (trust store): not part of the connect timing
+        context = await self._context()  # local work (trust store): not in the connect timing
         async with self.stage(StageName.CONNECT):
             self.smtp = await self._open(self.addresses, context)
             if t.security != Security.SSL:
@@ -183,11 +183,12 @@ class Conversation:
             await self._transfer(message)
         await self._quit()
 
-    def _context(self) -> ssl.SSLContext | None:
+    async def _context(self) -> ssl.SSLContext | None:
         if self.target.security == Security.NONE:
             return None
+        verify = self.target.verifies_certificates
         try:
-            return client_context(verify=self.target.verifies_certificates, ca_file=self.ca_file)
+            return await client_context_off_loop(verify=verify, ca_file=self.ca_file)
         except ConfigInvalid as exc:
             raise Abort(failures.classify(exc, self.current, self.target)) from None
 
@@ -368,7 +369,7 @@ class Conversation:
 
     async def _fetch_certificate(self) -> TlsInfo:
         self.transcript.note("fetching the certificate over a new connection (no login, no mail)")
-        context = client_context(verify=False, ca_file=self.ca_file)
+        context = await client_context_off_loop(verify=False, ca_file=self.ca_file)
         self._sockets, self._transports = [], []
         smtp = self.smtp = await self._open(self.addresses, context)
         await smtp.connect()
