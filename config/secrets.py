@@ -12,52 +12,83 @@ class PasswordUnavailable(ConfigError):
     """The configured password file is missing or unreadable."""
 
 
+class GatewaySecretUnavailable(ConfigError):
+    """The platform gateway's vendor-installed secret file is missing or unreadable."""
+
+
+class _Unreadable(Exception):
+    """Why a secret file could not be read: `missing`, `denied` or `broken` (with the reason)."""
+
+    def __init__(self, kind: str, reason: str = "") -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+def _read_text(path: Path, what: str) -> str:
+    """The file's text, line endings untouched; raises _Unreadable saying what went wrong."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise _Unreadable("missing") from None
+    except PermissionError:
+        raise _Unreadable("denied") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _Unreadable("broken", f"cannot read {what} {path}: {exc}") from None
+
+
 def read_password(auth: AuthSettings) -> str:
-    """The password to log in with; the file's single trailing newline is not part of it."""
+    """The password to log in with, without one trailing line ending (LF or CRLF)."""
     if not auth.password_file:
         return auth.password
     path = Path(auth.password_file)
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise PasswordUnavailable(
+        text = _read_text(path, "the password file")
+    except _Unreadable as exc:
+        raise PasswordUnavailable(_password_problem(exc, path)) from None
+    for ending in ("\r\n", "\n"):
+        if text.endswith(ending):
+            return text[: -len(ending)]
+    return text
+
+
+def _password_problem(exc: _Unreadable, path: Path) -> str:
+    if exc.kind == "missing":
+        return (
             f"the password file {path} (smtp.auth.password_file) does not exist; "
             "create it with `mailgw set-password --file PATH`"
-        ) from None
-    except PermissionError:
-        raise PasswordUnavailable(
+        )
+    if exc.kind == "denied":
+        return (
             f"the password file {path} (smtp.auth.password_file) cannot be read by this user; "
             "run as its owner (often with sudo)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PasswordUnavailable(f"cannot read the password file {path}: {exc}") from None
-    return text[:-1] if text.endswith("\n") else text
-
-
-class GatewaySecretUnavailable(ConfigError):
-    """The platform gateway's vendor-installed secret file is missing or unreadable."""
+        )
+    return str(exc)
 
 
 def read_gateway_credentials(path: str) -> tuple[str, str]:
     """Username (first line) and API key (second line) of the platform gateway's secret file."""
     custom = "the custom SMTP option (smtp.gateway = custom) works without it"
     try:
-        lines = Path(path).read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        raise GatewaySecretUnavailable(
-            f"this install has no platform gateway credentials: {path} does not exist (the "
-            f"vendor installs it on managed installs); ask support for it, or note that {custom}"
-        ) from None
-    except PermissionError:
-        raise GatewaySecretUnavailable(
-            f"the platform gateway credentials in {path} cannot be read by this user; "
-            "run as root (sudo)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GatewaySecretUnavailable(f"cannot read {path}: {exc}") from None
+        lines = _read_text(Path(path), "the platform gateway credentials").splitlines()
+    except _Unreadable as exc:
+        raise GatewaySecretUnavailable(_gateway_problem(exc, path, custom)) from None
     if len(lines) < 2 or not lines[0].strip() or not lines[1].strip():
         raise GatewaySecretUnavailable(
             f"{path} must hold the gateway username on its first line and the API key on its "
             f"second; ask support for a new one, or note that {custom}"
         )
     return lines[0].strip(), lines[1].strip()
+
+
+def _gateway_problem(exc: _Unreadable, path: str, custom: str) -> str:
+    if exc.kind == "missing":
+        return (
+            f"this install has no platform gateway credentials: {path} does not exist (the "
+            f"vendor installs it on managed installs); ask support for it, or note that {custom}"
+        )
+    if exc.kind == "denied":
+        return (
+            f"the platform gateway credentials in {path} cannot be read by this user; "
+            "run as root (sudo)"
+        )
+    return str(exc)

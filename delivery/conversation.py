@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ipaddress
 import socket
 import ssl
 import time
@@ -16,11 +17,19 @@ import aiosmtplib
 from mailgw.config.model import Security
 from mailgw.delivery import failures
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.messages import envelope_recipients, envelope_sender
-from mailgw.delivery.resolve import Resolver, resolve_host
-from mailgw.delivery.results import Category, Failure, SendResult, ServerInfo, Stage, StageName
+from mailgw.delivery.results import (
+    Category,
+    Failure,
+    Progress,
+    SendResult,
+    ServerInfo,
+    Stage,
+    StageName,
+)
 from mailgw.delivery.target import Target
-from mailgw.delivery.tls import TlsInfo, client_context, inspect, same_fingerprint
+from mailgw.delivery.tls import TlsInfo, client_context_off_loop, inspect, same_fingerprint
 from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
 
 OnStage = Callable[[Stage], None]
@@ -50,20 +59,27 @@ class Conversation:
         on_stage: OnStage | None = None,
         resolver: Resolver | None = None,
         ca_file: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
+        progress = progress or Progress()
+        self.progress = progress
         self.target = target
         self.on_stage = on_stage
         self.resolver = resolver
         self.ca_file = ca_file
         self.redact = Redactor(secret_forms(target.username, target.password))
         self.transcript = Transcript(self.redact)
-        self.stages: list[Stage] = []
+        self.transcript.lines = progress.transcript  # shared: the caller sees it grow
+        self.stages: list[Stage] = progress.stages
         self.current = StageName.RESOLVE.value
         self.tls: TlsInfo | None = None
         self.server: ServerInfo | None = None
         self.warnings: list[str] = []
         self.failure: Failure | None = None
         self.addresses: list[str] = []
+        self.tried: list[str] = []  # addresses a connection was attempted to, in order
+        self.connected: list[str] = []  # addresses a connection was made to
+        self.deadline = 0.0  # loop time the whole conversation must end by
         self.smtp: aiosmtplib.SMTP | None = None
         self._sockets: list[socket.socket] = []
         self._transports: list[asyncio.Transport] = []
@@ -135,6 +151,7 @@ class Conversation:
     # ------------------------------------------------------------ the dialogue
 
     async def run(self, message: EmailMessage | None) -> None:
+        self.deadline = asyncio.get_running_loop().time() + self.target.timeout
         try:
             await self._dialogue(message)
         except Abort as abort:
@@ -147,7 +164,7 @@ class Conversation:
         async with self.stage(StageName.RESOLVE):
             self.addresses = await resolve_host(t.host, self.resolver)
             self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
-        context = self._context()  # local work (trust store): not part of the connect timing
+        context = await self._context()  # local work (trust store): not in the connect timing
         async with self.stage(StageName.CONNECT):
             self.smtp = await self._open(self.addresses, context)
             if t.security != Security.SSL:
@@ -166,11 +183,12 @@ class Conversation:
             await self._transfer(message)
         await self._quit()
 
-    def _context(self) -> ssl.SSLContext | None:
+    async def _context(self) -> ssl.SSLContext | None:
         if self.target.security == Security.NONE:
             return None
+        verify = self.target.verifies_certificates
         try:
-            return client_context(verify=self.target.verifies_certificates, ca_file=self.ca_file)
+            return await client_context_off_loop(verify=verify, ca_file=self.ca_file)
         except ConfigInvalid as exc:
             raise Abort(failures.classify(exc, self.current, self.target)) from None
 
@@ -189,23 +207,31 @@ class Conversation:
         )
 
     async def _tcp_connect(self, addresses: list[str]) -> socket.socket:
+        """Each address in turn, with an equal share of the time left: one silent address
+        (often IPv6) cannot use up the whole deadline."""
         loop = asyncio.get_running_loop()
-        last: OSError | None = None
-        for address in addresses:
+        port = self.target.port
+        failed: list[tuple[str, OSError | None]] = []
+        for index, address in enumerate(addresses):
+            share = (self.deadline - loop.time()) / (len(addresses) - index)
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
             sock = socket.socket(family, socket.SOCK_STREAM)
             self._sockets.append(sock)
             sock.setblocking(False)
+            self.tried.append(address)
             try:
-                await loop.sock_connect(sock, (address, self.target.port))
-            except OSError as exc:
+                await asyncio.wait_for(loop.sock_connect(sock, (address, port)), max(share, 0))
+            except (OSError, asyncio.TimeoutError) as exc:
                 sock.close()
-                last = exc
-                self.transcript.note(f"{address} port {self.target.port}: {exc.strerror or exc}")
+                error = None if isinstance(exc, asyncio.TimeoutError) else exc
+                failed.append((address, error))
+                reason = f"no answer within {share:.1f} s" if error is None else _reason(error)
+                self.transcript.note(f"{address} port {port}: {reason}")
                 continue
-            self.transcript.note(f"connected to {address} port {self.target.port}")
+            self.transcript.note(f"connected to {address} port {port}")
+            self.connected.append(address)
             return sock
-        raise last or OSError("no address to connect to")
+        raise Abort(failures.connect_failed(self.target, failed))
 
     async def _greeting(self, smtp: aiosmtplib.SMTP) -> None:
         response = await smtp.connect()
@@ -273,7 +299,7 @@ class Conversation:
         assert self.smtp is not None
         smtp, t = self.smtp, self.target
         async with self.stage(StageName.AUTH):
-            if self.tls is None and not t.plaintext_auth_allowed:
+            if self.tls is None and not (t.allow_plaintext_auth or self._only_loopback()):
                 raise Abort(failures.plaintext_login())
             mechanism = next((m for m in _AUTH_PREFERENCE if m in smtp.server_auth_methods), "")
             if not mechanism:
@@ -283,6 +309,13 @@ class Conversation:
             login = getattr(smtp, "auth_" + mechanism.replace("-", ""))
             response = await login(t.username, t.password)
             self.transcript.server(response.code, response.message)
+
+    def _only_loopback(self) -> bool:
+        """Every address connected to is a loopback address: a plain-text login stays local.
+
+        Decided from the addresses dialled, not the host name: "localhost" may resolve anywhere.
+        """
+        return bool(self.connected) and all(_is_loopback(a) for a in self.connected)
 
     async def _transfer(self, message: EmailMessage) -> None:
         assert self.smtp is not None
@@ -336,7 +369,7 @@ class Conversation:
 
     async def _fetch_certificate(self) -> TlsInfo:
         self.transcript.note("fetching the certificate over a new connection (no login, no mail)")
-        context = client_context(verify=False, ca_file=self.ca_file)
+        context = await client_context_off_loop(verify=False, ca_file=self.ca_file)
         self._sockets, self._transports = [], []
         smtp = self.smtp = await self._open(self.addresses, context)
         await smtp.connect()
@@ -346,6 +379,17 @@ class Conversation:
             await smtp.starttls(server_hostname=self.target.host.strip("[]"))
             self._keep_transport(smtp)
         return inspect(smtp.get_transport_info("ssl_object"), self.target.host, verified=False)
+
+
+def _is_loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _wire_bytes(message: EmailMessage) -> bytes:

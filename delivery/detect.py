@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailgw.config.model import Security
-from mailgw.delivery.resolve import Resolver, resolve_host
+from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
 from mailgw.delivery.target import Target
@@ -104,11 +104,14 @@ async def detect(
     resolver: Resolver | None = None,
     ca_file: str | None = None,
     on_result: Callable[[PortReport], None] | None = None,
+    progress: DetectReport | None = None,
 ) -> DetectReport:
     """Probe every candidate port of `host` concurrently, each within `timeout` seconds.
 
-    Cancelling the task stops every probe; the report then holds them as `cancelled`.
+    Cancelling the task stops every probe and raises CancelledError; a `progress` report passed
+    in then holds the ports that finished, and the others as `cancelled`.
     """
+    report = progress if progress is not None else DetectReport(host)
     base = Target(
         host=host,
         port=0,
@@ -120,23 +123,38 @@ async def detect(
 
     async def check(candidate: Candidate) -> PortReport:
         target = dataclasses.replace(base, port=candidate.port, security=candidate.security)
-        report = await _check(target, lookup, ca_file)
+        port_report = await _check(target, lookup, ca_file)
         if on_result is not None:
-            on_result(report)
-        return report
+            on_result(port_report)
+        return port_report
 
-    tasks = [asyncio.ensure_future(check(c)) for c in candidates]
+    tasks = {asyncio.ensure_future(check(c)): c for c in candidates}
     try:
-        await asyncio.wait(tasks)
-    except asyncio.CancelledError:  # like send(): stop every probe, report them as cancelled
+        await asyncio.wait(list(tasks))
+    except asyncio.CancelledError:  # like send(): stop every probe, keep the record, re-raise
         for task in tasks:
             task.cancel()
-        await asyncio.wait(tasks)
-    reports = [task.result() for task in tasks if not task.cancelled()]
-    return DetectReport(host, sorted(reports, key=lambda r: r.port))
+        await asyncio.wait(list(tasks))
+        raise
+    finally:
+        report.ports = sorted((_outcome(t, c) for t, c in tasks.items()), key=lambda r: r.port)
+    return report
+
+
+def _outcome(task: asyncio.Task[PortReport], candidate: Candidate) -> PortReport:
+    if task.done() and not task.cancelled():
+        return task.result()
+    return PortReport(
+        candidate.port,
+        candidate.security,
+        category=Category.CANCELLED,
+        message="cancelled before this port answered",
+    )
 
 
 async def _check(target: Target, resolver: Resolver, ca_file: str | None) -> PortReport:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + target.timeout
     result = await probe_target(target, resolver=resolver, ca_file=ca_file)
     report = PortReport(target.port, target.security, tls=result.tls, server=result.server)
     report.reachable = result.category not in _UNREACHABLE
@@ -147,13 +165,21 @@ async def _check(target: Target, resolver: Resolver, ca_file: str | None) -> Por
         report.security = Security.NONE.value
     elif result.category == Category.CERTIFICATE:
         report.certificate_valid, report.certificate_problem = False, result.message
-        again = await probe_target(
-            dataclasses.replace(target, trust_all=True), resolver=resolver, ca_file=ca_file
-        )
-        if again.ok:
-            report.security, report.server = target.security.value, again.server
+        await _check_unverified(report, target, deadline - loop.time(), resolver, ca_file)
     _note_failure(report, result)
     return report
+
+
+async def _check_unverified(
+    report: PortReport, target: Target, left: float, resolver: Resolver, ca_file: str | None
+) -> None:
+    """What the port offers past its certificate, within what is left of the port's budget."""
+    if left <= 0:
+        return
+    retry = dataclasses.replace(target, trust_all=True, timeout=left)
+    again = await probe_target(retry, resolver=resolver, ca_file=ca_file)
+    if again.ok:
+        report.security, report.server = target.security.value, again.server
 
 
 def _note_failure(report: PortReport, result: SendResult) -> None:

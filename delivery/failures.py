@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosmtplib
@@ -31,13 +31,22 @@ def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
     return f"{exc.code} {exc.message}".replace("\n", " ")
 
 
-def timeout(target: Target, stage: str) -> Failure:
-    """The overall deadline passed."""
+def timeout(target: Target, stage: str, tried: Sequence[str] = ()) -> Failure:
+    """The overall deadline passed; `tried` names the addresses a connection was tried to."""
+    if stage == StageName.RESOLVE:
+        return Failure(
+            Category.DNS,
+            f"this machine's DNS did not answer for {target.host} within {target.timeout:g} s",
+            "check /etc/resolv.conf (the name servers it lists must answer), or use the "
+            "server's IP address in smtp.host",
+        )
     where = f"{target.host} port {target.port}"
     message = f"no complete answer from {where} within {target.timeout:g} s (during {stage})"
+    if tried and stage == StageName.CONNECT:
+        message += f"; tried {', '.join(tried)}"
     if stage == StageName.CONNECT and target.security != Security.SSL and target.port == 465:
         fix = "port 465 expects TLS from the first byte: set smtp.security = ssl"
-    elif stage in (StageName.CONNECT, StageName.RESOLVE):
+    elif stage == StageName.CONNECT:
         fix = (
             f"outbound port {target.port} is often blocked by hosting providers and firewalls: "
             "ask yours to open it, or try 587 (starttls) or 465 (ssl)"
@@ -48,6 +57,16 @@ def timeout(target: Target, stage: str) -> Failure:
             "raise smtp.timeout"
         )
     return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
+
+
+def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]]) -> Failure:
+    """No address of the host took the connection; each failed with an error, or in silence."""
+    tried = [address for address, _ in failed]
+    errors = [error for _, error in failed if error is not None]
+    if not errors:  # every address stayed silent within its share of the time
+        return timeout(target, StageName.CONNECT, tried)
+    failure = classify(errors[-1], StageName.CONNECT, target)
+    return Failure(failure.category, f"{failure.message} (tried {', '.join(tried)})", failure.fix)
 
 
 def cancelled(stage: str) -> Failure:
@@ -203,7 +222,7 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
             "nothing was sent unencrypted; ask the server's admin to fix TLS, or try "
             "smtp.security = ssl on port 465",
         )
-    if exc.code == 421 or exc.code >= 500 and stage in (StageName.CONNECT, StageName.TLS):
+    if exc.code == 421 or (exc.code >= 500 and stage in (StageName.CONNECT, StageName.TLS)):
         return Failure(
             Category.CONNECTION_LOST,
             f"the server refused the session during {stage}: {reply}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import ipaddress
 import uuid
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -77,9 +78,9 @@ def build_message(
     message = EmailMessage(policy=default_policy)
     try:
         message["From"] = Address(display_name=email.from_name, addr_spec=email.from_address)
-        message["To"] = Address(addr_spec=to)
-    except (ValueError, IndexError) as exc:
-        raise MessageInvalid(f"an address does not parse: {exc}") from None
+    except Exception as exc:  # the header parser fails in many ways: ValueError, IndexError...
+        raise MessageInvalid(f"email.from_address does not parse: {exc}") from None
+    message["To"] = parse_recipient(to)
     message["Subject"] = content.subject
     message["Date"] = format_datetime(now)
     domain = email.from_address.rpartition("@")[2] or "localhost"
@@ -89,6 +90,35 @@ def build_message(
     if kind == "report":
         _attach_report(message, content, now.date())
     return message
+
+
+def parse_recipient(text: str) -> Address:
+    """One address, bare or as `Name <a@b>`; anything else raises MessageInvalid."""
+    problem = f"the recipient {text!r} is not one email address (name@domain or Name <name@domain>)"
+    if has_control_chars(text):
+        raise MessageInvalid("the recipient contains a line break or NUL character")
+    try:  # the parser fails in many ways (HeaderParseError, IndexError, AttributeError...)
+        header = default_policy.header_factory("To", text)
+        addresses = header.addresses
+    except Exception:
+        raise MessageInvalid(problem) from None
+    if header.defects or len(addresses) != 1:
+        raise MessageInvalid(problem)
+    address = addresses[0]
+    if not address.username or not _valid_domain(address.domain):
+        raise MessageInvalid(problem)
+    return Address(display_name=address.display_name, addr_spec=address.addr_spec)
+
+
+def _valid_domain(domain: str) -> bool:
+    if domain.startswith("[") and domain.endswith("]"):
+        literal = domain[1:-1].removeprefix("IPv6:")
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            return False
+        return True
+    return bool(domain) and all(domain.split("."))
 
 
 def _set_body(message: EmailMessage, content: Content, signature: str) -> None:

@@ -139,3 +139,16 @@ class SendResult:
         category = self.category.value if self.category else ""
         out.append(Finding("smtp", status, self.message, found=category, fix=self.fix))
         return out
+
+
+@dataclass
+class Progress:
+    """A send or probe as it runs; pass one in to keep what happened even when it is cancelled.
+
+    `stages` and `transcript` grow live (the transcript already masked); `result` is set when
+    the run ends in any way, cancellation included (category `cancelled`).
+    """
+
+    stages: list[Stage] = field(default_factory=list)
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    result: SendResult | None = None

@@ -4,7 +4,9 @@ A conversation runs stage by stage (resolve, connect, TLS, certificate, EHLO, AU
 RCPT TO, DATA, QUIT), each timed and reported through `on_stage`, under one overall deadline
 (`smtp.timeout`). Security is never weaker than configured: `ssl` is TLS from the first byte,
 `starttls` is required (no plain-text fallback), `none` never upgrades. Failures come back as a
-classified `SendResult`, never as an exception; cancelling the task returns category `cancelled`.
+classified `SendResult`, never as an exception. Cancelling the task closes the connection and
+raises CancelledError as asyncio expects; pass a `Progress` to keep the partial record (its
+`result` then has category `cancelled`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from mailgw.config.presets import PlatformGateway
 from mailgw.delivery import failures
 from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.hosts import Resolver
 from mailgw.delivery.messages import check_message
-from mailgw.delivery.resolve import Resolver
-from mailgw.delivery.results import Category, SendResult, StageName
+from mailgw.delivery.results import Category, Progress, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
 
 
@@ -31,9 +33,10 @@ async def send(
     resolver: Resolver | None = None,
     ca_file: str | None = None,
     gateway: PlatformGateway | None = None,
+    progress: Progress | None = None,
 ) -> SendResult:
     """Send `message` through the configured server, exactly as the platform would."""
-    return await _converse(settings, message, on_stage, resolver, ca_file, gateway)
+    return await _converse(settings, message, on_stage, resolver, ca_file, gateway, progress)
 
 
 async def probe(
@@ -43,9 +46,10 @@ async def probe(
     resolver: Resolver | None = None,
     ca_file: str | None = None,
     gateway: PlatformGateway | None = None,
+    progress: Progress | None = None,
 ) -> SendResult:
     """Connect, TLS, EHLO and AUTH as a send would, then QUIT without sending."""
-    return await _converse(settings, None, on_stage, resolver, ca_file, gateway)
+    return await _converse(settings, None, on_stage, resolver, ca_file, gateway, progress)
 
 
 async def probe_target(
@@ -54,9 +58,10 @@ async def probe_target(
     on_stage: OnStage | None = None,
     resolver: Resolver | None = None,
     ca_file: str | None = None,
+    progress: Progress | None = None,
 ) -> SendResult:
     """A probe of an explicit target (auto-detect uses it for each port)."""
-    return await _run(target, None, on_stage, resolver, ca_file)
+    return await _run(target, None, on_stage, resolver, ca_file, progress)
 
 
 def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
@@ -92,20 +97,24 @@ async def _converse(
     resolver: Resolver | None,
     ca_file: str | None,
     gateway: PlatformGateway | None,
+    progress: Progress | None,
 ) -> SendResult:
     try:
         target = target_for(settings, gateway)
         if message is not None:
             check_message(message)
     except ConfigInvalid as exc:
-        return SendResult(
+        result = SendResult(
             ok=False,
             stage="config",
             category=Category.CONFIG_INVALID,
             message=str(exc),
             fix="fix the setting named above (`mailgw check` lists every problem)",
         )
-    return await _run(target, message, on_stage, resolver, ca_file)
+        if progress is not None:
+            progress.result = result
+        return result
+    return await _run(target, message, on_stage, resolver, ca_file, progress)
 
 
 async def _run(
@@ -114,28 +123,34 @@ async def _run(
     on_stage: OnStage | None,
     resolver: Resolver | None,
     ca_file: str | None,
+    progress: Progress | None,
 ) -> SendResult:
-    conversation = Conversation(target, on_stage=on_stage, resolver=resolver, ca_file=ca_file)
+    progress = progress or Progress()
+    conversation = Conversation(
+        target, on_stage=on_stage, resolver=resolver, ca_file=ca_file, progress=progress
+    )
     try:
         await asyncio.wait_for(conversation.run(message), timeout=target.timeout)
     except Abort as abort:
         conversation.failure = abort.failure
     except asyncio.TimeoutError:
-        deadline = failures.timeout(target, conversation.current)
+        deadline = failures.timeout(target, conversation.current, conversation.tried)
         conversation.failure = conversation.failure or deadline
-    except asyncio.CancelledError:
+    except asyncio.CancelledError:  # keep the record, then let the caller's cancel go on
         conversation.failure = failures.cancelled(conversation.current)
+        raise
     finally:
         conversation.close()
-    result = conversation.result()
-    if message is not None:
-        result.test_id = str(message.get("X-Mailgw-Test-Id", ""))
+        result = progress.result = conversation.result()
+        if message is not None:
+            result.test_id = str(message.get("X-Mailgw-Test-Id", ""))
     return result
 
 
 __all__ = [
     "TRUST_ALL_WARNING",
     "OnStage",
+    "Progress",
     "planned_stages",
     "probe",
     "probe_target",

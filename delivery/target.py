@@ -9,7 +9,7 @@ from mailgw.config.errors import ConfigError
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.presets import PlatformGateway, platform_gateway, provider
 from mailgw.config.secrets import read_gateway_credentials, read_password
-from mailgw.config.validate import errors, has_control_chars, is_loopback, validate
+from mailgw.config.validate import errors, has_control_chars, validate
 from mailgw.delivery.errors import ConfigInvalid
 
 
@@ -30,10 +30,6 @@ class Target:
     allow_plaintext_auth: bool = False
     gateway: Gateway = Gateway.CUSTOM
     provider_note: str = ""  # the preset's quirks ("needs an app password"), shown with fixes
-
-    @property
-    def plaintext_auth_allowed(self) -> bool:
-        return self.allow_plaintext_auth or is_loopback(self.host)
 
     @property
     def verifies_certificates(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -74,8 +75,25 @@ def _bare(value: str) -> str:
 
 def client_context(*, verify: bool, ca_file: str | None = None) -> ssl.SSLContext:
     """A client context: verifying chain and host name, or accepting any certificate."""
+    return _context(*_context_key(verify, ca_file))
+
+
+async def client_context_off_loop(*, verify: bool, ca_file: str | None = None) -> ssl.SSLContext:
+    """client_context, built in a worker thread the first time: loading the trust store blocks."""
+    key = _context_key(verify, ca_file)
+    if key in _built:
+        return _context(*key)
+    context = await asyncio.to_thread(_context, *key)
+    _built.add(key)
+    return context
+
+
+_built: set[tuple[bool, str, float]] = set()
+
+
+def _context_key(verify: bool, ca_file: str | None) -> tuple[bool, str, float]:
     extra = ca_file if ca_file is not None else os.environ.get(CA_FILE_ENV, "")
-    return _context(verify, extra, _mtime(extra))
+    return verify, extra, _mtime(extra)
 
 
 def _mtime(path: str) -> float:

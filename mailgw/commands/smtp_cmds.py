@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,9 +13,12 @@ from mailgw.config import store
 from mailgw.delivery.messages import KINDS
 
 if TYPE_CHECKING:
-    from mailgw.delivery.detect import Candidate, DetectReport
-    from mailgw.delivery.results import SendResult
+    from mailgw.delivery.detect import Candidate, DetectReport, PortReport
+    from mailgw.delivery.results import Progress, SendResult
     from mailgw.delivery.tls import TlsInfo
+
+T = TypeVar("T")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def register(group: click.Group) -> None:
@@ -33,13 +37,15 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
     from mailgw.delivery import smtp
     from mailgw.delivery.errors import MessageInvalid
     from mailgw.delivery.messages import build_message
+    from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
     try:
         message = build_message(settings, kind, to)
     except MessageInvalid as exc:
         fail(str(exc))
-    result = asyncio.run(smtp.send(settings, message))
+    progress = Progress()
+    result = _run_live(smtp.send(settings, message, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
 
 
@@ -50,10 +56,23 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
     """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
     from mailgw.delivery import smtp
+    from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
-    result = asyncio.run(smtp.probe(settings))
+    progress = Progress()
+    result = _run_live(smtp.probe(settings, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
+
+
+def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) -> T:
+    """Run network work; Ctrl-C cancels it (the connection is closed) and exits 130."""
+    try:
+        return asyncio.run(work)
+    except KeyboardInterrupt:
+        record = progress.result if progress is not None else None
+        where = f" during {record.stage}" if record is not None else ""
+        click.echo(f"mailgw: interrupted{where}; the connection was closed", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
@@ -113,6 +132,12 @@ def _print_tls(tls: TlsInfo) -> None:
 @click.argument("host", required=False)
 @click.option("--apply", "apply_", is_flag=True, help="Save the recommended host, port, security.")
 @click.option(
+    "--pin",
+    is_flag=True,
+    help="With --apply: if the recommended port's certificate is not valid, trust exactly the "
+    "certificate seen (saved as smtp.tls_fingerprint).",
+)
+@click.option(
     "--ports",
     default="465:ssl,587:starttls,25:starttls",
     show_default=True,
@@ -122,18 +147,26 @@ def _print_tls(tls: TlsInfo) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_context
 def detect(
-    ctx: Context, host: str | None, apply_: bool, ports: str, timeout: float, as_json: bool
+    ctx: Context,
+    host: str | None,
+    apply_: bool,
+    pin: bool,
+    ports: str,
+    timeout: float,
+    as_json: bool,
 ) -> None:
     """Probe a server's submission ports at once and recommend the best (default: smtp.host)."""
     from mailgw.delivery import detect as detection
     from mailgw.delivery.target import helo_name
 
+    if pin and not apply_:
+        fail("--pin only works with --apply")
     loaded = store.load(ctx.config_path)
     host = (host or loaded.settings.smtp.host).strip()
     if not host:
         fail("no host given and smtp.host is empty; run: mailgw detect HOST")
     candidates = _parse_ports(ports)
-    report = asyncio.run(
+    report = _run_live(
         detection.detect(
             host, candidates=candidates, timeout=timeout, helo_name=helo_name(loaded.settings)
         )
@@ -146,7 +179,7 @@ def detect(
     if best is None:
         _exit(EXIT_PROBLEMS)
     if apply_:
-        _apply(loaded, host, best.port, best.security)
+        _apply(loaded, host, best, pin=pin)
 
 
 def _parse_ports(spec: str) -> list[Candidate]:
@@ -199,14 +232,28 @@ def _print_port(port: dict[str, Any]) -> None:
         click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
 
 
-def _apply(loaded: store.LoadedConfig, host: str, port: int, security: str) -> None:
+def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool) -> None:
     from mailgw.config.model import Gateway, Security
     from mailgw.config.validate import errors, validate
 
+    fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
+    if best.certificate_valid is False and not (pin and fingerprint):
+        click.echo(
+            f"mailgw: not saved: the certificate on port {best.port} is not valid "
+            f"({best.certificate_problem}), so mail could not be sent with it; if you trust "
+            f"this server, run again with --apply --pin to pin SHA-256 {fingerprint or '?'}",
+            err=True,
+        )
+        _exit(EXIT_PROBLEMS)
     settings = loaded.settings.copy()
-    settings.smtp.gateway = Gateway.CUSTOM
-    settings.smtp.host, settings.smtp.port = host, port
-    settings.smtp.security = Security(security)
+    smtp = settings.smtp
+    if smtp.host.strip() != host:  # another server: its certificate trust does not carry over
+        smtp.tls_fingerprint, smtp.trust_all = "", False
+    smtp.gateway = Gateway.CUSTOM
+    smtp.host, smtp.port = host, best.port
+    smtp.security = Security(best.security)
+    if best.certificate_valid is False:
+        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False
     blocking = errors(validate(settings, loaded.path))
     if blocking:
         for problem in blocking:

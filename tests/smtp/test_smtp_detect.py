@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from mailgw.config.model import Security
 from mailgw.delivery.detect import Candidate, detect
 from tests.smtp.conftest import SENTINEL_PASSWORD, SENTINEL_USER
-from tests.support.smtpserver import Behaviour, smtp_server
+from tests.support.ports import free_port
+from tests.support.smtpserver import Behaviour, raw_server, server_context, smtp_server
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
 
@@ -43,32 +48,60 @@ async def test_valid_starttls_beats_implicit_tls_with_a_bad_certificate(
 
 
 async def test_nothing_listening_recommends_nothing() -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     report = await detect("127.0.0.1", candidates=[Candidate(port, Security.SSL)], timeout=2)
     assert report.recommended is None
     assert report.ports[0].category == "connect_refused" and not report.ports[0].reachable
 
 
-async def test_cancelling_detect_reports_every_port_cancelled() -> None:
-    import asyncio
+async def test_cancelling_detect_raises_and_reports_every_port_cancelled() -> None:
+    from mailgw.delivery.detect import DetectReport
 
-    from tests.support.smtpserver import raw_server
+    connected: list[int] = []
 
     def silent(state):
         async def handle(reader, writer) -> None:
+            connected.append(state.port)
             await asyncio.sleep(30)
 
         return handle
 
     with raw_server(silent) as first, raw_server(silent) as second:
         candidates = [Candidate(first.port, Security.SSL), Candidate(second.port, Security.NONE)]
-        task = asyncio.create_task(detect("127.0.0.1", candidates=candidates, timeout=20))
-        await asyncio.sleep(0.3)
+        progress = DetectReport("127.0.0.1")
+        task = asyncio.create_task(
+            detect("127.0.0.1", candidates=candidates, timeout=20, progress=progress)
+        )
+        while len(connected) < 2:
+            await asyncio.sleep(0.01)
         task.cancel()
-        report = await task
-    assert [p.category for p in report.ports] == ["cancelled", "cancelled"]
-    assert report.recommended is None
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [p.category for p in progress.ports] == ["cancelled", "cancelled"]
+    assert sorted(p.port for p in progress.ports) == sorted([first.port, second.port])
+    assert progress.recommended is None
+
+
+@pytest.mark.skipif(
+    not hasattr(asyncio.StreamWriter, "start_tls"), reason="the raw server needs Python 3.11+"
+)
+async def test_the_unverified_retry_stays_within_the_ports_budget(unknown_ca_cert) -> None:
+    """The first probe spends the whole budget (its certificate fetch hangs): no retry follows."""
+    connections: list[int] = []
+
+    def factory(state):
+        async def handle(reader, writer) -> None:
+            connections.append(len(connections) + 1)
+            if len(connections) == 1:  # the probe: TLS with a certificate nobody trusts
+                await writer.start_tls(server_context(unknown_ca_cert))
+            await asyncio.sleep(30)  # the certificate fetch, and any later one: silence
+
+        return handle
+
+    with raw_server(factory) as server:
+        report = await detect(
+            "127.0.0.1", candidates=[Candidate(server.port, Security.SSL)], timeout=1.0
+        )
+    port = report.ports[0]
+    assert port.category == "certificate" and port.certificate_valid is False
+    assert connections == [1, 2]  # probe and certificate fetch; no third, unbudgeted probe

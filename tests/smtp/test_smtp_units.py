@@ -65,3 +65,31 @@ def test_the_target_never_shows_its_password(make_settings) -> None:
     target = target_for(make_settings(25, "starttls", auth=True))
     assert target.password == SENTINEL_PASSWORD
     assert_no_secret(repr(target), str(target))
+
+
+async def test_the_trust_store_loads_off_the_event_loop(
+    make_settings, good_cert, ca_file, monkeypatch
+) -> None:
+    import ssl
+    import threading
+
+    from mailgw.delivery import tls
+    from mailgw.delivery.smtp import probe
+    from tests.support.smtpserver import smtp_server
+
+    tls._context.cache_clear()
+    monkeypatch.setattr(tls, "_built", set())
+    loaders: list[threading.Thread] = []
+    real = ssl.create_default_context
+
+    def recording(purpose=ssl.Purpose.SERVER_AUTH, **kwargs):
+        if purpose == ssl.Purpose.SERVER_AUTH:  # the client's context, not the test server's
+            loaders.append(threading.current_thread())
+        return real(purpose, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", recording)
+    with smtp_server("starttls", cert=good_cert) as server:
+        first = await probe(make_settings(server.port, "starttls"), ca_file=ca_file)
+        second = await probe(make_settings(server.port, "starttls"), ca_file=ca_file)
+    assert first.ok and second.ok
+    assert len(loaders) == 1 and loaders[0] is not threading.current_thread()  # built once

@@ -233,6 +233,8 @@ def raw_server(handler: Callable[[RawServer], RawHandler]) -> Iterator[RawServer
                 await handler(state)(reader, writer)
             except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
                 pass
+            except asyncio.CancelledError:  # shutting down: end quietly, not as a failed task
+                pass
             finally:
                 writer.close()
                 tasks.discard(task)
