@@ -91,6 +91,7 @@ class MailgwApp(App[None]):
         for section in self.sections():
             section.load_from(self.session.settings)
         self._sections_loaded = True
+        self.refresh_bindings()
         self.call_after_refresh(self.refresh_state)
 
     def read_back(self) -> None:
@@ -141,6 +142,12 @@ class MailgwApp(App[None]):
     async def action_quit(self) -> None:
         self._run_flow(flows.quit_asking(self))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No save or section keys while the file is shown read-only."""
+        if action in ("save", "next_section") and self.session.read_only:
+            return False
+        return True
+
     def action_next_section(self) -> None:
         tabs = self.query_one(TabbedContent)
         ids = [tab_id for tab_id, _ in SECTIONS]
@@ -156,6 +163,7 @@ class MailgwApp(App[None]):
         assert self.session.broken is not None
         self._sections_loaded = False
         self.query_one(StatusLine).read_only = True
+        self.refresh_bindings()
         self.push_screen(BrokenFileScreen(self.session.broken), self._broken_file_choice)
 
     @work(exclusive=True, group="flow")

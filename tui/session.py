@@ -30,6 +30,7 @@ class EditSession:
     loaded: store.LoadedConfig | None = None
     broken: InvalidConfigFile | None = None  # set when the file on disk is not valid TOML
     settings: Settings = field(default_factory=Settings)
+    replaces_broken: bool = False  # started from defaults over a broken file not yet replaced
 
     @classmethod
     def open(cls, path: Path) -> EditSession:
@@ -44,6 +45,7 @@ class EditSession:
 
     def reload(self) -> None:
         """Read the file again, dropping every edit."""
+        self.replaces_broken = False
         try:
             self.loaded = store.load(self.path)
         except InvalidConfigFile as exc:
@@ -56,7 +58,7 @@ class EditSession:
         """True when a save would change the file."""
         if self.loaded is None:
             return False
-        return bool(store.changes(self.loaded, self.settings))
+        return self.replaces_broken or bool(store.changes(self.loaded, self.settings))
 
     def problems(self) -> list[Problem]:
         return validate(self.settings, self.path)
@@ -67,11 +69,16 @@ class EditSession:
     def diff(self) -> str:
         """What a save would change, password masked."""
         assert self.loaded is not None
+        if self.replaces_broken:
+            new = mask_secrets(store.render(self.loaded, self.settings))
+            return f"(the broken file, already backed up, is replaced by:)\n{new}"
         return store.masked_diff(self.loaded, self.settings)
 
     def save(self, *, force: bool = False) -> store.SaveResult:
         assert self.loaded is not None
-        return store.save(self.loaded, self.settings, force=force)
+        result = store.save(self.loaded, self.settings, force=force)
+        self.replaces_broken = False
+        return result
 
     def disk_difference(self) -> str:
         """How the file on disk now differs from what an overwrite would write (masked)."""
@@ -104,6 +111,7 @@ class EditSession:
         self.loaded = store.LoadedConfig(self.path, document, Settings(), raw)
         self.broken = None
         self.settings = Settings()
+        self.replaces_broken = True
         return backup
 
 

@@ -24,7 +24,7 @@ class BrokenFileScreen(Screen[str]):
     BINDINGS = [
         Binding("r", "choose('reload')", "Read again", id="broken.reload"),
         Binding("d", "choose('defaults')", "Start from defaults", id="broken.defaults"),
-        Binding("q,ctrl+q,f10", "choose('quit')", "Quit", id="broken.quit"),
+        Binding("q", "choose('quit')", "Quit", show=False, id="broken.quit"),
     ]
 
     def __init__(self, error: InvalidConfigFile) -> None:
