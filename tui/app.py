@@ -15,6 +15,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -53,7 +54,7 @@ class MailgwApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("f2,ctrl+s", "save", "Save", key_display="F2/^S", id="app.save", priority=True),
-        Binding("f6", "next_section", "Next section", key_display="F6", id="app.next"),
+        Binding("f6", "next_section", "Sections", key_display="F6", id="app.next"),
         Binding("f10,ctrl+q", "quit", "Quit", key_display="F10/^Q", id="app.quit", priority=True),
     ]
 
@@ -84,6 +85,10 @@ class MailgwApp(App[None]):
     def sections(self) -> list[Section]:
         return list(self.query(Section))
 
+    def active_section(self) -> Section:
+        tabs = self.query_one(TabbedContent)
+        return self.query_one(f"#{tabs.active}-form", Section)
+
     # ------------------------------------------------------------ model <-> widgets
 
     def load_sections(self) -> None:
@@ -92,6 +97,7 @@ class MailgwApp(App[None]):
             section.load_from(self.session.settings)
         self._sections_loaded = True
         self.refresh_bindings()
+        self.active_section().focus_first()
         self.call_after_refresh(self.refresh_state)
 
     def read_back(self) -> None:
@@ -143,15 +149,18 @@ class MailgwApp(App[None]):
         self._run_flow(flows.quit_asking(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No save or section keys while the file is shown read-only."""
-        if action in ("save", "next_section") and self.session.read_only:
+        """No app keys under a dialog (it is answering one), none but quit while read-only."""
+        if action not in ("save", "next_section", "quit"):
+            return True
+        if isinstance(self.screen, ModalScreen):
             return False
-        return True
+        return action == "quit" or not self.session.read_only
 
     def action_next_section(self) -> None:
         tabs = self.query_one(TabbedContent)
         ids = [tab_id for tab_id, _ in SECTIONS]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
+        self.active_section().focus_first()
 
     @work(exclusive=True, group="flow")
     async def _run_flow(self, flow: object) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from mailgw.config import store
 
 EXISTING = """\
 # Managed by the ops team: keep this comment.
@@ -37,3 +41,24 @@ def existing_config(config_path: Path) -> Path:
     config_path.write_text(EXISTING, "utf-8")
     config_path.chmod(0o600)
     return config_path
+
+
+@pytest.fixture
+def lock_holder(existing_config: Path):  # type: ignore[no-untyped-def]
+    """Another process holding the config's lock, as a second mailgw mid-save would."""
+    lock = store.lock_path(existing_config)
+    code = (
+        "import fcntl, os, sys\n"
+        f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.pwrite(fd, b'pid 4242, user ops, mailgw, since 2026-11-24T09:00:00+00:00', 0)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    yield holder
+    holder.kill()
+    holder.wait(timeout=10)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from mailgw.config import store
 from mailgw.tui.app import MailgwApp
@@ -20,27 +17,6 @@ def dialog_text(app: MailgwApp) -> str:
     assert isinstance(app.screen, ChoiceDialog), f"no dialog: {app.screen!r}"
     dialog = app.screen
     return "\n".join([dialog.title_text, dialog.body, dialog.detail])
-
-
-@pytest.fixture
-def lock_holder(existing_config: Path):  # type: ignore[no-untyped-def]
-    """Another process holding the config's lock, as a second mailgw mid-save would."""
-    lock = store.lock_path(existing_config)
-    code = (
-        "import fcntl, os, sys\n"
-        f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "os.pwrite(fd, b'pid %d, user ops, mailgw, since now' % os.getpid(), 0)\n"
-        "print('locked', flush=True)\n"
-        "sys.stdin.read()\n"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    yield holder
-    holder.kill()
-    holder.wait(timeout=10)
 
 
 async def test_save_shows_the_masked_diff_before_writing(existing_config: Path) -> None:

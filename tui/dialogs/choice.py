@@ -44,7 +44,7 @@ class ChoiceDialog(ModalScreen[str]):
                     yield Static(self.detail, markup=False)
             with Horizontal(id="dialog-buttons"):
                 for choice in self.choices:
-                    yield Button(f"{choice.label} [{_key_name(choice.key)}]", id=choice.value)
+                    yield Button(f"{choice.label} ({_key_name(choice.key)})", id=choice.value)
 
     def on_mount(self) -> None:
         self.query_one("#dialog-buttons Button").focus()

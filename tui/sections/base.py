@@ -9,7 +9,7 @@ from mailgw.config.validate import Problem
 from mailgw.tui.widgets.field import Field
 
 
-class Section(VerticalScroll):
+class Section(VerticalScroll, can_focus=False):
     """One tab of the console. Subclasses fill `load_from` and `apply_to`."""
 
     DEFAULT_CLASSES = "section"
@@ -20,6 +20,12 @@ class Section(VerticalScroll):
 
     def apply_to(self, settings: Settings) -> None:
         """Read the widgets back into the model."""
+
+    def focus_first(self) -> None:
+        """Put the cursor in the first field, so Tab walks the form from the top."""
+        first = next((w for w in self.query("*") if w.focusable), None)
+        if first is not None:
+            first.focus()
 
     def show_problems(self, problems: list[Problem]) -> None:
         for field in self.query(Field):

@@ -18,8 +18,8 @@ class PasswordField(Vertical):
     """Masked password input with reveal (F3) and clear (F4)."""
 
     BINDINGS = [
-        Binding("f3", "toggle_reveal", "Show/hide password", id="password.reveal"),
-        Binding("f4", "clear_stored", "Clear password", id="password.clear"),
+        Binding("f3", "toggle_reveal", "Show/hide", key_display="F3", id="password.reveal"),
+        Binding("f4", "clear_stored", "Clear password", key_display="F4", id="password.clear"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
