@@ -21,3 +21,10 @@ async def save_and_confirm(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let running flows (they wait in workers) finish, then the screen catch up."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

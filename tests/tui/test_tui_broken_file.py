@@ -11,7 +11,7 @@ from mailgw.config.errors import UnreadableConfig
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 
-from .pilot_helpers import save_and_confirm, type_into
+from .pilot_helpers import save_and_confirm, settle, type_into
 
 BROKEN = b'[smtp\nhost = "mail.example.com"\n[smtp.auth]\npassword = "hidden-9"\n'
 
@@ -38,7 +38,7 @@ async def test_invalid_toml_opens_read_only_with_line_and_column(broken_config: 
         await pilot.press("ctrl+s", "f2")
         await pilot.pause()
         await pilot.press("q")
-        await pilot.pause()
+        await settle(pilot)
         assert not app.is_running
     assert broken_config.read_bytes() == BROKEN
     assert store.list_backups(broken_config) == []

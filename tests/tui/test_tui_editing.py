@@ -9,6 +9,7 @@ from textual.widgets import Input, RadioButton, Select, Static, TextArea
 
 from mailgw.config import store
 from mailgw.tui.app import MailgwApp
+from mailgw.tui.widgets.field import problem_line
 from mailgw.tui.widgets.toggles import Check
 
 from .pilot_helpers import save_and_confirm, type_into
@@ -53,8 +54,7 @@ async def test_editing_email_settings_saves_them(existing_config: Path) -> None:
         await pilot.press(*"Desk", "enter", *"+1 55")
         await pilot.pause()
         preview = str(app.query_one("#preview", Static).render())
-        assert "From: Fleet A <a@fleet.io>" in preview
-        assert preview.endswith("-- \nDesk\n+1 55")
+        assert preview.endswith('entered the geofence "Depot" at 08:14.\n\n-- \nDesk\n+1 55')
         await save_and_confirm(pilot)
     saved = store.load(existing_config).settings.email
     assert saved.from_address == "a@fleet.io"
@@ -125,15 +125,15 @@ async def test_trust_all_shows_only_with_tls_and_warns(existing_config: Path) ->
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         trust_all = app.query_one("#trust-all", Check)
-        warning = app.query_one("#trust-all-warning")
-        assert trust_all.parent.display is True and warning.display is False
+        field, warning = app.query_one("#trust-all-field"), problem_line(trust_all)
+        assert field.display is True and warning.display is False
         trust_all.value = True
         await pilot.pause()
         assert warning.display is True
-        assert "machine in the middle" in str(warning.render())
+        assert "Warning: any certificate is accepted" in str(warning.render())
         app.query_one("#security-none", RadioButton).value = True
         await pilot.pause()
-        assert trust_all.parent.display is False
+        assert field.display is False
 
 
 async def test_auth_checkbox_reveals_the_login(existing_config: Path) -> None:

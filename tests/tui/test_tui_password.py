@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from mailgw.config import store
 from mailgw.tui.app import MailgwApp
+from mailgw.tui.widgets.field import problem_line
 from mailgw.tui.widgets.toggles import Check
 
 from .pilot_helpers import save_and_confirm, type_into
@@ -52,7 +53,7 @@ async def test_clear_erases_the_stored_password(existing_config: Path) -> None:
         await pilot.press("f4")
         await pilot.pause()
         assert "erased on save" in str(app.query_one("#password-state").render())
-        problem = app.query_one("#password").parent.query_one(".problem")
+        problem = problem_line(app.query_one("#password"))
         assert "no password is set" in str(problem.render())  # login on, password gone
         app.query_one("#auth", Check).value = False
         await pilot.pause()

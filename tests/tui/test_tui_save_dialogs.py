@@ -8,8 +8,9 @@ from pathlib import Path
 from mailgw.config import store
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.choice import ChoiceDialog
+from mailgw.tui.widgets.field import problem_line
 
-from .pilot_helpers import save_and_confirm, type_into
+from .pilot_helpers import save_and_confirm, settle, type_into
 
 
 def dialog_text(app: MailgwApp) -> str:
@@ -58,7 +59,7 @@ async def test_validation_messages_appear_under_the_field_as_you_type(
 ) -> None:
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        problem = app.query_one("#host").parent.query_one(".problem")
+        problem = problem_line(app.query_one("#host"))
         assert problem.display is False
         await type_into(pilot, "#host", "bad host")
         assert problem.display is True
@@ -82,7 +83,7 @@ async def test_quitting_with_unsaved_changes_asks(existing_config: Path) -> None
         await pilot.press("f10")
         await pilot.pause()
         await pilot.press("q")  # quit without saving
-        await pilot.pause()
+        await settle(pilot)
         assert not app.is_running
     assert existing_config.read_bytes() == before
 
@@ -91,7 +92,7 @@ async def test_quitting_without_changes_does_not_ask(existing_config: Path) -> N
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+q")
-        await pilot.pause()
+        await settle(pilot)
         assert not app.is_running
 
 
@@ -104,7 +105,7 @@ async def test_save_first_from_the_quit_prompt_saves_then_quits(existing_config:
         await pilot.press("s")  # save first
         await pilot.pause()
         await pilot.press("enter")  # confirm the diff
-        await pilot.pause()
+        await settle(pilot)
         assert not app.is_running
     assert 'host = "mx9.ex.io"' in existing_config.read_text("utf-8")
 

@@ -21,6 +21,9 @@ class Section(VerticalScroll, can_focus=False):
     def apply_to(self, settings: Settings) -> None:
         """Read the widgets back into the model."""
 
+    def on_mount(self) -> None:
+        self.app.section_mounted(self)  # type: ignore[attr-defined]
+
     def focus_first(self) -> None:
         """Put the cursor in the first field, so Tab walks the form from the top."""
         first = next((w for w in self.query("*") if w.focusable), None)

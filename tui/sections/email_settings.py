@@ -13,10 +13,9 @@ from mailgw.tui.widgets.field import Field
 SAMPLE_BODY = 'Vehicle ABC-1234 entered the geofence "Depot" at 08:14.'
 
 
-def mail_ending(from_address: str, from_name: str, signature: str) -> str:
-    """How a notification mail ends, and who it says it is from."""
-    sender = f"{from_name} <{from_address}>" if from_name else from_address
-    lines = [f"From: {sender}", "", SAMPLE_BODY]
+def mail_ending(signature: str) -> str:
+    """How a notification mail ends: its last line, then the signature."""
+    lines = [SAMPLE_BODY]
     if signature.strip():
         lines += ["", "-- ", *signature.rstrip("\n").splitlines()]
     return "\n".join(lines)
@@ -29,10 +28,10 @@ class EmailSettingsSection(Section):
 
     def compose(self) -> ComposeResult:
         sender = Input(id="from-address", placeholder="no-reply@example.com")
-        yield Field("email.from_address", sender, label="Sender (From) address")
+        yield Field("email.from_address", sender, label="Sender (From)")
         yield Field("email.from_name", Input(id="from-name"), label="Display name")
         signature = TextArea(id="signature", soft_wrap=True, tab_behavior="focus")
-        yield Field("email.signature", signature, label="Signature (several lines allowed)")
+        yield Field("email.signature", signature, label="Signature")
         yield Static("How a mail ends:", classes="preview-title")
         yield Static("", id="preview", markup=False)
 
@@ -48,12 +47,8 @@ class EmailSettingsSection(Section):
         settings.email.from_name = self.query_one("#from-name", Input).value
         settings.email.signature = self.query_one("#signature", TextArea).text
 
-    @on(Input.Changed)
     @on(TextArea.Changed)
     def _update_preview(self) -> None:
-        preview = mail_ending(
-            self.query_one("#from-address", Input).value.strip(),
-            self.query_one("#from-name", Input).value,
-            self.query_one("#signature", TextArea).text,
+        self.query_one("#preview", Static).update(
+            mail_ending(self.query_one("#signature", TextArea).text)
         )
-        self.query_one("#preview", Static).update(preview)

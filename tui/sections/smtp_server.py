@@ -15,10 +15,7 @@ from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
 SECURITY_LABELS = {Security.NONE: "None", Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
-TRUST_ALL_WARNING = (
-    "Any certificate is accepted: a machine in the middle can read the mail and the "
-    "password. Prefer pinning the certificate (smtp.tls_fingerprint)."
-)
+PORT_HINT = "Follows the security choice; a port typed by hand is kept."
 
 
 def platform_text() -> str:
@@ -66,20 +63,21 @@ class SmtpServerSection(Section):
             )
             yield Field("smtp.security", security, label="Security")
             port = Input(id="port", type="integer", max_length=5)
-            yield Field("smtp.port", port, label="Port (follows security unless set by hand)")
-            yield Field("smtp.trust_all", Check("Trust all certificates", id="trust-all"))
-            yield Static(TRUST_ALL_WARNING, id="trust-all-warning", markup=False)
+            yield Field("smtp.port", port, label="Port")
+            yield Static(PORT_HINT, id="port-hint", markup=False)
+            trust_all = Check("Trust all certificates", id="trust-all")
+            yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
             auth = Check("Server requires authentication", id="auth")
-            yield Field("smtp.auth.enabled", auth)
+            yield Field("smtp.auth.enabled", auth, label=" ")
             with Vertical(id="login"):
                 yield Field("smtp.auth.username", Input(id="username"), label="Username")
-                yield Field("smtp.auth.password", PasswordField(id="password"))
+                yield Field("smtp.auth.password", PasswordField(id="password"), label="Password")
                 yield Static("", id="password-file-note", markup=False)
 
     def _provider_select(self) -> Select[str]:
         options = [("Custom (fill in by hand)", "custom")]
         options += [(p.label, name) for name, p in presets.providers().items()]
-        return Select(options, allow_blank=False, value="custom", id="provider")
+        return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
 
     # ------------------------------------------------------------ model <-> widgets
 
@@ -154,8 +152,7 @@ class SmtpServerSection(Section):
         self.query_one("#custom").display = custom
         self.query_one("#platform-info").display = not custom
         tls = security != Security.NONE
-        self.query_one("#trust-all", Checkbox).parent.display = tls  # type: ignore[union-attr]
-        self.query_one("#trust-all-warning").display = tls and self.query_one("#trust-all").value
+        self.query_one("#trust-all-field").display = tls
         self.query_one("#login").display = auth
 
     def _show_password_file(self, password_file: str) -> None:
@@ -165,10 +162,6 @@ class SmtpServerSection(Section):
             f"The password is read from {password_file} (smtp.auth.password_file), which wins "
             "over a password typed here. Change it with `mailgw set-password --file`."
         )
-
-    @on(Checkbox.Changed, "#trust-all")
-    def _trust_all_changed(self) -> None:
-        self._refresh_visibility()
 
     def _gateway(self) -> Gateway:
         pressed = self.query_one("#gateway", RadioSet).pressed_button

@@ -28,9 +28,7 @@ class PasswordField(Vertical):
         self._cleared = False
 
     def compose(self) -> ComposeResult:
-        field = Input(password=True, id="password-input")
-        field.border_title = "Password"
-        yield field
+        yield Input(password=True, id="password-input")
         yield Static("", id="password-state", markup=False)
 
     @property
