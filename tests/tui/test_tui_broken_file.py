@@ -67,7 +67,7 @@ async def test_reload_after_fixing_by_hand_opens_the_editor(broken_config: Path)
     app = MailgwApp(broken_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        broken_config.write_text('[smtp]\nhost = "fixed.ex.io"\n', "utf-8")
+        broken_config.write_text('[smtp]\ngateway = "custom"\nhost = "fixed.ex.io"\n', "utf-8")
         await pilot.press("r")
         await pilot.pause()
         assert not isinstance(app.screen, BrokenFileScreen)

@@ -143,3 +143,18 @@ async def test_auth_checkbox_reveals_the_login(existing_config: Path) -> None:
         app.query_one("#auth", Check).value = False
         await pilot.pause()
         assert app.query_one("#login").display is False
+
+
+async def test_choosing_custom_builds_its_fields_from_the_model(config_path: Path) -> None:
+    config_path.write_text('[smtp]\ngateway = "platform"\nhost = "kept.ex.io"\nport = 2525\n')
+    app = MailgwApp(config_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.query("#host")  # the platform gateway needs none of them
+        app.query_one("#gateway-custom", RadioButton).value = True
+        await pilot.pause()
+        assert app.query_one("#host", Input).value == "kept.ex.io"
+        assert app.query_one("#port", Input).value == "2525"
+        await type_into(pilot, "#host", "mx3.ex.io")
+        await save_and_confirm(pilot)
+    smtp = store.load(config_path).settings.smtp
+    assert (smtp.gateway.value, smtp.host, smtp.port) == ("custom", "mx3.ex.io", 2525)

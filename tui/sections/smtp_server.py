@@ -44,6 +44,7 @@ class SmtpServerSection(Section):
         super().__init__(id=id)
         self._security = Security.STARTTLS  # the choice the port last followed
         self._provider = "custom"  # the preset the fields were last filled from
+        self._custom_loaded = False  # the custom-server fields exist and show the model
 
     def compose(self) -> ComposeResult:
         gateway = RadioSet(
@@ -54,30 +55,15 @@ class SmtpServerSection(Section):
         yield Field("smtp.gateway", gateway, label="Gateway")
         yield Static(platform_text(), id="platform-info", markup=False)
         with Vertical(id="custom"):
-            yield Field("smtp.provider", self._provider_select(), label="Provider preset")
-            yield Static("", id="preset-notes", markup=False)
-            yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label="Host")
-            security = RadioSet(
-                *(Radio(text, id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
-                id="security",
-            )
-            yield Field("smtp.security", security, label="Security")
-            port = Input(id="port", type="integer", max_length=5)
-            yield Field("smtp.port", port, label="Port")
-            yield Static(PORT_HINT, id="port-hint", markup=False)
-            trust_all = Check("Trust all certificates", id="trust-all")
-            yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
-            auth = Check("Server requires authentication", id="auth")
-            yield Field("smtp.auth.enabled", auth, label=" ")
-            with Vertical(id="login"):
-                yield Field("smtp.auth.username", Input(id="username"), label="Username")
-                yield Field("smtp.auth.password", PasswordField(id="password"), label="Password")
-                yield Static("", id="password-file-note", markup=False)
+            if self._starts_custom():  # built later, when chosen: a faster first frame
+                yield CustomServerFields()
 
-    def _provider_select(self) -> Select[str]:
-        options = [("Custom (fill in by hand)", "custom")]
-        options += [(p.label, name) for name, p in presets.providers().items()]
-        return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
+    def _starts_custom(self) -> bool:
+        session = getattr(self.app, "session", None)
+        return session is not None and session.settings.smtp.gateway == Gateway.CUSTOM
+
+    def _custom_built(self) -> bool:
+        return bool(self.query(CustomServerFields))
 
     # ------------------------------------------------------------ model <-> widgets
 
@@ -85,6 +71,16 @@ class SmtpServerSection(Section):
         smtp = settings.smtp
         self._security = smtp.security
         self.query_one(f"#gateway-{smtp.gateway.value}", RadioButton).value = True
+        if self._custom_built():
+            self._load_custom(settings)
+        elif smtp.gateway == Gateway.CUSTOM:
+            self.call_later(self._gateway_changed)  # builds and loads the custom fields
+        self._show_for(smtp.gateway, smtp.security, smtp.auth.enabled)
+
+    def _load_custom(self, settings: Settings) -> None:
+        smtp = settings.smtp
+        self._custom_loaded = True
+        self._security = smtp.security
         known = smtp.provider in presets.providers()
         self._provider = smtp.provider if known else "custom"
         self.query_one("#provider", Select).value = self._provider
@@ -96,11 +92,12 @@ class SmtpServerSection(Section):
         self.query_one("#username", Input).value = smtp.auth.username
         self.query_one(PasswordField).load(smtp.auth.password)
         self._show_password_file(smtp.auth.password_file)
-        self._show_for(smtp.gateway, smtp.security, smtp.auth.enabled)
 
     def apply_to(self, settings: Settings) -> None:
         smtp = settings.smtp
         smtp.gateway = self._gateway()
+        if not self._custom_loaded:
+            return  # the model keeps what it holds for the fields not built
         provider = self.query_one("#provider", Select).value
         smtp.provider = provider if isinstance(provider, str) else "custom"
         smtp.host = self.query_one("#host", Input).value.strip()
@@ -124,9 +121,16 @@ class SmtpServerSection(Section):
         self._refresh_visibility()
 
     @on(RadioSet.Changed, "#gateway")
+    async def _gateway_changed(self) -> None:
+        if self._gateway() == Gateway.CUSTOM and not self._custom_built():
+            await self.query_one("#custom").mount(CustomServerFields())
+            self._load_custom(self.app.session.settings)  # type: ignore[attr-defined]
+        self._refresh_visibility()
+
     @on(Checkbox.Changed, "#auth")
     def _refresh_visibility(self) -> None:
-        self._show_for(self._gateway(), self._chosen_security(), self.query_one("#auth").value)
+        auth = self._custom_loaded and self.query_one("#auth", Checkbox).value
+        self._show_for(self._gateway(), self._chosen_security(), auth)
 
     @on(Select.Changed, "#provider")
     def _preset_chosen(self, event: Select.Changed) -> None:
@@ -151,6 +155,8 @@ class SmtpServerSection(Section):
         custom = gateway == Gateway.CUSTOM
         self.query_one("#custom").display = custom
         self.query_one("#platform-info").display = not custom
+        if not self._custom_loaded:
+            return
         tls = security != Security.NONE
         self.query_one("#trust-all-field").display = tls
         self.query_one("#login").display = auth
@@ -168,10 +174,42 @@ class SmtpServerSection(Section):
         return Gateway.CUSTOM if pressed and pressed.id == "gateway-custom" else Gateway.PLATFORM
 
     def _chosen_security(self) -> Security:
+        if not self._custom_loaded:
+            return self._security
         pressed = self.query_one("#security", RadioSet).pressed_button
         if pressed is None or pressed.id is None:
             return Security.STARTTLS
         return Security(pressed.id.removeprefix("security-"))
+
+
+class CustomServerFields(Vertical):
+    """Provider preset, host, security, port, trust-all and the login of a custom server."""
+
+    def compose(self) -> ComposeResult:
+        yield Field("smtp.provider", self._provider_select(), label="Provider preset")
+        yield Static("", id="preset-notes", markup=False)
+        yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label="Host")
+        security = RadioSet(
+            *(Radio(text, id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
+            id="security",
+        )
+        yield Field("smtp.security", security, label="Security")
+        port = Input(id="port", type="integer", max_length=5)
+        yield Field("smtp.port", port, label="Port")
+        yield Static(PORT_HINT, id="port-hint", markup=False)
+        trust_all = Check("Trust all certificates", id="trust-all")
+        yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
+        auth = Check("Server requires authentication", id="auth")
+        yield Field("smtp.auth.enabled", auth, label=" ")
+        with Vertical(id="login"):
+            yield Field("smtp.auth.username", Input(id="username"), label="Username")
+            yield Field("smtp.auth.password", PasswordField(id="password"), label="Password")
+            yield Static("", id="password-file-note", markup=False)
+
+    def _provider_select(self) -> Select[str]:
+        options = [("Custom (fill in by hand)", "custom")]
+        options += [(p.label, name) for name, p in presets.providers().items()]
+        return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
 
 
 def _port(text: str) -> int:
