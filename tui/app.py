@@ -1,28 +1,239 @@
-"""The Textual app (placeholder until the TUI issue lands)."""
+"""The console: a status line, one tab per section, the keys in the footer.
+
+Thin on purpose: sections edit the model (sections/), conversations live in flows.py, dialogs
+in dialogs/, file work in session.py. New panes join by being added to SECTIONS.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+import sys
 from pathlib import Path
 
+from textual import on, work
 from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Input,
+    RadioSet,
+    Select,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from mailgw.config.model import Gateway
+from mailgw.tui import flows
+from mailgw.tui.dialogs.broken_file import BrokenFileScreen
+from mailgw.tui.sections.base import Section
+from mailgw.tui.sections.email_settings import EmailSettingsSection
+from mailgw.tui.sections.placeholders import SenderDomainPlaceholder, SendTestPlaceholder
+from mailgw.tui.sections.smtp_server import SmtpServerSection
+from mailgw.tui.session import EditSession
+from mailgw.tui.widgets.status_line import StatusLine
+
+# (tab id, section class), in tab order: the follow-up panes replace the placeholders here.
+SECTIONS: tuple[tuple[str, type[Section]], ...] = (
+    ("smtp-server", SmtpServerSection),
+    ("email-settings", EmailSettingsSection),
+    ("sender-domain", SenderDomainPlaceholder),
+    ("test-send", SendTestPlaceholder),
+)
 
 
 class MailgwApp(App[None]):
-    """mailgw's full-screen console."""
+    """mailgw's full-screen console over one config file."""
 
     TITLE = "mailgw"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f2,ctrl+s", "save", "Save", key_display="F2/^S", id="app.save", priority=True),
+        Binding("f6", "next_section", "Sections", key_display="F6", id="app.next"),
+        Binding("f10,ctrl+q", "quit", "Quit", key_display="F10/^Q", id="app.quit", priority=True),
+    ]
 
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, *, session: EditSession | None = None) -> None:
         super().__init__()
         self.config_path = config_path
+        self.session = session or EditSession.open(config_path)
+        self._sections_loaded = False
+
+    # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(f"Config: {self.config_path}\n\nThe full console is on its way.")
+        yield StatusLine(id="status")
+        with TabbedContent(id="sections"):
+            for index, (tab_id, section) in enumerate(SECTIONS):
+                with TabPane(section.TITLE, id=tab_id):
+                    if index == 0:  # the hidden tabs are filled after the first frame
+                        yield section(id=f"{tab_id}-form")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._catch_hangup()
+        self.query_one(StatusLine).path = str(self.config_path)
+        if self.session.read_only:
+            self._show_broken_file()
+        else:
+            self.load_sections()
+        self.call_after_refresh(self._mount_hidden_sections)
+
+    async def _mount_hidden_sections(self) -> None:
+        """Fill the tabs not shown at start: the first frame comes sooner (see benchmarks/)."""
+        for tab_id, section in SECTIONS[1:]:
+            pane = self.query_one(f"#{tab_id}", TabPane)
+            if self.is_running and pane.is_attached and not pane.query(Section):
+                await pane.mount(section(id=f"{tab_id}-form"))
+
+    def sections(self) -> list[Section]:
+        return list(self.query(Section))
+
+    def active_section(self) -> Section | None:
+        """The section on screen, or None while its tab is still being filled."""
+        tabs = self.query_one(TabbedContent)
+        found = self.query(f"#{tabs.active}-form").results(Section)
+        return next(found, None)
+
+    # ------------------------------------------------------------ model <-> widgets
+
+    def load_sections(self) -> None:
+        """Put the session's model into every section."""
+        for section in self.sections():
+            section.load_from(self.session.settings)
+        self._sections_loaded = True
+        self.refresh_bindings()
+        self._focus_active_section()
+        self.refresh_state()
+
+    def section_mounted(self, section: Section) -> None:
+        """A lazily mounted section joins: it shows the model as it is now."""
+        if self._sections_loaded:
+            section.load_from(self.session.settings)
+            self.refresh_state()
+            if section is self.active_section():
+                section.focus_first()
+
+    def read_back(self) -> None:
+        """Read every section back into the session's model."""
+        if self._sections_loaded:
+            for section in self.sections():
+                section.apply_to(self.session.settings)
+
+    def refresh_state(self) -> None:
+        """Validation under each field and the status line, from the model."""
+        if not self._sections_loaded or self.session.read_only:
+            return
+        self.read_back()
+        problems = self.session.problems()
+        for section in self.sections():
+            section.show_problems(problems)
+        status = self.query_one(StatusLine)
+        status.modified = self.session.is_modified()
+        status.read_only = False
+        smtp = self.session.settings.smtp
+        custom = f"custom SMTP {smtp.host or '?'}:{smtp.port}"
+        status.gateway = "platform gateway" if smtp.gateway == Gateway.PLATFORM else custom
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    def _edited(self) -> None:
+        self.call_after_refresh(self.refresh_state)
+
+    def after_save(self) -> None:
+        """The file holds the model now: start over from it (the password field empties)."""
+        self.load_sections()
+
+    def after_reload(self) -> None:
+        if self.session.read_only:
+            self._show_broken_file()
+        else:
+            self.load_sections()
+
+    # ------------------------------------------------------------ actions
+
+    def action_save(self) -> None:
+        if not self.session.read_only and self._sections_loaded:
+            self._run_flow(flows.save(self))
+
+    async def action_quit(self) -> None:
+        self._run_flow(flows.quit_asking(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No app keys under a dialog (it is answering one), none but quit while read-only."""
+        if action not in ("save", "next_section", "quit"):
+            return True
+        if isinstance(self.screen, ModalScreen):
+            return False
+        return action == "quit" or not self.session.read_only
+
+    def action_next_section(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [tab_id for tab_id, _ in SECTIONS]
+        tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
+        self._focus_active_section()
+
+    def _focus_active_section(self) -> None:
+        section = self.active_section()
+        if section is not None:
+            section.focus_first()
+
+    @work(exclusive=True, group="flow")
+    async def _run_flow(self, flow: object) -> None:
+        await flow  # type: ignore[misc]
+
+    # ------------------------------------------------------------ broken file
+
+    def _show_broken_file(self) -> None:
+        assert self.session.broken is not None
+        self._sections_loaded = False
+        self.query_one(StatusLine).read_only = True
+        self.refresh_bindings()
+        self.push_screen(BrokenFileScreen(self.session.broken), self._broken_file_choice)
+
+    @work(exclusive=True, group="flow")
+    async def _broken_file_choice(self, choice: str | None) -> None:
+        if choice == "defaults":
+            backup = self.session.start_from_defaults()
+            self.notify(f"The broken file is backed up to {backup}; it is replaced on save.")
+            self.load_sections()
+        elif choice == "reload":
+            await flows.reload(self)
+        else:
+            self.exit()
+
+    # ------------------------------------------------------------ safety
+
+    def _catch_hangup(self) -> None:
+        """SSH dropped or asked to stop: leave through the normal exit (terminal restored)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread (tests)
+                loop.add_signal_handler(sig, self.exit)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash screen, without local variables: they may hold the password."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback)))
+        self._close_messages_no_wait()
 
 
 def run(config_path: Path) -> None:
-    MailgwApp(config_path).run()
+    """Open the console on `config_path`; an unreadable file raises before the screen opens."""
+    app = MailgwApp(config_path, session=EditSession.open(config_path))
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

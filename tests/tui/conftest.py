@@ -1,0 +1,64 @@
+"""Fixtures for the console's tests: a config file with comments and keys mailgw does not know."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailgw.config import store
+
+EXISTING = """\
+# Managed by the ops team: keep this comment.
+schema_version = 1
+
+[smtp]
+gateway = "custom"  # chosen in 2024
+host = "mail.example.com"
+port = 587
+security = "starttls"
+
+[smtp.auth]
+enabled = true
+username = "gps@example.com"
+password = "old-secret-1"
+
+[email]
+from_address = "gps@example.com"
+from_name = "Fleet"
+
+[platform_extra]
+# the platform keeps its own keys here
+retention_days = 30
+"""
+
+
+@pytest.fixture
+def existing_config(config_path: Path) -> Path:
+    """A config as an admin left it: comments, a trailing comment, an unknown table."""
+    config_path.write_text(EXISTING, "utf-8")
+    config_path.chmod(0o600)
+    return config_path
+
+
+@pytest.fixture
+def lock_holder(existing_config: Path):  # type: ignore[no-untyped-def]
+    """Another process holding the config's lock, as a second mailgw mid-save would."""
+    lock = store.lock_path(existing_config)
+    code = (
+        "import fcntl, os, sys\n"
+        f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.pwrite(fd, b'pid 4242, user ops, mailgw, since 2026-11-24T09:00:00+00:00', 0)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    yield holder
+    holder.kill()
+    holder.wait(timeout=10)

@@ -1,0 +1,99 @@
+"""A private tmux server at 80x24 to drive the installed command like a person would."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+# Runs the command and records its pid and exit code: tmux sometimes misses the SIGCHLD of a
+# pane's process and never reports its exit status, so the test does not rely on tmux for it.
+RECORDER = (
+    "import subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "open(sys.argv[1] + '.pid', 'w').write(str(child.pid))\n"
+    "code = child.wait()\n"
+    "open(sys.argv[1], 'w').write(str(code))\n"
+)
+
+
+KEY_INTERVAL = 0.03  # seconds between keys: a person never sends a burst of escape sequences
+
+
+class Tmux:
+    """One tmux server on its own socket (`tmux -L`), one window of 80x24."""
+
+    def __init__(self) -> None:
+        self.socket = f"mailgw-test-{uuid.uuid4().hex[:12]}"
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
+        return result.stdout
+
+    def start(self, argv: list[str], record_in: Path) -> None:
+        """Start `argv` in a fresh 80x24 window; its pid and exit code go into `record_in`."""
+        self.status_file = record_in / "exit-status"
+        recorded = [sys.executable, "-c", RECORDER, str(self.status_file), *argv]
+        command = shlex.join(recorded)
+        self.run("-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", command)
+        self.run("set-option", "-g", "remain-on-exit", "on")
+
+    def pid(self) -> int:
+        """The command's process id (not the recorder's)."""
+        pid_file = self.status_file.with_name(self.status_file.name + ".pid")
+        self.wait_for(pid_file.exists)
+        return int(pid_file.read_text())
+
+    def exit_code(self, timeout: float = 15.0) -> int:
+        """Wait for the command to end; its exit code (negative: killed by that signal)."""
+        self.wait_for(lambda: self.status_file.exists() and self.status_file.read_text() != "")
+        return int(self.status_file.read_text())
+
+    def alternate_screen(self) -> bool:
+        """Whether the pane is still in the alternate screen (a full-screen app not restored)."""
+        return self.pane("#{?alternate_on,1,0}") == "1"
+
+    def keys(self, *keys: str) -> None:
+        """Press keys one at a time, at a quick typist's pace."""
+        for key in keys:
+            self.run("send-keys", key)
+            time.sleep(KEY_INTERVAL)
+
+    def text(self, text: str) -> None:
+        """Type `text` character by character."""
+        for char in text:
+            self.run("send-keys", "-l", char)
+            time.sleep(KEY_INTERVAL)
+
+    def paste(self, text: str) -> None:
+        """Bracketed paste, as a terminal pastes from the clipboard."""
+        self.run("set-buffer", text)
+        self.run("paste-buffer", "-p")
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def pane(self, fmt: str) -> str:
+        return self.run("display-message", "-p", fmt).strip()
+
+    def wait_for(self, what: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if what():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; the screen shows:\n{self.screen()}")
+
+    def wait_for_text(self, text: str, timeout: float = 15.0) -> None:
+        self.wait_for(lambda: text in self.screen(), timeout)
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)

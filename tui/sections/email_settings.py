@@ -1,0 +1,54 @@
+"""Email settings: sender address, display name, and the signature every mail ends with."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Input, Static, TextArea
+
+from mailgw.config.model import Settings
+from mailgw.tui.sections.base import Section
+from mailgw.tui.widgets.field import Field
+
+SAMPLE_BODY = 'Vehicle ABC-1234 entered the geofence "Depot" at 08:14.'
+
+
+def mail_ending(signature: str) -> str:
+    """How a notification mail ends: its last line, then the signature."""
+    lines = [SAMPLE_BODY]
+    if signature.strip():
+        lines += ["", "-- ", *signature.rstrip("\n").splitlines()]
+    return "\n".join(lines)
+
+
+class EmailSettingsSection(Section):
+    """From address, display name, multi-line signature with a preview."""
+
+    TITLE = "Email settings"
+
+    def compose(self) -> ComposeResult:
+        sender = Input(id="from-address", placeholder="no-reply@example.com")
+        yield Field("email.from_address", sender, label="Sender (From)")
+        yield Field("email.from_name", Input(id="from-name"), label="Display name")
+        signature = TextArea(id="signature", soft_wrap=True, tab_behavior="focus")
+        yield Field("email.signature", signature, label="Signature")
+        yield Static("How a mail ends:", classes="preview-title")
+        yield Static("", id="preview", markup=False)
+
+    def load_from(self, settings: Settings) -> None:
+        email = settings.email
+        self.query_one("#from-address", Input).value = email.from_address
+        self.query_one("#from-name", Input).value = email.from_name
+        self.query_one("#signature", TextArea).text = email.signature
+        self._update_preview()
+
+    def apply_to(self, settings: Settings) -> None:
+        settings.email.from_address = self.query_one("#from-address", Input).value.strip()
+        settings.email.from_name = self.query_one("#from-name", Input).value
+        settings.email.signature = self.query_one("#signature", TextArea).text
+
+    @on(TextArea.Changed)
+    def _update_preview(self) -> None:
+        self.query_one("#preview", Static).update(
+            mail_ending(self.query_one("#signature", TextArea).text)
+        )

@@ -1,0 +1,220 @@
+"""SMTP server: the platform's managed gateway or a custom server."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, Static
+
+from mailgw.config import presets
+from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.tui.sections.base import Section
+from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.password_field import PasswordField
+from mailgw.tui.widgets.toggles import Check, Radio
+
+SECURITY_LABELS = {Security.NONE: "None", Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
+PORT_HINT = "Follows the security choice; a port typed by hand is kept."
+
+
+def platform_text() -> str:
+    """What the managed gateway is and what sending from one's own domain needs."""
+    gw = presets.platform_gateway()
+    return (
+        f"{gw.label}: {gw.host}, port {gw.port} ({gw.security.value.upper()}). "
+        "The platform looks after the server and its login; nothing to fill in here.\n\n"
+        f"Mail leaves from {gw.default_sender} by default.\n\n"
+        "To send from your own domain, ask support for its verification key, then publish in "
+        "that domain's DNS:\n"
+        f"  • TXT  {gw.verification_txt_prefix}KEY (the verification record)\n"
+        f"  • SPF  include:{gw.spf_include} before the final all\n"
+        + "".join(f"  • CNAME {d.selector}._domainkey → {d.target}\n" for d in gw.dkim)
+        + f'  • DMARC _dmarc TXT "{gw.dmarc_default}"\n'
+        "and set the sender address under Email settings."
+    )
+
+
+class SmtpServerSection(Section):
+    """Gateway choice; for custom: preset, host, security, port, trust-all, login."""
+
+    TITLE = "SMTP server"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._security = Security.STARTTLS  # the choice the port last followed
+        self._provider = "custom"  # the preset the fields were last filled from
+        self._custom_loaded = False  # the custom-server fields exist and show the model
+
+    def compose(self) -> ComposeResult:
+        gateway = RadioSet(
+            Radio("The platform's managed gateway (recommended)", id="gateway-platform"),
+            Radio("Custom SMTP server", id="gateway-custom"),
+            id="gateway",
+        )
+        yield Field("smtp.gateway", gateway, label="Gateway")
+        yield Static(platform_text(), id="platform-info", markup=False)
+        with Vertical(id="custom"):
+            if self._starts_custom():  # built later, when chosen: a faster first frame
+                yield CustomServerFields()
+
+    def _starts_custom(self) -> bool:
+        session = getattr(self.app, "session", None)
+        return session is not None and session.settings.smtp.gateway == Gateway.CUSTOM
+
+    def _custom_built(self) -> bool:
+        return bool(self.query(CustomServerFields))
+
+    # ------------------------------------------------------------ model <-> widgets
+
+    def load_from(self, settings: Settings) -> None:
+        smtp = settings.smtp
+        self._security = smtp.security
+        self.query_one(f"#gateway-{smtp.gateway.value}", RadioButton).value = True
+        if self._custom_built():
+            self._load_custom(settings)
+        elif smtp.gateway == Gateway.CUSTOM:
+            self.call_later(self._gateway_changed)  # builds and loads the custom fields
+        self._show_for(smtp.gateway, smtp.security, smtp.auth.enabled)
+
+    def _load_custom(self, settings: Settings) -> None:
+        smtp = settings.smtp
+        self._custom_loaded = True
+        self._security = smtp.security
+        known = smtp.provider in presets.providers()
+        self._provider = smtp.provider if known else "custom"
+        self.query_one("#provider", Select).value = self._provider
+        self.query_one("#host", Input).value = smtp.host
+        self.query_one(f"#security-{smtp.security.value}", RadioButton).value = True
+        self.query_one("#port", Input).value = str(smtp.port)
+        self.query_one("#trust-all", Checkbox).value = smtp.trust_all
+        self.query_one("#auth", Checkbox).value = smtp.auth.enabled
+        self.query_one("#username", Input).value = smtp.auth.username
+        self.query_one(PasswordField).load(smtp.auth.password)
+        self._show_password_file(smtp.auth.password_file)
+
+    def apply_to(self, settings: Settings) -> None:
+        smtp = settings.smtp
+        smtp.gateway = self._gateway()
+        if not self._custom_loaded:
+            return  # the model keeps what it holds for the fields not built
+        provider = self.query_one("#provider", Select).value
+        smtp.provider = provider if isinstance(provider, str) else "custom"
+        smtp.host = self.query_one("#host", Input).value.strip()
+        smtp.security = self._chosen_security()
+        smtp.port = _port(self.query_one("#port", Input).value)
+        smtp.trust_all = self.query_one("#trust-all", Checkbox).value
+        smtp.auth.enabled = self.query_one("#auth", Checkbox).value
+        smtp.auth.username = self.query_one("#username", Input).value
+        smtp.auth.password = self.query_one(PasswordField).password()
+
+    # ------------------------------------------------------------ behaviour
+
+    @on(RadioSet.Changed, "#security")
+    def _security_changed(self, event: RadioSet.Changed) -> None:
+        """Move the port with the security choice, unless it was set by hand to another port."""
+        new = self._chosen_security()
+        port = self.query_one("#port", Input)
+        if new != self._security and _port(port.value) in (DEFAULT_PORTS[self._security], 0):
+            port.value = str(DEFAULT_PORTS[new])
+        self._security = new
+        self._refresh_visibility()
+
+    @on(RadioSet.Changed, "#gateway")
+    async def _gateway_changed(self) -> None:
+        if self._gateway() == Gateway.CUSTOM and not self._custom_built():
+            await self.query_one("#custom").mount(CustomServerFields())
+            self._load_custom(self.app.session.settings)  # type: ignore[attr-defined]
+        self._refresh_visibility()
+
+    @on(Checkbox.Changed, "#auth")
+    def _refresh_visibility(self) -> None:
+        auth = self._custom_loaded and self.query_one("#auth", Checkbox).value
+        self._show_for(self._gateway(), self._chosen_security(), auth)
+
+    @on(Select.Changed, "#provider")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        """Fill host, security and port from the preset; show what the admin must know."""
+        preset = presets.provider(str(event.value))
+        notes = self.query_one("#preset-notes", Static)
+        notes.display = preset is not None
+        if preset is not None:
+            hint = f"\nUsername: {preset.username_hint}" if preset.username_hint else ""
+            notes.update(f"{preset.notes}{hint}")
+        if event.value == self._provider or preset is None:
+            self._provider = str(event.value)
+            return
+        self._provider = str(event.value)
+        if preset.host:
+            self.query_one("#host", Input).value = preset.host
+        self._security = preset.security
+        self.query_one(f"#security-{preset.security.value}", RadioButton).value = True
+        self.query_one("#port", Input).value = str(preset.port)
+
+    def _show_for(self, gateway: Gateway, security: Security, auth: bool) -> None:
+        custom = gateway == Gateway.CUSTOM
+        self.query_one("#custom").display = custom
+        self.query_one("#platform-info").display = not custom
+        if not self._custom_loaded:
+            return
+        tls = security != Security.NONE
+        self.query_one("#trust-all-field").display = tls
+        self.query_one("#login").display = auth
+
+    def _show_password_file(self, password_file: str) -> None:
+        note = self.query_one("#password-file-note", Static)
+        note.display = bool(password_file)
+        note.update(
+            f"The password is read from {password_file} (smtp.auth.password_file), which wins "
+            "over a password typed here. Change it with `mailgw set-password --file`."
+        )
+
+    def _gateway(self) -> Gateway:
+        pressed = self.query_one("#gateway", RadioSet).pressed_button
+        return Gateway.CUSTOM if pressed and pressed.id == "gateway-custom" else Gateway.PLATFORM
+
+    def _chosen_security(self) -> Security:
+        if not self._custom_loaded:
+            return self._security
+        pressed = self.query_one("#security", RadioSet).pressed_button
+        if pressed is None or pressed.id is None:
+            return Security.STARTTLS
+        return Security(pressed.id.removeprefix("security-"))
+
+
+class CustomServerFields(Vertical):
+    """Provider preset, host, security, port, trust-all and the login of a custom server."""
+
+    def compose(self) -> ComposeResult:
+        yield Field("smtp.provider", self._provider_select(), label="Provider preset")
+        yield Static("", id="preset-notes", markup=False)
+        yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label="Host")
+        security = RadioSet(
+            *(Radio(text, id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
+            id="security",
+        )
+        yield Field("smtp.security", security, label="Security")
+        port = Input(id="port", type="integer", max_length=5)
+        yield Field("smtp.port", port, label="Port")
+        yield Static(PORT_HINT, id="port-hint", markup=False)
+        trust_all = Check("Trust all certificates", id="trust-all")
+        yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
+        auth = Check("Server requires authentication", id="auth")
+        yield Field("smtp.auth.enabled", auth, label=" ")
+        with Vertical(id="login"):
+            yield Field("smtp.auth.username", Input(id="username"), label="Username")
+            yield Field("smtp.auth.password", PasswordField(id="password"), label="Password")
+            yield Static("", id="password-file-note", markup=False)
+
+    def _provider_select(self) -> Select[str]:
+        options = [("Custom (fill in by hand)", "custom")]
+        options += [(p.label, name) for name, p in presets.providers().items()]
+        return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
+
+
+def _port(text: str) -> int:
+    """The typed port, or 0 (out of range, so validation says so) when empty."""
+    try:
+        return int(text)
+    except ValueError:
+        return 0

@@ -1,0 +1,57 @@
+"""A form field: a control with its validation message under it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+from mailgw.config.validate import Problem, Severity
+
+
+class Field(Vertical):
+    """A label, its control on the same line, and the problems of the key it edits under them.
+
+    Borderless one-line controls: a keystroke repaints one line, not a three-line box (bytes
+    over a slow SSH link; see benchmarks/tui_startup.py), and more fits in 80x24.
+    """
+
+    DEFAULT_CLASSES = "field"
+
+    def __init__(self, key: str, control: Widget, *, label: str = "", id: str | None = None):
+        super().__init__(id=id)
+        self.key = key
+        self.control = control
+        self.label = label
+        self._shown = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            if self.label:
+                yield Label(self.label, classes="field-label", markup=False)
+            yield self.control
+        yield Static("", classes="problem", markup=False)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Show this key's problems (errors first) or nothing."""
+        message = self.query_one(".problem", Static)
+        mine = [p for p in problems if p.key == self.key]
+        text = "\n".join(_line(p) for p in mine)
+        if text != self._shown:  # repaint only what changed: every byte crosses the SSH link
+            self._shown = text
+            message.update(text)
+        message.display = bool(mine)
+        message.set_class(any(p.severity == Severity.ERROR for p in mine), "-error")
+        self.set_class(bool(mine), "-has-problem")
+
+
+def _line(problem: Problem) -> str:
+    mark = "✗ Error:" if problem.severity == Severity.ERROR else "! Warning:"
+    return f"{mark} {problem.message}"
+
+
+def problem_line(control: Widget) -> Static:
+    """The problem line of the field `control` belongs to."""
+    field = next(node for node in control.ancestors if isinstance(node, Field))
+    return field.query_one(".problem", Static)

@@ -1,0 +1,20 @@
+"""The line at the top: which file, which gateway, and whether there are unsaved changes."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    """`mailgw · ● unsaved · GATEWAY · PATH` (the state first: a long path is what gets cut)."""
+
+    path: reactive[str] = reactive("")
+    gateway: reactive[str] = reactive("")
+    modified: reactive[bool] = reactive(False)
+    read_only: reactive[bool] = reactive(False)
+
+    def render(self) -> str:
+        state = "read-only" if self.read_only else ("● unsaved" if self.modified else "saved")
+        gateway = f"{self.gateway} · " if self.gateway else ""
+        return f" mailgw · {state} · {gateway}{self.path}"
