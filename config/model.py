@@ -36,9 +36,10 @@ DEFAULT_PORTS: dict[Security, int] = {Security.NONE: 25, Security.SSL: 465, Secu
 def _doc(default: Any, doc: str, reader: str = "platform, mailgw", **extra: Any) -> Any:
     """A dataclass field with its documentation attached."""
     meta = {"doc": doc, "reader": reader, **extra}
+    shown = not extra.get("secret", False)  # a secret never reaches a repr, log or traceback
     if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
+        return field(default_factory=lambda: list(default), metadata=meta, repr=shown)
+    return field(default=default, metadata=meta, repr=shown)
 
 
 @dataclass
