@@ -11,7 +11,7 @@ from typing import Any
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.presets import platform_gateway, provider, providers
 from mailgw.config.schema import get_value
-from mailgw.delivery.messages import KINDS
+from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import _
 
 

@@ -6,7 +6,6 @@ command so that other commands start fast.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
@@ -83,6 +82,8 @@ def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     from mailgw.delivery.spf import SpfInputError
 
     try:
+        import asyncio  # here, not at the top: every command would pay for it
+
         return asyncio.run(coroutine)
     except (DnsConfigError, SenderDomainError, SpfInputError, MessageError) as exc:
         fail(str(exc))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -10,7 +9,7 @@ import click
 
 from mailgw.cli import EXIT_CANNOT_RUN, EXIT_PROBLEMS, Context, emit_json, fail, pass_context
 from mailgw.config import store
-from mailgw.delivery.messages import KINDS
+from mailgw.delivery.kinds import KINDS
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
@@ -67,6 +66,8 @@ def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
 def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) -> T:
     """Run network work; Ctrl-C cancels it (the connection is closed) and exits 130."""
     try:
+        import asyncio  # here, not at the top: every command would pay for it
+
         return asyncio.run(work)
     except KeyboardInterrupt:
         record = progress.result if progress is not None else None
