@@ -131,7 +131,8 @@ def _signature(value: bytes) -> _Signature:
         return _Signature(tags, _("the signature is invalid: {exc}").format(exc=_reason(exc)))
     except IndexError:  # dkimpy indexes past i= when it is d= itself, without the @
         return _Signature(
-            tags, _("the signature is invalid: i={get} has no @").format(get=tags.get("i"))
+            tags,
+            _("the signature is invalid: i={identity} has no @").format(identity=tags.get("i")),
         )
     return _Signature(tags)
 

@@ -41,7 +41,7 @@ def parse_tags(text: str) -> dict[str, str]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            raise TagListError(_("{strip!r} is not a tag=value pair").format(strip=part.strip()))
+            raise TagListError(_("{part!r} is not a tag=value pair").format(part=part.strip()))
         if name in tags:
             raise TagListError(_("tag {name} appears twice").format(name=name))
         tags[name] = re.sub(r"\s+", "", value)
@@ -80,7 +80,7 @@ def _bits(key_type: str, der: bytes) -> int:
     if key_type == "ed25519":
         if len(der) != 32:
             raise DkimKeyError(
-                _("an ed25519 key is 32 bytes, this one is {der}").format(der=len(der))
+                _("an ed25519 key is 32 bytes, this one is {size}").format(size=len(der))
             )
         return 256
     from dkim.crypto import UnparsableKeyError, parse_public_key

@@ -73,8 +73,8 @@ def _check_values(tags: dict[str, str]) -> None:
     for name in ("p", "sp", "np"):
         if name in tags and tags[name].lower() not in POLICIES:
             raise DmarcError(
-                _("{name}={tags} is not one of none, quarantine, reject").format(
-                    name=name, tags=tags[name]
+                _("{name}={value} is not one of none, quarantine, reject").format(
+                    name=name, value=tags[name]
                 )
             )
         if name in tags:
@@ -82,16 +82,16 @@ def _check_values(tags: dict[str, str]) -> None:
     for name in ("adkim", "aspf"):
         if name in tags and tags[name] not in ("r", "s"):
             raise DmarcError(
-                _("{name}={tags} must be r (relaxed) or s (strict)").format(
-                    name=name, tags=tags[name]
+                _("{name}={value} must be r (relaxed) or s (strict)").format(
+                    name=name, value=tags[name]
                 )
             )
     if "pct" in tags and not (tags["pct"].isdigit() and 0 <= int(tags["pct"]) <= 100):
         raise DmarcError(
-            _("pct={tags} must be a whole number from 0 to 100").format(tags=tags["pct"])
+            _("pct={value} must be a whole number from 0 to 100").format(value=tags["pct"])
         )
     if "ri" in tags and not tags["ri"].isdigit():
-        raise DmarcError(_("ri={tags} must be a number of seconds").format(tags=tags["ri"]))
+        raise DmarcError(_("ri={value} must be a number of seconds").format(value=tags["ri"]))
     for name in ("rua", "ruf"):
         for uri in filter(None, (u.strip() for u in tags.get(name, "").split(","))):
             if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", uri):
@@ -101,7 +101,9 @@ def _check_values(tags: dict[str, str]) -> None:
                     )
                 )
     if "fo" in tags and not re.fullmatch(r"[01ds](:[01ds])*", tags["fo"]):
-        raise DmarcError(_("fo={tags} must be 0, 1, d or s (joined by :)").format(tags=tags["fo"]))
+        raise DmarcError(
+            _("fo={value} must be 0, 1, d or s (joined by :)").format(value=tags["fo"])
+        )
 
 
 def stricter_or_equal(policy: str, than: str) -> bool:

@@ -152,7 +152,9 @@ async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, li
             )
         )
     issues += [Issue(Status.WRONG, p, _("Fix or remove that include.")) for p in tally.problems]
-    issues += [Issue(Status.ERROR, _("could not read {u}").format(u=u)) for u in tally.unanswered]
+    issues += [
+        Issue(Status.ERROR, _("could not read {name}").format(name=u)) for u in tally.unanswered
+    ]
     if tally.uses_ptr and not any("ptr" in i.message for i in state.issues):
         issues.append(Issue(Status.WARNING, _("an included record uses ptr")))
     return view, issues

@@ -176,7 +176,7 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
         fix = _('Replace them with one TXT record: "{expected}".').format(expected=expected)
         issue = Issue(
             Status.WRONG,
-            _("{texts} SPF records (receivers: permerror)").format(texts=len(texts)),
+            _("{count} SPF records (receivers: permerror)").format(count=len(texts)),
             fix,
         )
         return SpfState([issue], None, found, expected)
@@ -287,7 +287,7 @@ def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> 
     if len(texts) > 1:
         issue = Issue(
             Status.WRONG,
-            _("{texts} DMARC records (receivers ignore all)").format(texts=len(texts)),
+            _("{count} DMARC records (receivers ignore all)").format(count=len(texts)),
             _("Keep exactly one."),
         )
         return finding("dmarc", [issue], "", found, expected)

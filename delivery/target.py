@@ -48,7 +48,7 @@ def target_for(settings: Settings, gateway: PlatformGateway | None = None) -> Ta
     if problems:
         first = problems[0]
         more = (
-            _(" (and {value} more; see `mailgw check`)").format(value=len(problems) - 1)
+            _(" (and {count} more; see `mailgw check`)").format(count=len(problems) - 1)
             if len(problems) > 1
             else ""
         )

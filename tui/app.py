@@ -142,7 +142,7 @@ class MailgwApp(App[None]):
         status.modified = self.session.is_modified()
         status.read_only = False
         smtp = self.session.settings.smtp
-        custom = _("custom SMTP {value}:{port}").format(value=smtp.host or "?", port=smtp.port)
+        custom = _("custom SMTP {host}:{port}").format(host=smtp.host or "?", port=smtp.port)
         status.gateway = _("platform gateway") if smtp.gateway == Gateway.PLATFORM else custom
 
     @on(Input.Changed)

@@ -115,7 +115,7 @@ def _print_result(result: SendResult, transcript: bool) -> None:
             )
         )
     if transcript:
-        click.echo("transcript:")
+        click.echo(_("transcript:"))
         for line in result.transcript:
             click.echo(f"  {line}")
     for warning in result.warnings:
