@@ -32,8 +32,8 @@ def _sources() -> list[Path]:
     return sorted(p for area in AREAS for p in (ROOT / area).rglob("*.py"))
 
 
-def _calls(path: Path) -> list[ast.Call]:
-    tree = ast.parse(path.read_text("utf-8"))
+def _calls(path: Path, tree: ast.AST | None = None) -> list[ast.Call]:
+    tree = tree or ast.parse(path.read_text("utf-8"))
     return [
         node
         for node in ast.walk(tree)
@@ -162,3 +162,29 @@ def test_every_command_and_option_help_is_translated() -> None:
     assert len(texts) > 30
     missing = sorted({text for text in texts if text not in _translated()})
     assert not missing, "command/option help without pt_BR translation:\n" + "\n".join(missing)
+
+
+def _import_time_calls(path: Path) -> list[int]:
+    """Lines of `_()`/`ngettext()` calls that run at import (module, class body, decorator)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    deferred: set[int] = set()  # ids of calls inside a function body or a lambda
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parts: list[ast.AST] = list(node.body)
+        elif isinstance(node, ast.Lambda):
+            parts = [node.body]
+        else:
+            continue
+        deferred |= {id(sub) for part in parts for sub in ast.walk(part)}
+    return [
+        call.lineno
+        for call in _calls(path, tree)
+        if call.func.id in ("_", "ngettext") and id(call) not in deferred
+    ]
+
+
+def test_messages_are_translated_when_shown_not_at_import() -> None:
+    early = [
+        f"{_relative(path)}:{line}" for path in _sources() for line in _import_time_calls(path)
+    ]
+    assert not early, "use N_() at import and _() where shown:\n" + "\n".join(early)
