@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mailgw.i18n import _
+
 
 class ConfigError(Exception):
     """Base of every config-layer error: the message is one sentence a person can act on."""
@@ -17,10 +19,17 @@ class InvalidConfigFile(ConfigError):
         self.reason = reason
         self.line = line
         self.col = col
-        where = f" at line {line}, column {col}" if line is not None else ""
+        where = (
+            _(" at line {line}, column {col}").format(line=line, col=col)
+            if line is not None
+            else ""
+        )
         super().__init__(
-            f"{path} is not a valid config file{where}: {reason}. "
-            "Fix it by hand or restore a backup (`mailgw backups`); mailgw will not overwrite it."
+            _(
+                "{path} is not a valid config file{where}: {reason}. "
+                "Fix it by hand or restore a backup (`mailgw backups`); "
+                "mailgw will not overwrite it."
+            ).format(path=path, where=where, reason=reason)
         )
 
 
@@ -35,8 +44,10 @@ class LockHeld(ConfigError):
         self.path = path
         self.holder = holder
         super().__init__(
-            f"{path} is being saved by another process ({holder}); "
-            "wait for it to finish, or close the other mailgw, then try again."
+            _(
+                "{path} is being saved by another process ({holder}); "
+                "wait for it to finish, or close the other mailgw, then try again."
+            ).format(path=path, holder=holder)
         )
 
 
@@ -46,8 +57,10 @@ class StaleConfig(ConfigError):
     def __init__(self, path: Path):
         self.path = path
         super().__init__(
-            f"{path} was changed by someone else since it was loaded; "
-            "reload it to see their change, or save with --force to overwrite it."
+            _(
+                "{path} was changed by someone else since it was loaded; "
+                "reload it to see their change, or save with --force to overwrite it."
+            ).format(path=path)
         )
 
 

@@ -9,6 +9,7 @@ from importlib import resources
 import tomlkit
 
 from mailgw.config.model import Security
+from mailgw.i18n import _
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class PlatformGateway(Preset):
     verification_txt_prefix: str = ""
     dmarc_default: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def shown(text: str) -> str:
+    """A label or note of presets.toml in the current language (their msgids are in config.po)."""
+    return _(text)  # data, not a literal: tests/test_translations.py checks each one
 
 
 def _preset(name: str, data: dict, cls: type[Preset] = Preset, **extra: object) -> Preset:

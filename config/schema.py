@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailgw.config.model import Settings
+from mailgw.i18n import N_, _
 
 
 class ValueParseError(ValueError):
@@ -110,10 +111,14 @@ def parse_value(key: str, text: str) -> Any:
     """Read a command-line string as the type of `key` (for `mailgw set`)."""
     spec = KEYS.get(key)
     if spec is None:
-        raise ValueParseError(f"unknown key {key!r}; `mailgw show` lists the keys")
+        raise ValueParseError(
+            _("unknown key {key}; `mailgw show` lists the keys").format(key=repr(key))
+        )
     if spec.choices is not None:
         if text not in spec.choices:
-            raise ValueParseError(f"{key} must be one of {', '.join(spec.choices)}, not {text!r}")
+            message = _("{key} must be one of {choices}, not {value}")
+            choices = ", ".join(spec.choices)
+            raise ValueParseError(message.format(key=key, choices=choices, value=repr(text)))
         return text
     if spec.type is bool:
         lowered = text.strip().lower()
@@ -121,23 +126,28 @@ def parse_value(key: str, text: str) -> Any:
             return True
         if lowered in {"false", "no", "off", "0"}:
             return False
-        raise ValueParseError(f"{key} must be true or false, not {text!r}")
+        message = _("{key} must be true or false, not {value}")
+        raise ValueParseError(message.format(key=key, value=repr(text)))
     if spec.type is int:
         try:
             return int(text)
         except ValueError:
-            raise ValueParseError(f"{key} must be a whole number, not {text!r}") from None
+            message = _("{key} must be a whole number, not {value}")
+            raise ValueParseError(message.format(key=key, value=repr(text))) from None
     if spec.type is float:
         try:
             return float(text)
         except ValueError:
-            raise ValueParseError(f"{key} must be a number of seconds, not {text!r}") from None
+            message = _("{key} must be a number of seconds, not {value}")
+            raise ValueParseError(message.format(key=key, value=repr(text))) from None
     if spec.type is list:
         if text.strip().startswith("["):
             try:
                 items = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ValueParseError(f"{key}: {exc.msg} in the list {text!r}") from None
+                message = _("{key}: {reason} in the list {value}")
+                shown = message.format(key=key, reason=exc.msg, value=repr(text))
+                raise ValueParseError(shown) from None
         else:
             items = [part.strip() for part in text.split(",") if part.strip()]
         return [str(item) for item in items]
@@ -154,31 +164,36 @@ def coerce_value(key: str, raw: Any) -> Any:
     expected = spec.type
     if spec.choices is not None:
         if raw not in spec.choices:
-            raise ValueParseError(f"{key} must be one of {', '.join(spec.choices)}, not {raw!r}")
+            message = _("{key} must be one of {choices}, not {value}")
+            choices = ", ".join(spec.choices)
+            raise ValueParseError(message.format(key=key, choices=choices, value=repr(raw)))
         return raw
     if expected is float and isinstance(raw, int) and not isinstance(raw, bool):
         return float(raw)
     if expected is list and isinstance(raw, list):
         if not all(isinstance(item, str) for item in raw):
-            raise ValueParseError(f"{key} must be a list of strings")
+            raise ValueParseError(_("{key} must be a list of strings").format(key=key))
         return [str(item) for item in raw]
     if expected is int and isinstance(raw, bool):
-        raise ValueParseError(f"{key} must be a whole number, not {raw!r}")
+        message = _("{key} must be a whole number, not {value}")
+        raise ValueParseError(message.format(key=key, value=repr(raw)))
     if not isinstance(raw, expected):
-        shown = "something else" if spec.secret else repr(raw)  # never echo a password
-        raise ValueParseError(f"{key} must be {_type_word(expected)}, not {shown}")
+        shown = _("something else") if spec.secret else repr(raw)  # never echo a password
+        message = _("{key} must be {type}, not {value}")
+        raise ValueParseError(message.format(key=key, type=_type_word(expected), value=shown))
     # tomlkit items subclass the builtins; hand back plain values
     return expected(raw) if expected in (str, int, bool) else raw
 
 
 def _type_word(expected: type) -> str:
-    return {
-        bool: "true or false",
-        int: "a whole number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-    }.get(expected, expected.__name__)
+    word = {
+        bool: N_("true or false"),
+        int: N_("a whole number"),
+        float: N_("a number"),
+        str: N_("a string"),
+        list: N_("a list"),
+    }.get(expected)
+    return _(word) if word else expected.__name__
 
 
 def json_schema() -> dict[str, Any]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mailgw.config.errors import ConfigError
 from mailgw.config.model import AuthSettings
+from mailgw.i18n import N_, _
 
 
 class PasswordUnavailable(ConfigError):
@@ -33,7 +34,8 @@ def _read_text(path: Path, what: str) -> str:
     except PermissionError:
         raise _Unreadable("denied") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _Unreadable("broken", f"cannot read {what} {path}: {exc}") from None
+        message = _("cannot read {what} {path}: {reason}")
+        raise _Unreadable("broken", message.format(what=_(what), path=path, reason=exc)) from None
 
 
 def read_password(auth: AuthSettings) -> str:
@@ -42,7 +44,7 @@ def read_password(auth: AuthSettings) -> str:
         return auth.password
     path = Path(auth.password_file)
     try:
-        text = _read_text(path, "the password file")
+        text = _read_text(path, N_("the password file"))
     except _Unreadable as exc:
         raise PasswordUnavailable(_password_problem(exc, path)) from None
     for ending in ("\r\n", "\n"):
@@ -53,42 +55,44 @@ def read_password(auth: AuthSettings) -> str:
 
 def _password_problem(exc: _Unreadable, path: Path) -> str:
     if exc.kind == "missing":
-        return (
-            f"the password file {path} (smtp.auth.password_file) does not exist; "
+        return _(
+            "the password file {path} (smtp.auth.password_file) does not exist; "
             "create it with `mailgw set-password --file PATH`"
-        )
+        ).format(path=path)
     if exc.kind == "denied":
-        return (
-            f"the password file {path} (smtp.auth.password_file) cannot be read by this user; "
+        return _(
+            "the password file {path} (smtp.auth.password_file) cannot be read by this user; "
             "run as its owner (often with sudo)"
-        )
+        ).format(path=path)
     return str(exc)
 
 
 def read_gateway_credentials(path: str) -> tuple[str, str]:
     """Username (first line) and API key (second line) of the platform gateway's secret file."""
-    custom = "the custom SMTP option (smtp.gateway = custom) works without it"
+    custom = _("the custom SMTP option (smtp.gateway = custom) works without it")
     try:
-        lines = _read_text(Path(path), "the platform gateway credentials").splitlines()
+        lines = _read_text(Path(path), N_("the platform gateway credentials")).splitlines()
     except _Unreadable as exc:
         raise GatewaySecretUnavailable(_gateway_problem(exc, path, custom)) from None
     if len(lines) < 2 or not lines[0].strip() or not lines[1].strip():
         raise GatewaySecretUnavailable(
-            f"{path} must hold the gateway username on its first line and the API key on its "
-            f"second; ask support for a new one, or note that {custom}"
+            _(
+                "{path} must hold the gateway username on its first line and the API key on its "
+                "second; ask support for a new one, or note that {custom}"
+            ).format(path=path, custom=custom)
         )
     return lines[0].strip(), lines[1].strip()
 
 
 def _gateway_problem(exc: _Unreadable, path: str, custom: str) -> str:
     if exc.kind == "missing":
-        return (
-            f"this install has no platform gateway credentials: {path} does not exist (the "
-            f"vendor installs it on managed installs); ask support for it, or note that {custom}"
-        )
+        return _(
+            "this install has no platform gateway credentials: {path} does not exist (the "
+            "vendor installs it on managed installs); ask support for it, or note that {custom}"
+        ).format(path=path, custom=custom)
     if exc.kind == "denied":
-        return (
-            f"the platform gateway credentials in {path} cannot be read by this user; "
+        return _(
+            "the platform gateway credentials in {path} cannot be read by this user; "
             "run as root (sudo)"
-        )
+        ).format(path=path)
     return str(exc)

@@ -46,6 +46,7 @@ from mailgw.config.schema import (
     get_value,
     set_value,
 )
+from mailgw.i18n import N_, _
 
 NEW_FILE_MODE = 0o600
 BACKUPS_KEPT = 10
@@ -116,7 +117,7 @@ def parse(path: Path, raw: bytes) -> TOMLDocument:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _position(raw[: exc.start].decode("utf-8", "replace"))
-        raise InvalidConfigFile(path, "not UTF-8 text", line, col) from None
+        raise InvalidConfigFile(path, _("not UTF-8 text"), line, col) from None
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
@@ -124,7 +125,7 @@ def parse(path: Path, raw: bytes) -> TOMLDocument:
         if isinstance(exc, tomlkit.exceptions.UnexpectedEofError) or "'\\x00'" in reason:
             # tomlkit reports the end of the text as a NUL character at a made-up position
             line, col = _position(text)
-            raise InvalidConfigFile(path, "unexpected end of file", line, col) from None
+            raise InvalidConfigFile(path, _("unexpected end of file"), line, col) from None
         raise InvalidConfigFile(path, _humane(reason), exc.line, exc.col + 1) from None
     except Exception as exc:  # tomlkit raises other errors (duplicate keys) without a position
         line, col = _stdlib_position(text)
@@ -163,7 +164,8 @@ def settings_from_document(path: Path, document: TOMLDocument) -> tuple[Settings
     for table in TABLES:
         found, node = _lookup(plain, table)
         if found and not isinstance(node, dict):
-            raise InvalidConfigFile(path, f"{table} must be a table ([{table}]), not {node!r}")
+            reason = _("{table} must be a table ([{table}]), not {node}")
+            raise InvalidConfigFile(path, reason.format(table=table, node=repr(node)))
     for key in KEYS:
         found, raw = _lookup(plain, key)
         if not found:
@@ -203,13 +205,18 @@ def _read_bytes(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise UnreadableConfig(f"{path} is a folder, not a config file") from None
+        raise UnreadableConfig(
+            _("{path} is a folder, not a config file").format(path=path)
+        ) from None
     except PermissionError:
         raise UnreadableConfig(
-            f"permission denied reading {path}; run as a user who may read it (often with sudo)"
+            _(
+                "permission denied reading {path}; run as a user who may read it (often with sudo)"
+            ).format(path=path)
         ) from None
     except OSError as exc:
-        raise UnreadableConfig(f"cannot read {path}: {exc.strerror}") from None
+        message = _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+        raise UnreadableConfig(message) from None
 
 
 # ---------------------------------------------------------------- rendering
@@ -246,8 +253,8 @@ def masked_diff(loaded: LoadedConfig, settings: Settings) -> str:
         difflib.unified_diff(
             old_text.splitlines(keepends=True),
             new_text.splitlines(keepends=True),
-            fromfile=f"{loaded.path} (on disk)",
-            tofile=f"{loaded.path} (to be saved)",
+            fromfile=_("{path} (on disk)").format(path=loaded.path),
+            tofile=_("{path} (to be saved)").format(path=loaded.path),
         )
     )
 
@@ -348,7 +355,7 @@ def _os_errors_as_save_failed(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise SaveFailed(_os_reason("save", path, exc)) from None
+        raise SaveFailed(_os_reason(N_("save"), path, exc)) from None
 
 
 def write_secret_file(path: Path, secret: str) -> None:
@@ -356,7 +363,7 @@ def write_secret_file(path: Path, secret: str) -> None:
     with _os_errors_as_save_failed(path):
         target = _real_target(path)
         _ensure_folder(target.parent)
-        _, uid, gid = _file_mode_and_owner(target)
+        _mode, uid, gid = _file_mode_and_owner(target)
         with _locked(target):
             _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
         _fsync_folder(target.parent)
@@ -365,8 +372,10 @@ def write_secret_file(path: Path, secret: str) -> None:
 def _refuse_newer_schema(path: Path, version: int) -> None:
     if version > SCHEMA_VERSION:
         raise UnsupportedSchema(
-            f"{path} has schema_version {version}; this mailgw writes version {SCHEMA_VERSION}. "
-            "Upgrade mailgw before changing this file."
+            _(
+                "{path} has schema_version {version}; this mailgw writes version {supported}. "
+                "Upgrade mailgw before changing this file."
+            ).format(path=path, version=version, supported=SCHEMA_VERSION)
         )
 
 
@@ -405,7 +414,7 @@ def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> N
     try:
         _fsync_folder(folder)
     except OSError as exc:
-        reason = _os_reason("flush the folder of", target, exc)
+        reason = _os_reason(N_("flush the folder of"), target, exc)
         if previous is None:
             with contextlib.suppress(OSError):
                 os.unlink(target)
@@ -414,7 +423,9 @@ def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> N
                 _replace(target, previous, mode, uid, gid)
             except SaveFailed:
                 raise SaveFailed(
-                    reason.replace("The old file is unchanged.", "The new file may not be durable.")
+                    reason.replace(
+                        _("The old file is unchanged."), _("The new file may not be durable.")
+                    )
                 ) from None
         raise SaveFailed(reason) from None
 
@@ -424,14 +435,14 @@ def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | N
     try:
         tmp = _written_temp(target, data, mode, uid, gid)
     except OSError as exc:
-        raise SaveFailed(_os_reason("write", target, exc)) from None
+        raise SaveFailed(_os_reason(N_("write"), target, exc)) from None
     try:
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise SaveFailed(_os_reason("write", target, exc)) from None
+            raise SaveFailed(_os_reason(N_("write"), target, exc)) from None
         raise
 
 
@@ -514,19 +525,22 @@ def _ensure_folder(folder: Path) -> None:
     try:
         folder.mkdir(mode=0o750, parents=True, exist_ok=True)
     except OSError as exc:
-        raise SaveFailed(_os_reason("create the folder", folder, exc)) from None
+        raise SaveFailed(_os_reason(N_("create the folder"), folder, exc)) from None
 
 
 def _os_reason(action: str, path: Path, exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
-        hint = "run as a user who may write there (often with sudo)"
+        hint = _("run as a user who may write there (often with sudo)")
     elif exc.errno == errno.ENOSPC:
-        hint = "free some disk space"
+        hint = _("free some disk space")
     elif exc.errno == errno.EROFS:
-        hint = "the file system is read-only"
+        hint = _("the file system is read-only")
     else:
-        hint = "check the folder and try again"
-    return f"could not {action} {path}: {exc.strerror}; {hint}. The old file is unchanged."
+        hint = _("check the folder and try again")
+    reason = _("could not {action} {path}: {reason}; {hint}.").format(
+        action=_(action), path=path, reason=exc.strerror, hint=hint
+    )
+    return f"{reason} {_('The old file is unchanged.')}"
 
 
 # ---------------------------------------------------------------- locking
@@ -544,14 +558,14 @@ def _locked(target: Path) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, NEW_FILE_MODE)
     except OSError as exc:
-        raise SaveFailed(_os_reason("create the lock file", path, exc)) from None
+        raise SaveFailed(_os_reason(N_("create the lock file"), path, exc)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockHeld(target, _holder(fd)) from None
         except OSError as exc:
-            raise SaveFailed(_os_reason("lock", path, exc)) from None
+            raise SaveFailed(_os_reason(N_("lock"), path, exc)) from None
         with contextlib.suppress(OSError):  # who holds the lock is a courtesy to the next writer
             os.ftruncate(fd, 0)
             os.pwrite(fd, _holder_line().encode(), 0)
@@ -577,7 +591,7 @@ def _holder_line() -> str:
 
 
 def _holder(fd: int) -> str:
-    for _ in range(20):  # the holder writes its name just after taking the lock
+    for _attempt in range(20):  # the holder writes its name just after taking the lock
         with contextlib.suppress(OSError):
             text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
             if text:
@@ -616,13 +630,13 @@ def _backup(target: Path, data: bytes) -> Path:
         path = _new_backup_path(folder, target.name)
         tmp = _written_temp(path, data, NEW_FILE_MODE, None, None)
     except OSError as exc:
-        raise SaveFailed(_os_reason("keep a backup in", folder, exc)) from None
+        raise SaveFailed(_os_reason(N_("keep a backup in"), folder, exc)) from None
     try:
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise SaveFailed(_os_reason("write the backup", path, exc)) from None
+        raise SaveFailed(_os_reason(N_("write the backup"), path, exc)) from None
     for old in list_backups(target)[BACKUPS_KEPT:]:
         with contextlib.suppress(OSError):
             old.path.unlink()
@@ -664,9 +678,11 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
     chosen = next((b for b in backups if backup_id in (None, b.id)), None)
     if chosen is None:
         raise BackupNotFound(
-            f"no backup {backup_id!r} of {path}; `mailgw backups` lists them"
+            _("no backup {id} of {path}; `mailgw backups` lists them").format(
+                id=repr(backup_id), path=path
+            )
             if backup_id
-            else f"{path} has no backups yet"
+            else _("{path} has no backups yet").format(path=path)
         )
     data = chosen.path.read_bytes()
     document = parse(chosen.path, data)  # never put back something that is not a config

@@ -20,6 +20,7 @@ from mailgw.config.model import (
     Settings,
 )
 from mailgw.config.secrets import PasswordUnavailable, read_password
+from mailgw.i18n import _
 
 
 class Severity(str, enum.Enum):
@@ -74,8 +75,10 @@ def _schema_version(settings: Settings) -> list[Problem]:
     return [
         _error(
             "schema_version",
-            f"this mailgw understands schema_version {SCHEMA_VERSION}, "
-            f"not {settings.schema_version}; upgrade mailgw or fix the value",
+            _(
+                "this mailgw understands schema_version {supported}, "
+                "not {found}; upgrade mailgw or fix the value"
+            ).format(supported=SCHEMA_VERSION, found=settings.schema_version),
         )
     ]
 
@@ -94,7 +97,7 @@ def _header_safety(settings: Settings) -> list[Problem]:
         "smtp.auth.username": settings.smtp.auth.username,
     }
     return [
-        _error(key, "must not contain line breaks or NUL characters (they would inject headers)")
+        _error(key, _("must not contain line breaks or NUL characters (they would inject headers)"))
         for key, value in values.items()
         if has_control_chars(value)
     ]
@@ -127,41 +130,51 @@ def _smtp(settings: Settings) -> list[Problem]:
     out: list[Problem] = []
     if smtp.gateway == Gateway.CUSTOM:
         if not smtp.host.strip():
-            out.append(_error("smtp.host", "a custom SMTP server needs a host name"))
+            out.append(_error("smtp.host", _("a custom SMTP server needs a host name")))
         elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
-            out.append(_error("smtp.host", f"{smtp.host!r} is not a valid host name or IP address"))
+            message = _("{host} is not a valid host name or IP address")
+            out.append(_error("smtp.host", message.format(host=repr(smtp.host))))
     if not 1 <= smtp.port <= 65535:
-        out.append(_error("smtp.port", f"port {smtp.port} is out of range; use 1 to 65535"))
+        message = _("port {port} is out of range; use 1 to 65535")
+        out.append(_error("smtp.port", message.format(port=smtp.port)))
     elif (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
         right = DEFAULT_PORTS[smtp.security]
         out.append(
             _warning(
                 "smtp.port",
-                f"port {smtp.port} usually does not speak {smtp.security.value.upper()}; "
-                f"the usual port is {right}",
+                _(
+                    "port {port} usually does not speak {security}; the usual port is {right}"
+                ).format(port=smtp.port, security=smtp.security.value.upper(), right=right),
             )
         )
     if smtp.provider != "custom" and not _is_preset(smtp.provider):
         from mailgw.config.presets import providers
 
         known = ", ".join(["custom", *providers()])
-        out.append(_warning("smtp.provider", f"unknown preset {smtp.provider!r}; known: {known}"))
+        message = _("unknown preset {name}; known: {known}")
+        out.append(_warning("smtp.provider", message.format(name=repr(smtp.provider), known=known)))
     if not math.isfinite(smtp.timeout) or smtp.timeout < 1:
-        out.append(_error("smtp.timeout", "the timeout must be a number of seconds, at least 1"))
+        out.append(_error("smtp.timeout", _("the timeout must be a number of seconds, at least 1")))
     if smtp.trust_all and smtp.security == Security.NONE:
-        out.append(_warning("smtp.trust_all", "has no effect without TLS (smtp.security = none)"))
+        out.append(
+            _warning("smtp.trust_all", _("has no effect without TLS (smtp.security = none)"))
+        )
     elif smtp.trust_all:
         out.append(
             _warning(
                 "smtp.trust_all",
-                "any certificate is accepted, so a machine in the middle can read the mail and "
-                "the password; pin the certificate with smtp.tls_fingerprint instead",
+                _(
+                    "any certificate is accepted, so a machine in the middle can read the mail "
+                    "and the password; pin the certificate with smtp.tls_fingerprint instead"
+                ),
             )
         )
     if smtp.tls_fingerprint and not re.fullmatch(
         r"[0-9A-Fa-f]{64}", smtp.tls_fingerprint.replace(":", "")
     ):
-        out.append(_error("smtp.tls_fingerprint", "must be a SHA-256 fingerprint: 64 hex digits"))
+        out.append(
+            _error("smtp.tls_fingerprint", _("must be a SHA-256 fingerprint: 64 hex digits"))
+        )
     return out
 
 
@@ -177,12 +190,14 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
         return out
     if not auth.username:
-        out.append(_error("smtp.auth.username", "authentication is on but the username is empty"))
+        out.append(
+            _error("smtp.auth.username", _("authentication is on but the username is empty"))
+        )
     if not auth.password and not auth.password_file:
         out.append(
             _error(
                 "smtp.auth.password",
-                "authentication is on but no password is set; use `mailgw set-password`",
+                _("authentication is on but no password is set; use `mailgw set-password`"),
             )
         )
     out.extend(_password_file_problems(auth))
@@ -191,16 +206,20 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
             out.append(
                 _warning(
                     "smtp.security",
-                    "the login crosses the network unencrypted (allowed by "
-                    "smtp.allow_plaintext_auth); choose ssl or starttls if the server offers it",
+                    _(
+                        "the login crosses the network unencrypted (allowed by "
+                        "smtp.allow_plaintext_auth); choose ssl or starttls if the server offers it"
+                    ),
                 )
             )
         else:
             out.append(
                 _error(
                     "smtp.security",
-                    "the login would cross the network unencrypted; choose ssl or starttls "
-                    "(or set smtp.allow_plaintext_auth = true if you accept the risk)",
+                    _(
+                        "the login would cross the network unencrypted; choose ssl or starttls "
+                        "(or set smtp.allow_plaintext_auth = true if you accept the risk)"
+                    ),
                 )
             )
     return out
@@ -228,8 +247,10 @@ def _password_file_problems(auth: AuthSettings) -> list[Problem]:
         return [
             _error(
                 "smtp.auth.password_file",
-                f"the password file {auth.password_file} is empty; "
-                f"fill it with `mailgw set-password --file {auth.password_file}`",
+                _(
+                    "the password file {path} is empty; "
+                    "fill it with `mailgw set-password --file {path}`"
+                ).format(path=auth.password_file),
             )
         ]
     return []
@@ -241,11 +262,13 @@ def _readable_by_others(key: str, path: Path) -> list[Problem]:
         mode = path.stat().st_mode
     except OSError:
         return []
-    fix = f"run: chmod 600 {path}"
+    fix = _("run: chmod 600 {path}").format(path=path)
     if mode & stat.S_IROTH:
-        return [_error(key, f"the password in {path} is readable by every user; {fix}")]
+        message = _("the password in {path} is readable by every user; {fix}")
+        return [_error(key, message.format(path=path, fix=fix))]
     if mode & stat.S_IRGRP:
-        return [_warning(key, f"the password in {path} is readable by its group; {fix}")]
+        message = _("the password in {path} is readable by its group; {fix}")
+        return [_warning(key, message.format(path=path, fix=fix))]
     return []
 
 
@@ -254,14 +277,15 @@ def _email(settings: Settings) -> list[Problem]:
     if has_control_chars(address):
         return []
     if not address:
-        return [_error("email.from_address", "the sender address is empty")]
+        return [_error("email.from_address", _("the sender address is empty"))]
     # imported here: it costs a third of `mailgw show`'s start-up, and only checks need it
     from email_validator import EmailNotValidError, validate_email
 
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
-        return [_error("email.from_address", f"{address!r} is not a valid email address: {exc}")]
+        message = _("{address} is not a valid email address: {reason}")
+        return [_error("email.from_address", message.format(address=repr(address), reason=exc))]
     return []
 
 
@@ -269,7 +293,8 @@ def _sender_domain(settings: Settings) -> list[Problem]:
     out: list[Problem] = []
     domain = settings.sender_domain.domain
     if domain and not is_valid_host(domain):
-        out.append(_error("sender_domain.domain", f"{domain!r} is not a valid domain name"))
+        message = _("{domain} is not a valid domain name").format(domain=repr(domain))
+        out.append(_error("sender_domain.domain", message))
     login = settings.smtp.auth.username
     if settings.smtp.gateway == Gateway.CUSTOM and settings.smtp.auth.enabled and "@" in login:
         login_domain = login.rpartition("@")[2].lower()
@@ -278,8 +303,10 @@ def _sender_domain(settings: Settings) -> list[Problem]:
             out.append(
                 _warning(
                     "email.from_address",
-                    f"the sender domain {sender} differs from the login's domain {login_domain}; "
-                    "many providers refuse or rewrite such a From",
+                    _(
+                        "the sender domain {sender} differs from the login's domain {login}; "
+                        "many providers refuse or rewrite such a From"
+                    ).format(sender=sender, login=login_domain),
                 )
             )
     key = settings.sender_domain.verification_key
@@ -287,13 +314,18 @@ def _sender_domain(settings: Settings) -> list[Problem]:
         out.append(
             _error(
                 "sender_domain.verification_key",
-                f"{key!r} is not a verification key: it has spaces or control characters",
+                _("{key} is not a verification key: it has spaces or control characters").format(
+                    key=repr(key)
+                ),
             )
         )
     for selector in settings.sender_domain.dkim_selectors:
         if not _HOST_LABEL.match(selector.replace(".", "-") or "-"):
             out.append(
-                _error("sender_domain.dkim_selectors", f"{selector!r} is not a valid selector")
+                _error(
+                    "sender_domain.dkim_selectors",
+                    _("{selector} is not a valid selector").format(selector=repr(selector)),
+                )
             )
     return out
 

@@ -31,12 +31,14 @@ from mailgw.delivery.results import (
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, client_context_off_loop, inspect, same_fingerprint
 from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
+from mailgw.i18n import N_, _
 
 OnStage = Callable[[Stage], None]
 
-TRUST_ALL_WARNING = (
-    "the server's certificate was NOT verified (smtp.trust_all = true): anyone between this "
-    "machine and the server could read the mail and the password; pin the certificate instead"
+TRUST_ALL_WARNING = N_(
+    "the server's certificate was NOT verified (smtp.trust_all = true): "
+    "anyone between this machine and the server could read the mail and "
+    "the password; pin the certificate instead"
 )
 _AUTH_PREFERENCE = ("plain", "login", "cram-md5")
 
@@ -134,8 +136,10 @@ class Conversation:
     def _success_message(self) -> str:
         done = {s.name for s in self.stages if s.ok}
         if StageName.DATA.value in done:
-            return f"the server {self.target.host} accepted the message"
-        return f"{self.target.host} port {self.target.port} works; nothing was sent"
+            return _("the server {host} accepted the message").format(host=self.target.host)
+        return _("{host} port {port} works; nothing was sent").format(
+            host=self.target.host, port=self.target.port
+        )
 
     def close(self) -> None:
         """Release the connection at once: every reply that mattered has been read."""
@@ -259,7 +263,7 @@ class Conversation:
                     raise Abort(failures.pin_mismatch(info, t.tls_fingerprint))
                 self.tls = dataclasses.replace(info, pinned=True)
             elif t.trust_all:
-                self.warnings.append(TRUST_ALL_WARNING)
+                self.warnings.append(_(TRUST_ALL_WARNING))
 
     async def _ehlo(self) -> None:
         assert self.smtp is not None
@@ -346,7 +350,9 @@ class Conversation:
                 response = await self.smtp.quit()
                 self.transcript.server(response.code, response.message)
         except Abort as abort:  # everything that mattered is done; say so, do not fail
-            self.warnings.append(f"QUIT did not complete cleanly: {abort.failure.message}")
+            self.warnings.append(
+                _("QUIT did not complete cleanly: {message}").format(message=abort.failure.message)
+            )
 
     # ------------------------------------------------------------ certificate details
 
@@ -363,7 +369,9 @@ class Conversation:
         names = ", ".join(info.sans) or info.subject
         return Failure(
             failure.category,
-            f"{failure.message} (it names {names}; issued by {info.issuer})",
+            _("{message} (it names {names}; issued by {issuer})").format(
+                message=failure.message, names=names, issuer=info.issuer
+            ),
             failures.certificate_fix(info.fingerprint_sha256),
         )
 

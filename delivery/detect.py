@@ -15,6 +15,7 @@ from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo
+from mailgw.i18n import _
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _outcome(task: asyncio.Task[PortReport], candidate: Candidate) -> PortReport
         candidate.port,
         candidate.security,
         category=Category.CANCELLED,
-        message="cancelled before this port answered",
+        message=_("cancelled before this port answered"),
     )
 
 

@@ -22,6 +22,7 @@ from mailgw.delivery.dkim_keys import (
 from mailgw.delivery.dmarc import aligned, load_suffix_list
 from mailgw.delivery.message_text import header_values, normalise_message
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
+from mailgw.i18n import _
 
 _BODY_HASH_MISMATCH = "body hash mismatch"  # dkimpy's ValidationError text for a changed body
 
@@ -88,7 +89,7 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
     """Verify every DKIM-Signature of a raw message (a .eml or pasted "Show original")."""
     message = normalise_message(raw)
     if not message:
-        raise MessageError("no mail headers found in the input (paste the whole original)")
+        raise MessageError(_("no mail headers found in the input (paste the whole original)"))
     lookups = resolver if isinstance(resolver, Lookups) else Lookups(make_resolver(resolver))
     await load_suffix_list()  # for alignment, below
     signatures = [_signature(value) for value in header_values(message, "DKIM-Signature")]
@@ -121,15 +122,18 @@ def _signature(value: bytes) -> _Signature:
     try:
         tags = parse_tags(value.decode("ascii", "replace"))
     except TagListError as exc:
-        return _Signature({}, f"the signature header is malformed: {exc}")
+        return _Signature({}, _("the signature header is malformed: {exc}").format(exc=exc))
     if not tags.get("s") or not tags.get("d"):
-        return _Signature(tags, "the signature lacks d= or s=")
+        return _Signature(tags, _("the signature lacks d= or s="))
     try:
         dkim.validate_signature_fields(dkim.util.parse_tag_value(value))
     except (dkim.DKIMException, dkim.util.InvalidTagValueList) as exc:
-        return _Signature(tags, f"the signature is invalid: {_reason(exc)}")
+        return _Signature(tags, _("the signature is invalid: {exc}").format(exc=_reason(exc)))
     except IndexError:  # dkimpy indexes past i= when it is d= itself, without the @
-        return _Signature(tags, f"the signature is invalid: i={tags.get('i')} has no @")
+        return _Signature(
+            tags,
+            _("the signature is invalid: i={identity} has no @").format(identity=tags.get("i")),
+        )
     return _Signature(tags)
 
 
@@ -137,7 +141,7 @@ def _from_domain(message: bytes) -> str:
     values = header_values(message, "From")
     if not values:
         return ""
-    _, address = email.utils.parseaddr(values[0].decode("utf-8", "replace"))
+    _name, address = email.utils.parseaddr(values[0].decode("utf-8", "replace"))
     return address.rpartition("@")[2].lower()
 
 
@@ -161,20 +165,28 @@ def _verify(
     if signature.problem or key is None:
         return SignatureResult(**base, result="permerror", why=signature.problem)
     if key.bad_name:
-        why = f"d= and s= do not make a valid DNS name ({key.error})"
+        why = _("d= and s= do not make a valid DNS name ({error})").format(error=key.error)
         return SignatureResult(**base, result="permerror", why=why)
     if key.failed:
-        why = f"the key at {key.name} could not be read ({key.error}); try again later"
+        why = _("the key at {name} could not be read ({error}); try again later").format(
+            name=key.name, error=key.error
+        )
         return SignatureResult(**base, result="temperror", why=why)
     text = key_record(key.records)
     if text is None:
-        return SignatureResult(**base, result="permerror", why=f"no key published at {key.name}")
+        return SignatureResult(
+            **base, result="permerror", why=_("no key published at {name}").format(name=key.name)
+        )
     try:
         parsed = parse_key(text)
     except RevokedKey:
-        return SignatureResult(**base, result="permerror", why=f"the key at {key.name} is revoked")
+        return SignatureResult(
+            **base, result="permerror", why=_("the key at {name} is revoked").format(name=key.name)
+        )
     except DkimKeyError as exc:
-        return SignatureResult(**base, result="permerror", why=f"unusable key: {exc}")
+        return SignatureResult(
+            **base, result="permerror", why=_("unusable key: {exc}").format(exc=exc)
+        )
     result, why = _check_signature(message, index, key.name, text)
     return SignatureResult(
         **base, result=result, why=why, key_bits=parsed.bits, testing=parsed.testing
@@ -191,7 +203,7 @@ def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tu
     try:
         dkim.evaluate_pk(name.encode(), dnsfunc(name))  # verify() would call this a mismatch
     except dkim.DKIMException as exc:
-        return "permerror", f"unusable key: {_reason(exc)}"
+        return "permerror", _("unusable key: {exc}").format(exc=_reason(exc))
     verifier = dkim.DKIM(message, minkey=MIN_RSA_BITS, logger=_quiet_logger())
     try:
         verified = verifier.verify(idx=index, dnsfunc=dnsfunc)
@@ -201,16 +213,16 @@ def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tu
     except dkim.DKIMException as exc:
         return "permerror", _reason(exc)
     if verified:
-        return "pass", "the signature matches the message and the published key"
-    return "fail", "the signature does not match the signed headers (changed after signing?)"
+        return "pass", _("the signature matches the message and the published key")
+    return "fail", _("the signature does not match the signed headers (changed after signing?)")
 
 
 def _reason(exc: Exception) -> str:
     text = str(exc)
     if _BODY_HASH_MISMATCH in text:
-        return "the body was changed after signing (body hash mismatch)"
+        return _("the body was changed after signing (body hash mismatch)")
     if text.startswith("x= value is past"):
-        return "the signature has expired (its x= time is in the past)"
+        return _("the signature has expired (its x= time is in the past)")
     return re.sub(r"b'([^']*)'", r"\1", text) or type(exc).__name__  # dkimpy quotes bytes
 
 
@@ -235,7 +247,11 @@ def _authentication_results(message: bytes) -> tuple[list[AuthResult], list[str]
         try:
             header = authres.AuthenticationResultsHeader.parse(text)
         except authres.core.AuthResError as exc:
-            problems.append(f"unreadable Authentication-Results ({type(exc).__name__}: {exc})")
+            problems.append(
+                _("unreadable Authentication-Results ({name}: {exc})").format(
+                    name=type(exc).__name__, exc=exc
+                )
+            )
             continue
         for item in header.results:
             properties = {f"{p.type}.{p.name}": str(p.value) for p in item.properties}

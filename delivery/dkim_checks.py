@@ -22,6 +22,7 @@ from mailgw.delivery.domain_checks import (
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import LookupResult
 from mailgw.delivery.sender import SenderSetup
+from mailgw.i18n import _
 
 
 def check_dkim(setup: SenderSetup, dkim: DkimRecord, view: View) -> Finding:
@@ -30,7 +31,7 @@ def check_dkim(setup: SenderSetup, dkim: DkimRecord, view: View) -> Finding:
     target = dkim.target_for(setup.domain) if dkim.target else ""
     if dkim.type == "cname":
         cname = answer_for(view, name, "CNAME")
-        expected = f"{name} CNAME {target or 'the target your provider gives'}"
+        expected = f"{name} CNAME {target or _('the target your provider gives')}"
         if cname.failed:
             return unanswered(check, cname, expected)
         issues = _cname_issues(setup, dkim, cname, view, target)
@@ -42,29 +43,47 @@ def check_dkim(setup: SenderSetup, dkim: DkimRecord, view: View) -> Finding:
     key = answer_for(view, dkim_key_name(setup, dkim), "TXT")
     issues += _key_issues(key, name)
     found = f"{name} -> {key.describe()}"
-    return finding(check, issues, f"DKIM key for {dkim.selector} is published", found, expected)
+    return finding(
+        check,
+        issues,
+        _("DKIM key for {selector} is published").format(selector=dkim.selector),
+        found,
+        expected,
+    )
 
 
 def _cname_issues(
     setup: SenderSetup, dkim: DkimRecord, cname: LookupResult, view: View, target: str
 ) -> list[Issue]:
     name = dkim_name(setup, dkim)
-    add = f"Add a CNAME record: {name} -> {target or 'the target your provider gives'}."
+    add = _("Add a CNAME record: {name} -> {target}.").format(
+        name=name, target=target or _("the target your provider gives")
+    )
     if cname.void:
         direct = answer_for(view, name, "TXT")
         if direct.found and direct.canonical.lower() in ("", name.lower()):
             return [
                 Issue(
                     Status.WARNING,
-                    "the key is published as TXT instead of a CNAME: "
-                    "key rotation by the gateway will break it",
+                    _(
+                        "the key is published as TXT instead of a CNAME: key rotation by the "
+                        "gateway will break it"
+                    ),
                     add,
                 )
             ]
-        return [Issue(Status.MISSING, f"no DKIM CNAME at {name}", add)]
+        return [Issue(Status.MISSING, _("no DKIM CNAME at {name}").format(name=name), add)]
     pointed = cname.records[0].rstrip(".").lower()
     if target and pointed != target.rstrip(".").lower():
-        return [Issue(Status.WRONG, f"the CNAME points to {pointed}, not {target}", add)]
+        return [
+            Issue(
+                Status.WRONG,
+                _("the CNAME points to {pointed}, not {target}").format(
+                    pointed=pointed, target=target
+                ),
+                add,
+            )
+        ]
     return []
 
 
@@ -73,8 +92,8 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
         return [
             Issue(
                 Status.ERROR,
-                f"could not read the key ({key.error})",
-                "Check the name servers answer, then re-check.",
+                _("could not read the key ({error})").format(error=key.error),
+                _("Check the name servers answer, then re-check."),
             )
         ]
     text = key_record(key.records)
@@ -82,8 +101,8 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
         return [
             Issue(
                 Status.MISSING,
-                f"no DKIM key record at {key.name}",
-                f"Publish the key TXT at {name}.",
+                _("no DKIM key record at {name}").format(name=key.name),
+                _("Publish the key TXT at {name}.").format(name=name),
             )
         ]
     try:
@@ -92,8 +111,8 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
         return [
             Issue(
                 Status.WRONG,
-                f"the key record is unusable: {exc}",
-                "Publish the current public key (ask the gateway or provider).",
+                _("the key record is unusable: {exc}").format(exc=exc),
+                _("Publish the current public key (ask the gateway or provider)."),
             )
         ]
     issues = []
@@ -101,24 +120,26 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"RSA key of {parsed.bits} bits (receivers refuse < {MIN_RSA_BITS})",
-                "Publish a 2048-bit key.",
+                _("RSA key of {bits} bits (receivers refuse < {min_rsa_bits})").format(
+                    bits=parsed.bits, min_rsa_bits=MIN_RSA_BITS
+                ),
+                _("Publish a 2048-bit key."),
             )
         )
     elif parsed.key_type == "rsa" and parsed.bits < GOOD_RSA_BITS:
         issues.append(
             Issue(
                 Status.WARNING,
-                f"RSA key of {parsed.bits} bits (2048 recommended)",
-                "Rotate to a 2048-bit key.",
+                _("RSA key of {bits} bits (2048 recommended)").format(bits=parsed.bits),
+                _("Rotate to a 2048-bit key."),
             )
         )
     if parsed.testing:
         issues.append(
             Issue(
                 Status.WARNING,
-                "t=y: receivers treat the domain as testing DKIM",
-                "Remove t=y once signatures verify.",
+                _("t=y: receivers treat the domain as testing DKIM"),
+                _("Remove t=y once signatures verify."),
             )
         )
     return issues

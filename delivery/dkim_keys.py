@@ -7,6 +7,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from mailgw.i18n import _
+
 MIN_RSA_BITS = 1024
 GOOD_RSA_BITS = 2048
 
@@ -39,9 +41,9 @@ def parse_tags(text: str) -> dict[str, str]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
-            raise TagListError(f"{part.strip()!r} is not a tag=value pair")
+            raise TagListError(_("{part!r} is not a tag=value pair").format(part=part.strip()))
         if name in tags:
-            raise TagListError(f"tag {name} appears twice")
+            raise TagListError(_("tag {name} appears twice").format(name=name))
         tags[name] = re.sub(r"\s+", "", value)
     return tags
 
@@ -58,18 +60,18 @@ def parse_key(text: str) -> DkimKey:
     except TagListError as exc:
         raise DkimKeyError(str(exc)) from None
     if "v" in tags and (tags["v"] != "DKIM1" or not text.lstrip().startswith("v")):
-        raise DkimKeyError("v= must be DKIM1 and come first")
+        raise DkimKeyError(_("v= must be DKIM1 and come first"))
     key_type = tags.get("k", "rsa").lower()
     if key_type not in ("rsa", "ed25519"):
-        raise DkimKeyError(f"k={key_type} is not rsa or ed25519")
+        raise DkimKeyError(_("k={key_type} is not rsa or ed25519").format(key_type=key_type))
     if "p" not in tags:
-        raise DkimKeyError("the key record has no p= tag")
+        raise DkimKeyError(_("the key record has no p= tag"))
     if not tags["p"]:
-        raise RevokedKey("p= is empty: the key is revoked")
+        raise RevokedKey(_("p= is empty: the key is revoked"))
     try:
         der = base64.b64decode(tags["p"], validate=True)
     except (binascii.Error, ValueError):
-        raise DkimKeyError("p= is not valid base64") from None
+        raise DkimKeyError(_("p= is not valid base64")) from None
     flags = tags.get("t", "").split(":")
     return DkimKey(key_type, _bits(key_type, der), "y" in flags)
 
@@ -77,11 +79,13 @@ def parse_key(text: str) -> DkimKey:
 def _bits(key_type: str, der: bytes) -> int:
     if key_type == "ed25519":
         if len(der) != 32:
-            raise DkimKeyError(f"an ed25519 key is 32 bytes, this one is {len(der)}")
+            raise DkimKeyError(
+                _("an ed25519 key is 32 bytes, this one is {size}").format(size=len(der))
+            )
         return 256
     from dkim.crypto import UnparsableKeyError, parse_public_key
 
     try:
         return int(parse_public_key(der)["modulus"]).bit_length()
     except (UnparsableKeyError, KeyError, IndexError, TypeError):
-        raise DkimKeyError("p= does not hold a readable RSA public key") from None
+        raise DkimKeyError(_("p= does not hold a readable RSA public key")) from None

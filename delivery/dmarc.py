@@ -7,6 +7,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from mailgw.i18n import _
+
 POLICIES = ("none", "quarantine", "reject")
 KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri", "t")
 
@@ -49,39 +51,59 @@ def parse_dmarc(text: str) -> DmarcRecord:
         name, sep, value = part.partition("=")
         name, value = name.strip().lower(), value.strip()
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise DmarcError(f"{part!r} is not a tag=value pair")
+            raise DmarcError(_("{part!r} is not a tag=value pair").format(part=part))
         if name in tags:
-            raise DmarcError(f"tag {name} appears twice")
+            raise DmarcError(_("tag {name} appears twice").format(name=name))
         tags[name] = value
         order.append(name)
     if not order or order[0] != "v" or tags["v"] != "DMARC1":
-        raise DmarcError("the record must start with v=DMARC1")
+        raise DmarcError(_("the record must start with v=DMARC1"))
     if "p" not in tags:
-        raise DmarcError("the policy tag p= is missing (none, quarantine or reject)")
+        raise DmarcError(_("the policy tag p= is missing (none, quarantine or reject)"))
     _check_values(tags)
-    unknown = tuple(f"unknown tag {name}= is ignored" for name in order if name not in KNOWN_TAGS)
+    unknown = tuple(
+        _("unknown tag {name}= is ignored").format(name=name)
+        for name in order
+        if name not in KNOWN_TAGS
+    )
     return DmarcRecord(text, tags, unknown)
 
 
 def _check_values(tags: dict[str, str]) -> None:
     for name in ("p", "sp", "np"):
         if name in tags and tags[name].lower() not in POLICIES:
-            raise DmarcError(f"{name}={tags[name]} is not one of none, quarantine, reject")
+            raise DmarcError(
+                _("{name}={value} is not one of none, quarantine, reject").format(
+                    name=name, value=tags[name]
+                )
+            )
         if name in tags:
             tags[name] = tags[name].lower()
     for name in ("adkim", "aspf"):
         if name in tags and tags[name] not in ("r", "s"):
-            raise DmarcError(f"{name}={tags[name]} must be r (relaxed) or s (strict)")
+            raise DmarcError(
+                _("{name}={value} must be r (relaxed) or s (strict)").format(
+                    name=name, value=tags[name]
+                )
+            )
     if "pct" in tags and not (tags["pct"].isdigit() and 0 <= int(tags["pct"]) <= 100):
-        raise DmarcError(f"pct={tags['pct']} must be a whole number from 0 to 100")
+        raise DmarcError(
+            _("pct={value} must be a whole number from 0 to 100").format(value=tags["pct"])
+        )
     if "ri" in tags and not tags["ri"].isdigit():
-        raise DmarcError(f"ri={tags['ri']} must be a number of seconds")
+        raise DmarcError(_("ri={value} must be a number of seconds").format(value=tags["ri"]))
     for name in ("rua", "ruf"):
         for uri in filter(None, (u.strip() for u in tags.get(name, "").split(","))):
             if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:", uri):
-                raise DmarcError(f"{name}= holds {uri!r}, which is not a URI (mailto:...)")
+                raise DmarcError(
+                    _("{name}= holds {uri!r}, which is not a URI (mailto:...)").format(
+                        name=name, uri=uri
+                    )
+                )
     if "fo" in tags and not re.fullmatch(r"[01ds](:[01ds])*", tags["fo"]):
-        raise DmarcError(f"fo={tags['fo']} must be 0, 1, d or s (joined by :)")
+        raise DmarcError(
+            _("fo={value} must be 0, 1, d or s (joined by :)").format(value=tags["fo"])
+        )
 
 
 def stricter_or_equal(policy: str, than: str) -> bool:

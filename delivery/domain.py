@@ -27,6 +27,7 @@ from mailgw.delivery.resolver import (
 from mailgw.delivery.sender import SenderSetup, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT, VOID_LIMIT, evaluate_spf
 from mailgw.delivery.spf_tally import tally_spf
+from mailgw.i18n import _
 
 MAX_AUTHORITATIVE = 4
 SETTLED = (Status.OK, Status.WARNING)
@@ -103,7 +104,9 @@ async def check_domain(
 
 def _authoritative_notes(auth_views: list[AuthoritativeView], unchecked: str) -> list[str]:
     return ([unchecked] if unchecked else []) + [
-        f"propagation not checked on {a.server} ({a.address}): it did not answer"
+        _("propagation not checked on {server} ({address}): it did not answer").format(
+            server=a.server, address=a.address
+        )
         for a in auth_views
         if all(answer.failed for answer in a.view.values())
     ]
@@ -132,22 +135,28 @@ async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, li
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.lookups} DNS-querying terms through all includes (limit {LOOKUP_LIMIT})",
-                "Remove unused includes or replace some with ip4:/ip6: ranges.",
+                _(
+                    "{lookups} DNS-querying terms through all includes (limit {lookup_limit})"
+                ).format(lookups=tally.lookups, lookup_limit=LOOKUP_LIMIT),
+                _("Remove unused includes or replace some with ip4:/ip6: ranges."),
             )
         )
     if tally.void_lookups > VOID_LIMIT:
         issues.append(
             Issue(
                 Status.WRONG,
-                f"{tally.void_lookups} void lookups (limit {VOID_LIMIT})",
-                "Remove terms naming domains that do not exist.",
+                _("{void_lookups} void lookups (limit {void_limit})").format(
+                    void_lookups=tally.void_lookups, void_limit=VOID_LIMIT
+                ),
+                _("Remove terms naming domains that do not exist."),
             )
         )
-    issues += [Issue(Status.WRONG, p, "Fix or remove that include.") for p in tally.problems]
-    issues += [Issue(Status.ERROR, f"could not read {u}") for u in tally.unanswered]
+    issues += [Issue(Status.WRONG, p, _("Fix or remove that include.")) for p in tally.problems]
+    issues += [
+        Issue(Status.ERROR, _("could not read {name}").format(name=u)) for u in tally.unanswered
+    ]
     if tally.uses_ptr and not any("ptr" in i.message for i in state.issues):
-        issues.append(Issue(Status.WARNING, "an included record uses ptr"))
+        issues.append(Issue(Status.WARNING, _("an included record uses ptr")))
     return view, issues
 
 
@@ -160,10 +169,20 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
     else:
         answers = [view[(setup.server_host, t)] for t in ("A", "AAAA")]
         if any(a.failed for a in answers) and not any(a.found for a in answers):
-            return [Issue(Status.ERROR, f"could not resolve {setup.server_host}")]
+            return [
+                Issue(
+                    Status.ERROR,
+                    _("could not resolve {server_host}").format(server_host=setup.server_host),
+                )
+            ]
         addresses = [r for a in answers for r in a.records]
         if not addresses:
-            return [Issue(Status.WRONG, f"{setup.server_host} has no address")]
+            return [
+                Issue(
+                    Status.WRONG,
+                    _("{server_host} has no address").format(server_host=setup.server_host),
+                )
+            ]
     sender = f"postmaster@{setup.domain}"
     results = await asyncio.gather(
         *(evaluate_spf(ip, sender, resolver=lookups) for ip in addresses)
@@ -171,10 +190,25 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
     issues = []
     for ip, result in zip(addresses, results, strict=True):
         if result.result == "temperror":
-            issues.append(Issue(Status.ERROR, f"SPF for {ip}: temperror ({result.explanation})"))
+            issues.append(
+                Issue(
+                    Status.ERROR,
+                    _("SPF for {ip}: temperror ({explanation})").format(
+                        ip=ip, explanation=result.explanation
+                    ),
+                )
+            )
         elif result.result != "pass":
-            fix = f"Add ip{ipaddress.ip_address(ip).version}:{ip} to the record."
-            issues.append(Issue(Status.WRONG, f"your server {ip} gets {result.result}", fix))
+            fix = _("Add ip{version}:{ip} to the record.").format(
+                version=ipaddress.ip_address(ip).version, ip=ip
+            )
+            issues.append(
+                Issue(
+                    Status.WRONG,
+                    _("your server {ip} gets {result}").format(ip=ip, result=result.result),
+                    fix,
+                )
+            )
     return issues
 
 
@@ -219,7 +253,7 @@ async def _authoritative_side(
 
     views = list(await asyncio.gather(*(ask(name, ip) for name, ip in servers)))
     if not views and not unchecked:
-        unchecked = "propagation not checked: the domain's name servers could not be found"
+        unchecked = _("propagation not checked: the domain's name servers could not be found")
     return views, unchecked
 
 
@@ -238,8 +272,10 @@ async def _name_servers(domain: str, lookups: Lookups) -> tuple[list[tuple[str, 
         answer = answers[(candidate, "NS")]
         if answer.failed:
             return [], (
-                f"propagation not checked: the name servers of {candidate} could not be "
-                f"looked up ({answer.error})"
+                _(
+                    "propagation not checked: the name servers of {candidate} could not "
+                    "be looked up ({error})"
+                ).format(candidate=candidate, error=answer.error)
             )
         if answer.found:
             names = [r.rstrip(".") for r in answer.records]
@@ -278,10 +314,10 @@ def _propagation(
         return Finding(
             found.check,
             Status.PENDING,
-            f"your resolver sees it, but {names} does not serve it yet",
+            _("your resolver sees it, but {names} does not serve it yet").format(names=names),
             found.found,
             found.expected,
-            "Wait for the zone to reach every name server; if it stays, check zone transfers.",
+            _("Wait for the zone to reach every name server; if it stays, check zone transfers."),
         )
     ahead = [(a, rerun) for a, rerun in reruns if rerun.status in SETTLED]
     if not ahead:
@@ -290,10 +326,17 @@ def _propagation(
     return Finding(
         found.check,
         Status.PENDING,
-        f"published on {auth.server}; not yet visible to your resolver ({ttl} s of cache left)",
-        f"resolver: {found.found}; {auth.server} ({auth.address}): {rerun.found}",
+        _("published on {server}; not yet visible to your resolver ({ttl} s of cache left)").format(
+            server=auth.server, ttl=ttl
+        ),
+        _("resolver: {found}; {server} ({address}): {found2}").format(
+            found=found.found, server=auth.server, address=auth.address, found2=rerun.found
+        ),
         found.expected,
-        f"Nothing to change: caches expire within {ttl} s; re-check then (mailgw dns --watch 60).",
+        _(
+            "Nothing to change: caches expire within {ttl} s; re-check then "
+            "(mailgw dns --watch 60)."
+        ).format(ttl=ttl),
     )
 
 

@@ -23,6 +23,7 @@ from mailgw.delivery.records import SpfMergeError, merge_spf
 from mailgw.delivery.resolver import LookupResult, Outcome
 from mailgw.delivery.sender import SenderSetup
 from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, Term, is_spf, parse_record
+from mailgw.i18n import _
 
 View = Mapping[tuple[str, str], LookupResult]
 SEVERITY = (Status.OK, Status.WARNING, Status.PENDING, Status.ERROR, Status.MISSING, Status.WRONG)
@@ -99,25 +100,32 @@ def resolver_questions(setup: SenderSetup) -> list[tuple[str, str]]:
 
 def check_verification(setup: SenderSetup, view: View) -> Finding:
     answer = answer_for(view, setup.domain, "TXT")
-    expected = setup.verification or f"{setup.verification_prefix}KEY (from support)"
+    expected = setup.verification or _("{verification_prefix}KEY (from support)").format(
+        verification_prefix=setup.verification_prefix
+    )
     if answer.failed:
         return unanswered("verification", answer, expected)
     present = [t for t in answer.records if t.startswith(setup.verification_prefix)]
     found = "; ".join(present) or answer.describe()
-    fix = f'Add a TXT record at {setup.domain}: "{expected}".'
+    fix = _('Add a TXT record at {domain}: "{expected}".').format(
+        domain=setup.domain, expected=expected
+    )
     if setup.verification is None:
         issue = Issue(
             Status.WARNING if present else Status.MISSING,
-            "the verification key is not configured, so it cannot be compared",
-            "Set it: mailgw set sender_domain.verification_key=KEY (the key comes from support).",
+            _("the verification key is not configured, so it cannot be compared"),
+            _(
+                "Set it: mailgw set sender_domain.verification_key=KEY (the key "
+                "comes from support)."
+            ),
         )
         return finding("verification", [issue], "", found, expected)
     if setup.verification in present:
-        return finding("verification", [], "verification record present", found, expected)
+        return finding("verification", [], _("verification record present"), found, expected)
     if present:
-        issue = Issue(Status.WRONG, "the verification record holds another key", fix)
+        issue = Issue(Status.WRONG, _("the verification record holds another key"), fix)
     else:
-        issue = Issue(Status.MISSING, "no verification record", fix)
+        issue = Issue(Status.MISSING, _("no verification record"), fix)
     return finding("verification", [issue], "", found, expected)
 
 
@@ -125,10 +133,12 @@ def unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
     return Finding(
         check,
         Status.ERROR,
-        f"could not read {answer.name} {answer.rdtype}: {answer.error}",
+        _("could not read {name} {rdtype}: {error}").format(
+            name=answer.name, rdtype=answer.rdtype, error=answer.error
+        ),
         answer.describe(),
         expected,
-        "Check the name servers answer (or try another with --nameserver), then re-check.",
+        _("Check the name servers answer (or try another with --nameserver), then re-check."),
     )
 
 
@@ -158,16 +168,26 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
     except SpfMergeError:
         expected = f"v=spf1 {mechanism} ~all"
     if not texts:
-        fix = f'Add a TXT record at {setup.domain}: "{expected}".'
-        return SpfState([Issue(Status.MISSING, "no SPF record", fix)], None, found, expected)
+        fix = _('Add a TXT record at {domain}: "{expected}".').format(
+            domain=setup.domain, expected=expected
+        )
+        return SpfState([Issue(Status.MISSING, _("no SPF record"), fix)], None, found, expected)
     if len(texts) > 1:
-        fix = f'Replace them with one TXT record: "{expected}".'
-        issue = Issue(Status.WRONG, f"{len(texts)} SPF records (receivers: permerror)", fix)
+        fix = _('Replace them with one TXT record: "{expected}".').format(expected=expected)
+        issue = Issue(
+            Status.WRONG,
+            _("{count} SPF records (receivers: permerror)").format(count=len(texts)),
+            fix,
+        )
         return SpfState([issue], None, found, expected)
     try:
         record = parse_record(texts[0])
     except SpfSyntaxError as exc:
-        issue = Issue(Status.WRONG, f"invalid SPF syntax: {exc}", "Correct the record's syntax.")
+        issue = Issue(
+            Status.WRONG,
+            _("invalid SPF syntax: {exc}").format(exc=exc),
+            _("Correct the record's syntax."),
+        )
         return SpfState([issue], None, found, expected)
     return SpfState(_spf_record_issues(setup, record, expected), record, found, expected)
 
@@ -175,39 +195,39 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
 def _spf_record_issues(setup: SenderSetup, record: SpfRecord, expected: str) -> list[Issue]:
     issues = []
     if setup.spf_include and not _has_include(record, setup.spf_include):
-        fix = f'Replace the record with: "{expected}".'
+        fix = _('Replace the record with: "{expected}".').format(expected=expected)
         issues.append(Issue(Status.WRONG, _include_problem(record, setup.spf_include), fix))
     all_term = record.all_term
     if all_term is None and record.redirect is None:
         issues.append(
             Issue(
                 Status.WARNING,
-                "no `all` at the end (unmatched mail is neutral)",
-                "End the record with ~all or -all.",
+                _("no `all` at the end (unmatched mail is neutral)"),
+                _("End the record with ~all or -all."),
             )
         )
     elif all_term is not None and all_term.qualifier == "+":
         issues.append(
             Issue(
                 Status.WRONG,
-                "+all lets anyone send as this domain",
-                "Replace +all with ~all or -all.",
+                _("+all lets anyone send as this domain"),
+                _("Replace +all with ~all or -all."),
             )
         )
     elif all_term is not None and all_term.qualifier == "?":
         issues.append(
             Issue(
                 Status.WARNING,
-                "?all is neutral: it protects nothing",
-                "End the record with ~all or -all.",
+                _("?all is neutral: it protects nothing"),
+                _("End the record with ~all or -all."),
             )
         )
     if any(term.name == "ptr" for term in record.directives):
         issues.append(
             Issue(
                 Status.WARNING,
-                "uses ptr (slow, discouraged by RFC 7208)",
-                "Replace ptr with ip4:/ip6: or a: terms.",
+                _("uses ptr (slow, discouraged by RFC 7208)"),
+                _("Replace ptr with ip4:/ip6: or a: terms."),
             )
         )
     return issues
@@ -226,17 +246,21 @@ def _includes(terms: tuple[Term, ...], include: str) -> list[Term]:
 def _include_problem(record: SpfRecord, include: str) -> str:
     copies = _includes(record.directives, include)
     if not copies:
-        return f"does not include {include}"
+        return _("does not include {include}").format(include=include)
     if not _includes(record.effective, include):
-        return f"{copies[0].text} comes after `all`, so receivers never evaluate it"
-    return f"{copies[0].text} does not authorise the gateway (its qualifier is not +)"
+        return _("{text} comes after `all`, so receivers never evaluate it").format(
+            text=copies[0].text
+        )
+    return _("{text} does not authorise the gateway (its qualifier is not +)").format(
+        text=copies[0].text
+    )
 
 
 def spf_finding(state: SpfState, extra: list[Issue] | None = None) -> Finding:
     if state.unanswered is not None:
         return unanswered("spf", state.unanswered, state.expected)
     return finding(
-        "spf", state.issues + (extra or []), "SPF record is correct", state.found, state.expected
+        "spf", state.issues + (extra or []), _("SPF record is correct"), state.found, state.expected
     )
 
 
@@ -253,26 +277,34 @@ def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> 
         return unanswered("dmarc", answer, expected)
     texts = [t for t in answer.records if t.lower().startswith("v=dmarc1")]
     found = " | ".join(texts) or answer.describe()
-    fix_add = f'Add a TXT record at _dmarc.{setup.from_domain}: "{expected}".'
+    fix_add = _('Add a TXT record at _dmarc.{from_domain}: "{expected}".').format(
+        from_domain=setup.from_domain, expected=expected
+    )
     if not texts:
         return finding(
-            "dmarc", [Issue(Status.MISSING, "no DMARC record", fix_add)], "", found, expected
+            "dmarc", [Issue(Status.MISSING, _("no DMARC record"), fix_add)], "", found, expected
         )
     if len(texts) > 1:
         issue = Issue(
-            Status.WRONG, f"{len(texts)} DMARC records (receivers ignore all)", "Keep exactly one."
+            Status.WRONG,
+            _("{count} DMARC records (receivers ignore all)").format(count=len(texts)),
+            _("Keep exactly one."),
         )
         return finding("dmarc", [issue], "", found, expected)
     try:
         if not is_dmarc(texts[0]):
-            raise DmarcError("the record must start with v=DMARC1")
+            raise DmarcError(_("the record must start with v=DMARC1"))
         record = parse_dmarc(texts[0])
     except DmarcError as exc:
-        issue = Issue(Status.WRONG, f"invalid DMARC record: {exc}", f'Replace it: "{expected}".')
+        issue = Issue(
+            Status.WRONG,
+            _("invalid DMARC record: {exc}").format(exc=exc),
+            _('Replace it: "{expected}".').format(expected=expected),
+        )
         return finding("dmarc", [issue], "", found, expected)
     issues = [Issue(Status.WARNING, w) for w in record.warnings]
     issues += _alignment_issues(setup, record, dkim_ok, spf_ok)
-    title = f"DMARC policy {record.policy}; From alignment can pass"
+    title = _("DMARC policy {policy}; From alignment can pass").format(policy=record.policy)
     return finding("dmarc", issues, title, found, expected)
 
 
@@ -286,26 +318,32 @@ def _alignment_issues(
     if (dkim_aligns and dkim_ok) or (spf_aligns and spf_ok):
         return []
     status = Status.WARNING if record.policy == "none" else Status.WRONG
-    why = "DKIM" if setup.platform else "DKIM or SPF"
-    message = f"DMARC passes only if {why} for {setup.domain} passes, and the checks above fail"
+    why = "DKIM" if setup.platform else _("DKIM or SPF")
+    message = _("DMARC passes only if {why} for {domain} passes, and the checks above fail").format(
+        why=why, domain=setup.domain
+    )
     if record.policy != "none":
-        message += f"; with p={record.policy} receivers will {record.policy} this mail"
+        message += _("; with p={policy} receivers will {policy} this mail").format(
+            policy=record.policy
+        )
     if not dkim_aligns and setup.dkim:
-        message = f"adkim=s: DKIM d={setup.domain} cannot align with From {setup.from_domain}"
-    return [Issue(status, message, "Fix the DKIM records above, or relax adkim=s.")]
+        message = _("adkim=s: DKIM d={domain} cannot align with From {from_domain}").format(
+            domain=setup.domain, from_domain=setup.from_domain
+        )
+    return [Issue(status, message, _("Fix the DKIM records above, or relax adkim=s."))]
 
 
 def check_mx(setup: SenderSetup, view: View) -> Finding:
     answer = answer_for(view, setup.domain, "MX")
     if answer.failed:
-        return unanswered("mx", answer, "an MX record")
+        return unanswered("mx", answer, _("an MX record"))
     if answer.found:
-        return Finding("mx", Status.OK, "MX present", answer.describe(), "an MX record")
+        return Finding("mx", Status.OK, _("MX present"), answer.describe(), _("an MX record"))
     return Finding(
         "mx",
         Status.WARNING,
-        "no MX record: replies and bounces to this domain cannot be delivered",
+        _("no MX record: replies and bounces to this domain cannot be delivered"),
         answer.describe(),
-        "an MX record",
-        "Add an MX record if people may reply to the sender address.",
+        _("an MX record"),
+        _("Add an MX record if people may reply to the sender address."),
     )

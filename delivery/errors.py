@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mailgw.i18n import _
+
 
 class DeliveryError(Exception):
     """Base of every error raised by mailgw.delivery."""
@@ -19,6 +21,6 @@ class ResolveError(DeliveryError):
     """A host name did not resolve."""
 
     def __init__(self, host: str, reason: str) -> None:
-        super().__init__(f"{host} does not resolve: {reason}")
+        super().__init__(_("{host} does not resolve: {reason}").format(host=host, reason=reason))
         self.host = host
         self.reason = reason

@@ -14,6 +14,7 @@ from mailgw.delivery.errors import ConfigInvalid, ResolveError
 from mailgw.delivery.results import Category, Failure, StageName
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, is_protocol_mismatch, verify_problem
+from mailgw.i18n import _
 
 _GMAIL_APP_PASSWORD = re.compile(
     r"application-specific password|username and password not accepted|support\.google\.com|"
@@ -36,25 +37,31 @@ def timeout(target: Target, stage: str, tried: Sequence[str] = ()) -> Failure:
     if stage == StageName.RESOLVE:
         return Failure(
             Category.DNS,
-            f"this machine's DNS did not answer for {target.host} within {target.timeout:g} s",
-            "check /etc/resolv.conf (the name servers it lists must answer), or use the "
-            "server's IP address in smtp.host",
+            _("this machine's DNS did not answer for {host} within {timeout:g} s").format(
+                host=target.host, timeout=target.timeout
+            ),
+            _(
+                "check /etc/resolv.conf (the name servers it lists must answer), or "
+                "use the server's IP address in smtp.host"
+            ),
         )
-    where = f"{target.host} port {target.port}"
-    message = f"no complete answer from {where} within {target.timeout:g} s (during {stage})"
+    where = _("{host} port {port}").format(host=target.host, port=target.port)
+    message = _("no complete answer from {where} within {timeout:g} s (during {stage})").format(
+        where=where, timeout=target.timeout, stage=stage
+    )
     if tried and stage == StageName.CONNECT:
-        message += f"; tried {', '.join(tried)}"
+        message += _("; tried {tried}").format(tried=", ".join(tried))
     if stage == StageName.CONNECT and target.security != Security.SSL and target.port == 465:
-        fix = "port 465 expects TLS from the first byte: set smtp.security = ssl"
+        fix = _("port 465 expects TLS from the first byte: set smtp.security = ssl")
     elif stage == StageName.CONNECT:
-        fix = (
-            f"outbound port {target.port} is often blocked by hosting providers and firewalls: "
-            "ask yours to open it, or try 587 (starttls) or 465 (ssl)"
-        )
+        fix = _(
+            "outbound port {port} is often blocked by hosting providers and "
+            "firewalls: ask yours to open it, or try 587 (starttls) or 465 (ssl)"
+        ).format(port=target.port)
     else:
-        fix = (
-            "the server accepted the connection but answers too slowly: try again later, or "
-            "raise smtp.timeout"
+        fix = _(
+            "the server accepted the connection but answers too slowly: try "
+            "again later, or raise smtp.timeout"
         )
     return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
 
@@ -66,12 +73,18 @@ def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]])
     if not errors:  # every address stayed silent within its share of the time
         return timeout(target, StageName.CONNECT, tried)
     failure = classify(errors[-1], StageName.CONNECT, target)
-    return Failure(failure.category, f"{failure.message} (tried {', '.join(tried)})", failure.fix)
+    return Failure(
+        failure.category,
+        _("{message} (tried {tried})").format(message=failure.message, tried=", ".join(tried)),
+        failure.fix,
+    )
 
 
 def cancelled(stage: str) -> Failure:
     return Failure(
-        Category.CANCELLED, f"cancelled during {stage}", "nothing more was sent; run it again"
+        Category.CANCELLED,
+        _("cancelled during {stage}").format(stage=stage),
+        _("nothing more was sent; run it again"),
     )
 
 
@@ -83,8 +96,8 @@ def classify(exc: BaseException, stage: str, target: Target) -> Failure:
             return with_provider_note(handler(exc, stage, target), target)
     return Failure(
         Category.CONNECTION_LOST,
-        f"{type(exc).__name__} during {stage}: {exc}",
-        "see the transcript for the last exchange with the server",
+        _("{name} during {stage}: {exc}").format(name=type(exc).__name__, stage=stage, exc=exc),
+        _("see the transcript for the last exchange with the server"),
     )
 
 
@@ -114,36 +127,48 @@ def _root(exc: BaseException) -> BaseException:
 def _certificate(exc: ssl.SSLCertVerificationError, stage: str, target: Target) -> Failure:
     return Failure(
         Category.CERTIFICATE,
-        f"the server's certificate was refused: {verify_problem(exc)}",
+        _("the server's certificate was refused: {exc}").format(exc=verify_problem(exc)),
         certificate_fix(""),
     )
 
 
 def certificate_fix(fingerprint: str) -> str:
     if fingerprint:
-        pin = f'pin it with `mailgw set smtp.tls_fingerprint="{fingerprint}"`'
+        pin = _('pin it with `mailgw set smtp.tls_fingerprint="{fingerprint}"`').format(
+            fingerprint=fingerprint
+        )
     else:
-        pin = "pin it with smtp.tls_fingerprint (`mailgw probe` shows the fingerprint)"
-    return (
-        f"if you trust this server's certificate, {pin}; smtp.trust_all = true also works but "
-        "accepts any certificate"
-    )
+        pin = _("pin it with smtp.tls_fingerprint (`mailgw probe` shows the fingerprint)")
+    return _(
+        "if you trust this server's certificate, {pin}; smtp.trust_all = "
+        "true also works but accepts any certificate"
+    ).format(pin=pin)
 
 
 def _ssl(exc: ssl.SSLError, stage: str, target: Target) -> Failure:
     if is_protocol_mismatch(exc):
         usual = DEFAULT_PORTS[Security.STARTTLS]
         if target.security == Security.SSL:
-            fix = f"port {target.port} does not speak TLS from the first byte: set smtp.security "
-            fix += f"= starttls (usually port {usual})"
+            fix = _(
+                "port {port} does not speak TLS from the first byte: set smtp.security "
+                "= starttls (usually port {usual})"
+            ).format(port=target.port, usual=usual)
         else:
-            fix = "the server's TLS is broken or it expects implicit TLS: try smtp.security = ssl"
-        return Failure(Category.TLS_PROTOCOL, f"TLS handshake failed: {exc.reason or exc}", fix)
+            fix = _(
+                "the server's TLS is broken or it expects implicit TLS: try smtp.security = ssl"
+            )
+        return Failure(
+            Category.TLS_PROTOCOL,
+            _("TLS handshake failed: {value}").format(value=exc.reason or exc),
+            fix,
+        )
     return Failure(
         Category.TLS_PROTOCOL,
-        f"TLS handshake failed: {exc.reason or exc}",
-        "the server and this machine share no TLS version or cipher; ask the server's admin "
-        "to enable TLS 1.2 or newer",
+        _("TLS handshake failed: {value}").format(value=exc.reason or exc),
+        _(
+            "the server and this machine share no TLS version or cipher; ask the "
+            "server's admin to enable TLS 1.2 or newer"
+        ),
     )
 
 
@@ -151,37 +176,48 @@ def _refused(exc: OSError, stage: str, target: Target) -> Failure:
     reason = exc.strerror or str(exc)
     return Failure(
         Category.CONNECT_REFUSED,
-        f"cannot connect to {target.host} port {target.port}: {reason}",
-        f"check smtp.host and smtp.port (usual ports: ssl 465, starttls 587, none 25) and that "
-        f"this machine may reach port {target.port}",
+        _("cannot connect to {host} port {port}: {reason}").format(
+            host=target.host, port=target.port, reason=reason
+        ),
+        _(
+            "check smtp.host and smtp.port (usual ports: ssl 465, starttls 587, "
+            "none 25) and that this machine may reach port {port}"
+        ).format(port=target.port),
     )
 
 
 def _disconnected(exc: BaseException, stage: str, target: Target) -> Failure:
     return Failure(
         Category.CONNECTION_LOST,
-        f"the server closed the connection during {stage}",
-        "servers drop clients they distrust (address on a blocklist, too many connections, "
-        "wrong port for the security chosen); see the transcript",
+        _("the server closed the connection during {stage}").format(stage=stage),
+        _(
+            "servers drop clients they distrust (address on a blocklist, too "
+            "many connections, wrong port for the security chosen); see the "
+            "transcript"
+        ),
     )
 
 
 def _auth(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
     reply = _reply(exc)
     if _M365_BASIC_AUTH.search(reply):
-        fix = (
-            "Microsoft 365 has SMTP AUTH (basic authentication) disabled for this tenant or "
-            "mailbox: enable Authenticated SMTP for the mailbox in the Microsoft 365 admin centre "
-            "(and check security defaults), or use the platform gateway"
+        fix = _(
+            "Microsoft 365 has SMTP AUTH (basic authentication) disabled for "
+            "this tenant or mailbox: enable Authenticated SMTP for the mailbox "
+            "in the Microsoft 365 admin centre (and check security defaults), or "
+            "use the platform gateway"
         )
     elif exc.code in (534, 535) and _GMAIL_APP_PASSWORD.search(reply):
-        fix = (
-            "Gmail refuses the account's normal password here: turn on 2-Step Verification, "
-            "create an app password and store it with `mailgw set-password`"
+        fix = _(
+            "Gmail refuses the account's normal password here: turn on 2-Step "
+            "Verification, create an app password and store it with `mailgw "
+            "set-password`"
         )
     else:
-        fix = "check smtp.auth.username and the password (`mailgw set-password`)"
-    return Failure(Category.AUTH_FAILED, f"the server refused the login: {reply}", fix)
+        fix = _("check smtp.auth.username and the password (`mailgw set-password`)")
+    return Failure(
+        Category.AUTH_FAILED, _("the server refused the login: {reply}").format(reply=reply), fix
+    )
 
 
 def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
@@ -189,106 +225,136 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
     if stage in (StageName.MAIL_FROM, StageName.RCPT_TO) and _wants_login(exc, target):
         return Failure(
             Category.SENDER_REJECTED,
-            f"the server wants a login before it accepts mail: {reply}",
-            "turn on smtp.auth.enabled with the username, and store the password with "
-            "`mailgw set-password`",
+            _("the server wants a login before it accepts mail: {reply}").format(reply=reply),
+            _(
+                "turn on smtp.auth.enabled with the username, and store the password "
+                "with `mailgw set-password`"
+            ),
         )
     if stage == StageName.MAIL_FROM:
         return Failure(
             Category.SENDER_REJECTED,
-            f"the server refused the sender: {reply}",
-            "this server does not let this login send as email.from_address: use an address "
-            "of the login's own domain, or authorise the sender domain at the provider",
+            _("the server refused the sender: {reply}").format(reply=reply),
+            _(
+                "this server does not let this login send as email.from_address: use "
+                "an address of the login's own domain, or authorise the sender "
+                "domain at the provider"
+            ),
         )
     if stage == StageName.RCPT_TO:
         return Failure(
             Category.RECIPIENT_REJECTED,
-            f"the server refused the recipient: {reply}",
-            "check the address; a relay refuses outside recipients unless you log in "
-            '("relaying denied")',
+            _("the server refused the recipient: {reply}").format(reply=reply),
+            _(
+                "check the address; a relay refuses outside recipients unless you "
+                'log in ("relaying denied")'
+            ),
         )
     if stage == StageName.DATA:
         return Failure(
             Category.MESSAGE_REJECTED,
-            f"the server refused the message: {reply}",
-            "the reply says why (size limit, content or DMARC policy); fix that and retry",
+            _("the server refused the message: {reply}").format(reply=reply),
+            _("the reply says why (size limit, content or DMARC policy); fix that and retry"),
         )
     if stage == StageName.AUTH:
         return _auth(exc, stage, target)
     if stage == StageName.TLS and not isinstance(exc, aiosmtplib.SMTPConnectResponseError):
         return Failure(
             Category.STARTTLS_UNAVAILABLE,
-            f"the server refused STARTTLS: {reply}",
-            "nothing was sent unencrypted; ask the server's admin to fix TLS, or try "
-            "smtp.security = ssl on port 465",
+            _("the server refused STARTTLS: {reply}").format(reply=reply),
+            _(
+                "nothing was sent unencrypted; ask the server's admin to fix TLS, or "
+                "try smtp.security = ssl on port 465"
+            ),
         )
     if exc.code == 421 or (exc.code >= 500 and stage in (StageName.CONNECT, StageName.TLS)):
         return Failure(
             Category.CONNECTION_LOST,
-            f"the server refused the session during {stage}: {reply}",
-            "the server does not accept this client now; see its reply",
+            _("the server refused the session during {stage}: {reply}").format(
+                stage=stage, reply=reply
+            ),
+            _("the server does not accept this client now; see its reply"),
         )
     return Failure(
         Category.CONNECTION_LOST,
-        f"unexpected reply during {stage}: {reply}",
-        "see the transcript for the server's reply",
+        _("unexpected reply during {stage}: {reply}").format(stage=stage, reply=reply),
+        _("see the transcript for the server's reply"),
     )
 
 
 def _config(exc: ConfigInvalid, stage: str, target: Target) -> Failure:
-    return Failure(Category.CONFIG_INVALID, str(exc), "fix the file or setting named above")
+    return Failure(Category.CONFIG_INVALID, str(exc), _("fix the file or setting named above"))
 
 
 def _dns(exc: ResolveError, stage: str, target: Target) -> Failure:
     return Failure(
         Category.DNS,
-        f"the host name {exc.host} does not resolve: {exc.reason}",
-        "check smtp.host for typos; if it is right, this machine's DNS (/etc/resolv.conf) "
-        "cannot see it",
+        _("the host name {host} does not resolve: {reason}").format(
+            host=exc.host, reason=exc.reason
+        ),
+        _(
+            "check smtp.host for typos; if it is right, this machine's DNS "
+            "(/etc/resolv.conf) cannot see it"
+        ),
     )
 
 
 def pin_mismatch(info: TlsInfo, pinned: str) -> Failure:
     return Failure(
         Category.CERTIFICATE,
-        f"the server's certificate does not match the pinned fingerprint: it presents "
-        f"{info.fingerprint_sha256}, smtp.tls_fingerprint is {pinned}",
-        "if the server's certificate was renewed on purpose, confirm the new fingerprint with "
-        "its admin and update smtp.tls_fingerprint; otherwise do not send: the connection may "
-        "be intercepted",
+        _(
+            "the server's certificate does not match the pinned fingerprint: it "
+            "presents {fingerprint_sha256}, smtp.tls_fingerprint is {pinned}"
+        ).format(fingerprint_sha256=info.fingerprint_sha256, pinned=pinned),
+        _(
+            "if the server's certificate was renewed on purpose, confirm the new "
+            "fingerprint with its admin and update smtp.tls_fingerprint; "
+            "otherwise do not send: the connection may be intercepted"
+        ),
     )
 
 
 def auth_unavailable(offered: list[str], over_tls: bool) -> Failure:
     if offered:
-        what = f"offers only {', '.join(m.upper() for m in offered)}, which mailgw does not speak"
+        what = _("offers only {offered}, which mailgw does not speak").format(
+            offered=", ".join(m.upper() for m in offered)
+        )
     else:
-        what = "does not offer AUTH on this connection"
-    hint = "" if over_tls else "some servers offer it only over TLS (choose ssl or starttls); "
+        what = _("does not offer AUTH on this connection")
+    hint = "" if over_tls else _("some servers offer it only over TLS (choose ssl or starttls); ")
     return Failure(
         Category.AUTH_UNAVAILABLE,
-        f"the server {what}",
-        f"{hint}if the server relays for this machine's address without a login, set "
-        "smtp.auth.enabled = false",
+        _("the server {what}").format(what=what),
+        _(
+            "{hint}if the server relays for this machine's address without a "
+            "login, set smtp.auth.enabled = false"
+        ).format(hint=hint),
     )
 
 
 def starttls_unavailable() -> Failure:
     return Failure(
         Category.STARTTLS_UNAVAILABLE,
-        "the server does not offer STARTTLS, which smtp.security = starttls requires; stopped "
-        "before logging in or sending anything",
-        "choose smtp.security = ssl (port 465) if the server offers it, or ask its admin to "
-        "enable STARTTLS; mailgw never falls back to plain text",
+        _(
+            "the server does not offer STARTTLS, which smtp.security = starttls "
+            "requires; stopped before logging in or sending anything"
+        ),
+        _(
+            "choose smtp.security = ssl (port 465) if the server offers it, or "
+            "ask its admin to enable STARTTLS; mailgw never falls back to plain "
+            "text"
+        ),
     )
 
 
 def plaintext_login() -> Failure:
     return Failure(
         Category.CONFIG_INVALID,
-        "the login would cross the network unencrypted; not sent",
-        "choose smtp.security = ssl or starttls (or set smtp.allow_plaintext_auth = true if you "
-        "accept the risk)",
+        _("the login would cross the network unencrypted; not sent"),
+        _(
+            "choose smtp.security = ssl or starttls (or set "
+            "smtp.allow_plaintext_auth = true if you accept the risk)"
+        ),
     )
 
 
@@ -301,8 +367,10 @@ def _unicode(exc: UnicodeError, stage: str, target: Target) -> Failure:
     to_recipient = stage == StageName.RCPT_TO
     return Failure(
         Category.RECIPIENT_REJECTED if to_recipient else Category.SENDER_REJECTED,
-        f"an address holds non-ASCII characters (during {stage}), which need SMTPUTF8",
-        "use an ASCII address (an internationalised domain in its xn-- form)",
+        _("an address holds non-ASCII characters (during {stage}), which need SMTPUTF8").format(
+            stage=stage
+        ),
+        _("use an ASCII address (an internationalised domain in its xn-- form)"),
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from mailgw.delivery.errors import ResolveError
+from mailgw.i18n import _
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 BlockingLookup = Callable[[str], list[str]]
@@ -82,11 +83,11 @@ def dns_resolver(nameserver: str, port: int = 53, lifetime: float = 5.0) -> Reso
     async def resolve(host: str) -> list[str]:
         results = await lookups.many([(host, "A"), (host, "AAAA")])
         if any(r.outcome is Outcome.NXDOMAIN for r in results.values()):
-            raise ResolveError(host, "no such domain (NXDOMAIN)")
+            raise ResolveError(host, _("no such domain (NXDOMAIN)"))
         found = [record for r in results.values() for record in r.records]
         if not found:
             errors = [r.error for r in results.values() if r.failed]
-            raise ResolveError(host, errors[0] if errors else "no address records")
+            raise ResolveError(host, errors[0] if errors else _("no address records"))
         return _unique(found)
 
     return resolve

@@ -17,6 +17,7 @@ from mailgw.config.validate import has_control_chars
 from mailgw.delivery import attachments
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.delivery.kinds import KINDS  # noqa: F401 - part of this module's interface
+from mailgw.i18n import _
 
 TEST_ID_HEADER = "X-Mailgw-Test-Id"
 
@@ -68,18 +69,26 @@ def build_message(
 ) -> EmailMessage:
     """A sample mail as the platform would send it: configured From, signature, both parts."""
     if kind not in KINDS:
-        raise MessageInvalid(f"unknown message kind {kind!r}; choose one of {', '.join(KINDS)}")
+        raise MessageInvalid(
+            _("unknown message kind {kind!r}; choose one of {kinds}").format(
+                kind=kind, kinds=", ".join(KINDS)
+            )
+        )
     email = settings.email
     for name, value in (("recipient", to), ("from", email.from_address), ("name", email.from_name)):
         if has_control_chars(value):
-            raise MessageInvalid(f"the {name} contains a line break or NUL character")
+            raise MessageInvalid(
+                _("the {name} contains a line break or NUL character").format(name=name)
+            )
     now = now or dt.datetime.now(dt.timezone.utc)
     content = _content(kind, now.date())
     message = EmailMessage(policy=default_policy)
     try:
         message["From"] = Address(display_name=email.from_name, addr_spec=email.from_address)
     except Exception as exc:  # the header parser fails in many ways: ValueError, IndexError...
-        raise MessageInvalid(f"email.from_address does not parse: {exc}") from None
+        raise MessageInvalid(
+            _("email.from_address does not parse: {exc}").format(exc=exc)
+        ) from None
     message["To"] = parse_recipient(to)
     message["Subject"] = content.subject
     message["Date"] = format_datetime(now)
@@ -94,9 +103,11 @@ def build_message(
 
 def parse_recipient(text: str) -> Address:
     """One address, bare or as `Name <a@b>`; anything else raises MessageInvalid."""
-    problem = f"the recipient {text!r} is not one email address (name@domain or Name <name@domain>)"
+    problem = _(
+        "the recipient {text!r} is not one email address (name@domain or Name <name@domain>)"
+    ).format(text=text)
     if has_control_chars(text):
-        raise MessageInvalid("the recipient contains a line break or NUL character")
+        raise MessageInvalid(_("the recipient contains a line break or NUL character"))
     try:  # the parser fails in many ways (HeaderParseError, IndexError, AttributeError...)
         header = default_policy.header_factory("To", text)
         addresses = header.addresses
@@ -173,11 +184,13 @@ def check_message(message: EmailMessage) -> None:
     """Refuse header values that would inject headers, before any connection is made."""
     for name, value in message.items():
         if has_control_chars(str(value)):
-            raise MessageInvalid(f"the {name} header contains a line break or NUL character")
+            raise MessageInvalid(
+                _("the {name} header contains a line break or NUL character").format(name=name)
+            )
     if not envelope_sender(message):
-        raise MessageInvalid("the message has no From address")
+        raise MessageInvalid(_("the message has no From address"))
     if not envelope_recipients(message):
-        raise MessageInvalid("the message has no recipient")
+        raise MessageInvalid(_("the message has no recipient"))
 
 
 def envelope_sender(message: EmailMessage) -> str:

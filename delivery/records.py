@@ -19,6 +19,7 @@ from mailgw.delivery.sender import SenderSetup, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT
 from mailgw.delivery.spf_tally import tally_spf
 from mailgw.delivery.spf_terms import SpfSyntaxError, is_spf, parse_record
+from mailgw.i18n import _
 
 FRESH_SPF_ALL = "~all"  # softfail while the admin watches DMARC reports; -all once confident
 KEY_PLACEHOLDER = "KEY-FROM-SUPPORT"
@@ -79,30 +80,36 @@ def _escape(chunk: bytes) -> str:
 def merge_spf(current: str | None, mechanism: str) -> SpfMerge:
     """Add `mechanism` to the current record: before `all`, before modifiers, never twice."""
     if not current:
-        return SpfMerge(f"v=spf1 {mechanism} {FRESH_SPF_ALL}", True, "new record")
+        return SpfMerge(f"v=spf1 {mechanism} {FRESH_SPF_ALL}", True, _("new record"))
     words = current.split()
     if _has_effective(words, mechanism):
-        return SpfMerge(" ".join(words), False, "your current record already has it")
+        return SpfMerge(" ".join(words), False, _("your current record already has it"))
     try:
         record = parse_record(" ".join(words))
     except SpfSyntaxError as exc:
-        raise SpfMergeError(f"the current SPF record is invalid ({exc}); fix it first") from None
+        raise SpfMergeError(
+            _("the current SPF record is invalid ({exc}); fix it first").format(exc=exc)
+        ) from None
     # a copy with another qualifier, or after `all` (never evaluated), is replaced, not kept
     removed = [w for w in words[1:] if _same_mechanism(w, mechanism)]
     kept = [w for w in words if w not in removed]
     position = _insert_position(kept)
     merged = [*kept[:position], mechanism, *kept[position:]]
-    moved = f"; it replaces your {' '.join(removed)}" if removed else ""
+    moved = _("; it replaces your {removed}").format(removed=" ".join(removed)) if removed else ""
     if record.all_term is not None and record.all_term.qualifier == "+":
         merged[merged.index(record.all_term.text)] = FRESH_SPF_ALL
-        note = f"merged with your current record; its +all (anyone may send) became {FRESH_SPF_ALL}"
+        note = _(
+            "merged with your current record; its +all (anyone may send) became {fresh_spf_all}"
+        ).format(fresh_spf_all=FRESH_SPF_ALL)
         return SpfMerge(" ".join(merged), True, note + moved)
     if record.all_term is None and record.redirect is None:
-        note = "merged with your current record (it has no `all`: unmatched mail stays neutral)"
+        note = _("merged with your current record (it has no `all`: unmatched mail stays neutral)")
     elif record.all_term is None:
-        note = "merged with your current record (before its redirect=, which still applies)"
+        note = _("merged with your current record (before its redirect=, which still applies)")
     else:
-        note = f"merged with your current record (right before {record.all_term.text})"
+        note = _("merged with your current record (right before {text})").format(
+            text=record.all_term.text
+        )
     return SpfMerge(" ".join(merged), True, note + moved)
 
 
@@ -145,14 +152,14 @@ def _insert_position(words: list[str]) -> int:
 def merge_dmarc(current: str | None, default: str) -> tuple[str, str]:
     """(value, note): a valid current policy is kept (p=none or stricter), else the default."""
     if not current:
-        return default, "new record"
+        return default, _("new record")
     try:
         record = parse_dmarc(current)
     except DmarcError as exc:
-        return default, f"replaces your current record, which is invalid ({exc})"
+        return default, _("replaces your current record, which is invalid ({exc})").format(exc=exc)
     if stricter_or_equal(record.policy, parse_dmarc(default).policy):
-        return current, f"your current policy p={record.policy} is kept"
-    return default, "new record"
+        return current, _("your current policy p={policy} is kept").format(policy=record.policy)
+    return default, _("new record")
 
 
 def records_for(
@@ -171,18 +178,18 @@ def records_for(
     records.extend(_spf(setup, current_spf))
     records.extend(_dkim(setup))
     value, note = merge_dmarc(current_dmarc, setup.dmarc_default)
-    purpose = "DMARC: tells receivers what to do with mail that fails SPF and DKIM alignment"
+    purpose = _("DMARC: tells receivers what to do with mail that fails SPF and DKIM alignment")
     owner = dmarc_owner or f"_dmarc.{setup.from_domain}"
     records.append(Record(owner, "TXT", value, purpose, note))
     return records
 
 
 def _verification(setup: SenderSetup) -> Record:
-    purpose = "proves to the gateway that you own the domain"
+    purpose = _("proves to the gateway that you own the domain")
     if setup.verification:
         return Record(setup.domain, "TXT", setup.verification, purpose)
     value = f"{setup.verification_prefix}{KEY_PLACEHOLDER}"
-    note = "ask support for the key, then: mailgw set sender_domain.verification_key=KEY"
+    note = _("ask support for the key, then: mailgw set sender_domain.verification_key=KEY")
     return Record(setup.domain, "TXT", value, purpose, note, placeholder=True)
 
 
@@ -190,9 +197,9 @@ def _spf(setup: SenderSetup, current: str | None) -> list[Record]:
     mechanism = setup.spf_mechanism()
     label = setup.gateway_label
     label = label[0].lower() + label[1:] if label.startswith("The ") else label
-    purpose = f"SPF: authorises {label} to send for the domain"
+    purpose = _("SPF: authorises {label} to send for the domain").format(label=label)
     if not mechanism:
-        note = "set smtp.host (your server) so that mailgw can say what SPF must authorise"
+        note = _("set smtp.host (your server) so that mailgw can say what SPF must authorise")
         return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, placeholder=True)]
     if current is not None and not is_spf(current):
         current = None
@@ -204,14 +211,16 @@ def _dkim(setup: SenderSetup) -> list[Record]:
     records = []
     for dkim in setup.dkim:
         name = f"{dkim.selector}._domainkey.{setup.domain}"
-        purpose = f"DKIM key for selector {dkim.selector}: lets receivers check signatures"
+        purpose = _("DKIM key for selector {selector}: lets receivers check signatures").format(
+            selector=dkim.selector
+        )
         if dkim.type == "cname" and dkim.target:
             records.append(Record(name, "CNAME", dkim.target_for(setup.domain), purpose))
         elif dkim.type == "cname":
-            note = "the target is shown in your provider's domain settings"
+            note = _("the target is shown in your provider's domain settings")
             records.append(Record(name, "CNAME", "TARGET-FROM-PROVIDER", purpose, note, True))
         else:
-            note = "publish the public key your mail server or provider gives you"
+            note = _("publish the public key your mail server or provider gives you")
             value = "v=DKIM1; k=rsa; p=PUBLIC-KEY"
             records.append(Record(name, "TXT", value, purpose, note, True))
     return records
@@ -237,7 +246,7 @@ async def propose_records(
     await load_suffix_list()
     setup = sender_setup(settings, domain)
     if resolver_config is None:
-        note = "offline: the current SPF and DMARC records were not looked up (fresh ones shown)"
+        note = _("offline: the current SPF and DMARC records were not looked up (fresh ones shown)")
         return Proposal(records_for(settings, domain=domain), [note], [])
     lookups = Lookups(make_resolver(resolver_config))
     dmarc_names = record_names(setup.from_domain)
@@ -255,7 +264,7 @@ async def propose_records(
     try:
         records = records_for(settings, spf, dmarc, **options)
     except SpfMergeError as exc:
-        notes.append(f"{exc}; showing a fresh SPF record that replaces it")
+        notes.append(_("{exc}; showing a fresh SPF record that replaces it").format(exc=exc))
         records = records_for(settings, None, dmarc, **options)
     problems, count = await _spf_limit(records, setup, lookups, notes)
     return Proposal(records, notes, problems, count)
@@ -266,15 +275,18 @@ def _current(
 ) -> str | None:
     if answer.failed:
         notes.append(
-            f"could not look up the current {label} record of {answer.name} ({answer.error}): "
-            f"showing a fresh one; merge it by hand if the domain already has one"
+            _(
+                "could not look up the current {label} record of {name} ({error}): "
+                "showing a fresh one; merge it by hand if the domain already has one"
+            ).format(label=label, name=answer.name, error=answer.error)
         )
         return None
     found = [text for text in answer.records if wanted(text)]
     if len(found) > 1:
         notes.append(
-            f"{answer.name} has {len(found)} {label} records; publish the one below and "
-            "delete the others"
+            _(
+                "{name} has {found} {label} records; publish the one below and delete the others"
+            ).format(name=answer.name, found=len(found), label=label)
         )
     return found[0] if found else None
 
@@ -286,12 +298,18 @@ async def _spf_limit(
     if spf is None or spf.placeholder:
         return [], None
     tally = await tally_spf(parse_record(spf.value), setup.domain, lookups)
-    problems = [f"SPF: {problem}" for problem in tally.problems]
+    problems = [_("SPF: {problem}").format(problem=problem) for problem in tally.problems]
     if tally.lookups > LOOKUP_LIMIT:
         problems.append(
-            f"the SPF record below needs {tally.lookups} DNS lookups through its includes "
-            f"(limit {LOOKUP_LIMIT}): receivers will return permerror; drop an include or "
-            "replace it with ip4:/ip6: ranges before publishing"
+            _(
+                "the SPF record below needs {lookups} DNS lookups through its "
+                "includes (limit {lookup_limit}): receivers will return permerror; "
+                "drop an include or replace it with ip4:/ip6: ranges before "
+                "publishing"
+            ).format(lookups=tally.lookups, lookup_limit=LOOKUP_LIMIT)
         )
-    notes += [f"could not read {name} while counting SPF lookups" for name in tally.unanswered]
+    notes += [
+        _("could not read {name} while counting SPF lookups").format(name=name)
+        for name in tally.unanswered
+    ]
     return problems, tally.lookups

@@ -21,6 +21,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from mailgw.i18n import _
+
 DEFAULT_TIMEOUT = 5.0
 BAD_NAME = "bad name"  # error prefix: the name cannot be asked at all, so asking again won't help
 
@@ -86,8 +88,8 @@ class LookupResult:
         if self.outcome is Outcome.ANSWER:
             return "; ".join(self.records)
         if self.outcome is Outcome.ERROR:
-            return f"no answer ({self.error})"
-        return "no record" if self.outcome is Outcome.NODATA else "name does not exist"
+            return _("no answer ({error})").format(error=self.error)
+        return _("no record") if self.outcome is Outcome.NODATA else _("name does not exist")
 
 
 def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
@@ -95,24 +97,26 @@ def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
     text = text.strip()
     host, port = text, default_port
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, _bracket, rest = text[1:].partition("]")
         if rest:
             port = _port(rest.lstrip(":"), text)
     elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
+        host, _colon, port_text = text.partition(":")
         port = _port(port_text, text)
     try:
         ipaddress.ip_address(host)
     except ValueError:
         raise DnsConfigError(
-            f"--nameserver {text!r} is not an IP address (IP or IP:PORT)"
+            _("--nameserver {text!r} is not an IP address (IP or IP:PORT)").format(text=text)
         ) from None
     return host, port
 
 
 def _port(text: str, whole: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise DnsConfigError(f"--nameserver {whole!r} has no valid port (IP:PORT, 1-65535)")
+        raise DnsConfigError(
+            _("--nameserver {whole!r} has no valid port (IP:PORT, 1-65535)").format(whole=whole)
+        )
     return int(text)
 
 
@@ -125,7 +129,7 @@ def make_resolver(
             resolver = dns.asyncresolver.Resolver()
         except dns.resolver.NoResolverConfiguration as exc:
             raise DnsConfigError(
-                "this machine has no DNS resolver configured; pass --nameserver IP"
+                _("this machine has no DNS resolver configured; pass --nameserver IP")
             ) from exc
     else:
         resolver = dns.asyncresolver.Resolver(configure=False)
@@ -218,4 +222,4 @@ def _servfail_reason(exc: dns.resolver.NoNameservers) -> str:
     for code in ("SERVFAIL", "REFUSED", "NOTIMP", "FORMERR"):
         if code in text:
             return code
-    return "no server answered"
+    return _("no server answered")

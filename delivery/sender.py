@@ -6,8 +6,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from mailgw.config.model import Gateway, Settings
-from mailgw.config.presets import DkimRecord, Preset, platform_gateway, provider
+from mailgw.config.presets import DkimRecord, Preset, platform_gateway, provider, shown
 from mailgw.delivery.dmarc import organizational_domain
+from mailgw.i18n import _
 
 
 class SenderDomainError(ValueError):
@@ -50,12 +51,15 @@ def sender_setup(settings: Settings, domain: str | None = None) -> SenderSetup:
     gateway = platform_gateway()
     if not name:
         raise SenderDomainError(
-            "no sender domain: set email.from_address or sender_domain.domain (or pass --domain)"
+            _("no sender domain: set email.from_address or sender_domain.domain (or pass --domain)")
         )
     if not domain and name == gateway.default_sender.rpartition("@")[2]:
         raise SenderDomainError(
-            f"the sender is the platform's default address ({gateway.default_sender}): set "
-            "email.from_address to an address of your domain, or sender_domain.domain"
+            _(
+                "the sender is the platform's default address ({default_sender}): "
+                "set email.from_address to an address of your domain, or "
+                "sender_domain.domain"
+            ).format(default_sender=gateway.default_sender)
         )
     from_domain = settings.email.from_address.rpartition("@")[2].strip().lower() or name
     if from_domain == gateway.default_sender.rpartition("@")[2] or (
@@ -73,7 +77,7 @@ def _platform_setup(settings: Settings, domain: str, from_domain: str) -> Sender
     return SenderSetup(
         domain=domain,
         from_domain=from_domain,
-        gateway_label=gateway.label,
+        gateway_label=shown(gateway.label),
         verification=f"{gateway.verification_txt_prefix}{key}" if key else None,
         verification_prefix=gateway.verification_txt_prefix,
         spf_include=gateway.spf_include,
@@ -91,7 +95,9 @@ def _custom_setup(
     return SenderSetup(
         domain=domain,
         from_domain=from_domain,
-        gateway_label=preset.label if preset else f"your SMTP server {settings.smtp.host}",
+        gateway_label=shown(preset.label)
+        if preset
+        else _("your SMTP server {host}").format(host=settings.smtp.host),
         verification=None,
         verification_prefix="",
         spf_include=include,

@@ -23,6 +23,7 @@ from mailgw.delivery.hosts import Resolver
 from mailgw.delivery.messages import check_message
 from mailgw.delivery.results import Category, Progress, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
+from mailgw.i18n import _
 
 
 async def send(
@@ -109,7 +110,7 @@ async def _converse(
             stage="config",
             category=Category.CONFIG_INVALID,
             message=str(exc),
-            fix="fix the setting named above (`mailgw check` lists every problem)",
+            fix=_("fix the setting named above (`mailgw check` lists every problem)"),
         )
         if progress is not None:
             progress.result = result

@@ -18,6 +18,7 @@ from mailgw.delivery.spf_terms import (
     parse_record,
     truncate_domain,
 )
+from mailgw.i18n import _
 
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2
@@ -98,7 +99,9 @@ def _parse_ip(text: str) -> IPAddress:
     try:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
-        raise SpfInputError(f"{text!r} is not an IPv4 or IPv6 address") from None
+        raise SpfInputError(
+            _("{text!r} is not an IPv4 or IPv6 address").format(text=text)
+        ) from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return address.ipv4_mapped
     return address
@@ -135,39 +138,53 @@ class _Evaluation:
 
     async def check_host(self, domain: str) -> _Outcome:
         if not valid_domain(domain):
-            return _Outcome("none", f"{domain!r} is not a valid domain name")
+            return _Outcome(
+                "none", _("{domain!r} is not a valid domain name").format(domain=domain)
+            )
         domain = domain.rstrip(".")
         record = await self._record(domain)
         if record is None:
-            return _Outcome("none", f"{domain} publishes no SPF record")
+            return _Outcome("none", _("{domain} publishes no SPF record").format(domain=domain))
         context = MacroContext(self.context.ip, self.context.sender, domain, self.context.helo)
         for term in record.directives:
             if await self._matches(term, context):
                 return await self._decided(term, record, context)
         if record.redirect is not None and record.all_term is None:
             return await self._redirect(record.redirect, context)
-        return _Outcome("neutral", f"no mechanism of {domain}'s record matched")
+        return _Outcome(
+            "neutral", _("no mechanism of {domain}'s record matched").format(domain=domain)
+        )
 
     async def _record(self, domain: str) -> SpfRecord | None:
         answer = await self.dns.lookup(domain, "TXT")
         if answer.failed:
             raise _Abort(
-                "temperror", f"the SPF record of {domain} could not be read ({answer.error})"
+                "temperror",
+                _("the SPF record of {domain} could not be read ({error})").format(
+                    domain=domain, error=answer.error
+                ),
             )
         records = [text for text in answer.records if is_spf(text)]
         if not records:
             return None
         if len(records) > 1:
-            raise _Abort("permerror", f"{domain} publishes {len(records)} SPF records; one allowed")
+            raise _Abort(
+                "permerror",
+                _("{domain} publishes {records} SPF records; one allowed").format(
+                    domain=domain, records=len(records)
+                ),
+            )
         try:
             return parse_record(records[0])
         except SpfSyntaxError as exc:
-            raise _Abort("permerror", f"SPF record of {domain}: {exc}") from None
+            raise _Abort(
+                "permerror", _("SPF record of {domain}: {exc}").format(domain=domain, exc=exc)
+            ) from None
 
     async def _decided(self, term: Term, record: SpfRecord, context: MacroContext) -> _Outcome:
         where = f"{term.text} in {context.domain}"
         if term.result != "fail":
-            return _Outcome(term.result, f"matched {where}", term.text)
+            return _Outcome(term.result, _("matched {where}").format(where=where), term.text)
         explanation = await self._explanation(record, context) or DEFAULT_EXPLANATION
         return _Outcome("fail", explanation, term.text)
 
@@ -176,7 +193,9 @@ class _Evaluation:
         target = await self._target(term.value, context)
         outcome = await self.check_host(target)
         if outcome.result == "none":
-            raise _Abort("permerror", f"redirect={target} has no SPF record")
+            raise _Abort(
+                "permerror", _("redirect={target} has no SPF record").format(target=target)
+            )
         return outcome
 
     # ------------------------------------------------------------ mechanisms
@@ -216,7 +235,7 @@ class _Evaluation:
         if outcome.result in ("fail", "softfail", "neutral"):
             return False
         if outcome.result == "none":
-            raise _Abort("permerror", f"include:{target} has no SPF record")
+            raise _Abort("permerror", _("include:{target} has no SPF record").format(target=target))
         raise _Abort(outcome.result, outcome.explanation)
 
     async def _a(self, term: Term, target: str) -> bool:
@@ -227,7 +246,12 @@ class _Evaluation:
         answer = self._checked(await self.dns.lookup(target, "MX"), target, count_void=True)
         exchanges = sorted(answer.rdata, key=lambda r: r.preference)  # type: ignore[attr-defined]
         if len(exchanges) > ADDRESS_LIMIT:
-            raise _Abort("permerror", f"{target} has more than {ADDRESS_LIMIT} MX records")
+            raise _Abort(
+                "permerror",
+                _("{target} has more than {address_limit} MX records").format(
+                    target=target, address_limit=ADDRESS_LIMIT
+                ),
+            )
         hosts = [e.exchange.to_text().rstrip(".") for e in exchanges]  # type: ignore[attr-defined]
         hosts = [host for host in hosts if host]  # a null MX (RFC 7505) names no host
         # asked together, judged in preference order: the same result as one by one
@@ -254,17 +278,30 @@ class _Evaluation:
     def _count_lookup(self, term: Term) -> None:
         self.lookups += 1
         if self.lookups > LOOKUP_LIMIT:
-            raise _Abort("permerror", f"more than {LOOKUP_LIMIT} DNS-querying terms ({term.text})")
+            raise _Abort(
+                "permerror",
+                _("more than {lookup_limit} DNS-querying terms ({text})").format(
+                    lookup_limit=LOOKUP_LIMIT, text=term.text
+                ),
+            )
 
     def _checked(self, answer: LookupResult, name: str, *, count_void: bool) -> LookupResult:
         if answer.bad_name:
-            raise _Abort("permerror", f"{name!r} is not a valid domain name")
+            raise _Abort("permerror", _("{name!r} is not a valid domain name").format(name=name))
         if answer.failed:
-            raise _Abort("temperror", f"lookup of {name} failed ({answer.error})")
+            raise _Abort(
+                "temperror",
+                _("lookup of {name} failed ({error})").format(name=name, error=answer.error),
+            )
         if answer.void and count_void:
             self.voids += 1
             if self.voids > VOID_LIMIT:
-                raise _Abort("permerror", f"more than {VOID_LIMIT} void lookups ({name})")
+                raise _Abort(
+                    "permerror",
+                    _("more than {void_limit} void lookups ({name})").format(
+                        void_limit=VOID_LIMIT, name=name
+                    ),
+                )
         return answer
 
     @property

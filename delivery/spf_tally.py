@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mailgw.delivery.resolver import Lookups
 from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, Term, is_spf, parse_record
+from mailgw.i18n import _
 
 MAX_RECORDS = 40  # stop walking an absurd tree; the count is already far over the limit
 
@@ -61,27 +62,41 @@ async def _child(
     term: Term, target: str, path: tuple[str, ...], lookups: Lookups, tally: SpfTally
 ) -> None:
     if target in path:
-        tally.problems.append(f"{term.text} loops back to {target}")
+        tally.problems.append(
+            _("{text} loops back to {target}").format(text=term.text, target=target)
+        )
         return
     if tally.records >= MAX_RECORDS:
         return
     answer = await lookups.lookup(target, "TXT")
     if answer.failed:
-        tally.unanswered.append(f"{target} TXT ({answer.error})")
+        tally.unanswered.append(
+            _("{target} TXT ({error})").format(target=target, error=answer.error)
+        )
         return
     found = [text for text in answer.records if is_spf(text)]
     if answer.void:
         tally.void_lookups += 1
     if not found:
-        tally.problems.append(f"{term.text}: {target} has no SPF record")
+        tally.problems.append(
+            _("{text}: {target} has no SPF record").format(text=term.text, target=target)
+        )
         return
     if len(found) > 1:
-        tally.problems.append(f"{term.text}: {target} has {len(found)} SPF records")
+        tally.problems.append(
+            _("{text}: {target} has {found} SPF records").format(
+                text=term.text, target=target, found=len(found)
+            )
+        )
         return
     try:
         child = parse_record(found[0])
     except SpfSyntaxError as exc:
-        tally.problems.append(f"{term.text}: {target}'s record is invalid ({exc})")
+        tally.problems.append(
+            _("{text}: {target}'s record is invalid ({exc})").format(
+                text=term.text, target=target, exc=exc
+            )
+        )
         return
     await _walk(child, target, (*path, target), lookups, tally)
 

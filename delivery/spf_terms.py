@@ -8,6 +8,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
+from mailgw.i18n import _
+
 MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
 # Terms that cost a DNS lookup (RFC 7208 4.6.4): counted against the limit of 10.
 LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
@@ -74,7 +76,7 @@ def is_spf(text: str) -> bool:
 def parse_record(text: str) -> SpfRecord:
     """Parse a whole record; any syntax error anywhere raises SpfSyntaxError."""
     if not is_spf(text):
-        raise SpfSyntaxError("the record does not start with v=spf1")
+        raise SpfSyntaxError(_("the record does not start with v=spf1"))
     directives: list[Term] = []
     modifiers: dict[str, Term] = {}
     unknown: list[Term] = []
@@ -86,7 +88,7 @@ def parse_record(text: str) -> SpfRecord:
             directives.append(term)
         elif term.name in ("redirect", "exp"):
             if term.name in modifiers:
-                raise SpfSyntaxError(f"{term.name}= appears more than once")
+                raise SpfSyntaxError(_("{name}= appears more than once").format(name=term.name))
             modifiers[term.name] = term
         else:
             unknown.append(term)
@@ -111,7 +113,7 @@ def parse_term(word: str) -> Term:
     name, sep, rest = _split_mechanism(body)
     name = name.lower()
     if name not in MECHANISMS:
-        raise SpfSyntaxError(f"unknown mechanism {word!r}")
+        raise SpfSyntaxError(_("unknown mechanism {word!r}").format(word=word))
     return _mechanism(word, qualifier, name, sep, rest)
 
 
@@ -123,23 +125,25 @@ def _split_mechanism(body: str) -> tuple[str, str, str]:
 
 def _mechanism(word: str, qualifier: str, name: str, sep: str, rest: str) -> Term:
     if rest and not sep:
-        raise SpfSyntaxError(f"unknown mechanism {word!r}")
+        raise SpfSyntaxError(_("unknown mechanism {word!r}").format(word=word))
     if name == "all":
         if sep:
-            raise SpfSyntaxError(f"{word!r}: all takes no argument")
+            raise SpfSyntaxError(_("{word!r}: all takes no argument").format(word=word))
         return Term(word, name, qualifier)
     if name in ("ip4", "ip6"):
         if sep != ":":
-            raise SpfSyntaxError(f"{word!r}: {name} needs an address")
+            raise SpfSyntaxError(
+                _("{word!r}: {name} needs an address").format(word=word, name=name)
+            )
         return _ip_term(word, qualifier, name, rest)
     if name in ("include", "exists"):
         if sep != ":" or not rest:
-            raise SpfSyntaxError(f"{word!r}: {name} needs a domain")
+            raise SpfSyntaxError(_("{word!r}: {name} needs a domain").format(word=word, name=name))
         check_domain_spec(rest, word)
         return Term(word, name, qualifier, rest)
     if name == "ptr":
         if sep == "/" or (sep == ":" and not rest):
-            raise SpfSyntaxError(f"{word!r}: bad ptr argument")
+            raise SpfSyntaxError(_("{word!r}: bad ptr argument").format(word=word))
         if rest:
             check_domain_spec(rest, word)
         return Term(word, name, qualifier, rest)
@@ -159,16 +163,16 @@ def _a_or_mx(word: str, qualifier: str, name: str, sep: str, rest: str) -> Term:
         text = text[: match.start()]
     if sep == ":":
         if not text:
-            raise SpfSyntaxError(f"{word!r}: empty domain")
+            raise SpfSyntaxError(_("{word!r}: empty domain").format(word=word))
         check_domain_spec(text, word)
     elif text:
-        raise SpfSyntaxError(f"{word!r}: bad {name} argument")
+        raise SpfSyntaxError(_("{word!r}: bad {name} argument").format(word=word, name=name))
     return Term(word, name, qualifier, text, cidr4, cidr6)
 
 
 def _cidr(text: str, limit: int, word: str) -> int:
     if not re.match(r"^(0|[1-9][0-9]{0,2})$", text) or int(text) > limit:
-        raise SpfSyntaxError(f"{word!r}: bad prefix length /{text}")
+        raise SpfSyntaxError(_("{word!r}: bad prefix length /{text}").format(word=word, text=text))
     return int(text)
 
 
@@ -179,9 +183,11 @@ def _ip_term(word: str, qualifier: str, name: str, rest: str) -> Term:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        raise SpfSyntaxError(f"{word!r}: {address!r} is not an address") from None
+        raise SpfSyntaxError(
+            _("{word!r}: {address!r} is not an address").format(word=word, address=address)
+        ) from None
     if ip.version != (4 if name == "ip4" else 6):
-        raise SpfSyntaxError(f"{word!r}: wrong address family")
+        raise SpfSyntaxError(_("{word!r}: wrong address family").format(word=word))
     if name == "ip4":
         return Term(word, name, qualifier, address, cidr4=length)
     return Term(word, name, qualifier, address, cidr6=length)
@@ -199,13 +205,21 @@ def check_macro_string(text: str, word: str, letters: str = _DOMAIN_LETTERS) -> 
                 continue
             match = _MACRO.match(text, i)
             if not match:
-                raise SpfSyntaxError(f"{word!r}: bad macro at {text[i:]!r}")
+                raise SpfSyntaxError(
+                    _("{word!r}: bad macro at {text!r}").format(word=word, text=text[i:])
+                )
             if match.group(1).lower() not in letters or match.group(2) == "0":
-                raise SpfSyntaxError(f"{word!r}: macro {match.group(0)!r} not allowed here")
+                raise SpfSyntaxError(
+                    _("{word!r}: macro {group!r} not allowed here").format(
+                        word=word, group=match.group(0)
+                    )
+                )
             i = match.end()
             continue
         if not 0x21 <= ord(char) <= 0x7E:
-            raise SpfSyntaxError(f"{word!r}: character {char!r} not allowed")
+            raise SpfSyntaxError(
+                _("{word!r}: character {char!r} not allowed").format(word=word, char=char)
+            )
         i += 1
 
 
@@ -216,7 +230,11 @@ def check_domain_spec(text: str, word: str) -> None:
         return
     labels = text[:-1].split(".") if text.endswith(".") else text.split(".")
     if len(labels) < 2 or not _TOPLABEL.match(labels[-1]):
-        raise SpfSyntaxError(f"{word!r}: {text!r} does not end in a valid top-level label")
+        raise SpfSyntaxError(
+            _("{word!r}: {text!r} does not end in a valid top-level label").format(
+                word=word, text=text
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -273,7 +291,7 @@ def expand(text: str, context: MacroContext, *, explanation: bool = False) -> st
             continue
         match = _MACRO.match(text, i)
         if match is None:
-            raise SpfSyntaxError(f"bad macro at {text[i:]!r}")
+            raise SpfSyntaxError(_("bad macro at {text!r}").format(text=text[i:]))
         out.append(_expand_one(match, context, explanation))
         i = match.end()
     return "".join(out)
@@ -283,14 +301,14 @@ def _expand_one(match: re.Match[str], context: MacroContext, explanation: bool) 
     letter, digits, reverse, delimiters = match.groups()
     allowed = _EXP_LETTERS if explanation else _DOMAIN_LETTERS
     if letter.lower() not in allowed:
-        raise SpfSyntaxError(f"macro {match.group(0)!r} not allowed here")
+        raise SpfSyntaxError(_("macro {group!r} not allowed here").format(group=match.group(0)))
     value = context.letter(letter.lower())
     parts = re.split("[" + re.escape(delimiters or ".") + "]", value)
     if reverse:
         parts.reverse()
     if digits:
         if int(digits) == 0:
-            raise SpfSyntaxError(f"macro {match.group(0)!r}: zero parts")
+            raise SpfSyntaxError(_("macro {group!r}: zero parts").format(group=match.group(0)))
         parts = parts[-int(digits) :]
     result = ".".join(parts)
     if letter.isupper():

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from mailgw.config.errors import ConfigError
 from mailgw.config.model import Gateway, Security, Settings
-from mailgw.config.presets import PlatformGateway, platform_gateway, provider
+from mailgw.config.presets import PlatformGateway, platform_gateway, provider, shown
 from mailgw.config.secrets import read_gateway_credentials, read_password
 from mailgw.config.validate import errors, has_control_chars, validate
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.i18n import _
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,11 @@ def target_for(settings: Settings, gateway: PlatformGateway | None = None) -> Ta
     problems = errors(validate(settings))
     if problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more; see `mailgw check`)" if len(problems) > 1 else ""
+        more = (
+            _(" (and {count} more; see `mailgw check`)").format(count=len(problems) - 1)
+            if len(problems) > 1
+            else ""
+        )
         raise ConfigInvalid(f"{first.key}: {first.message}{more}")
     if settings.smtp.gateway == Gateway.PLATFORM:
         return _platform_target(settings, gateway or platform_gateway())
@@ -80,7 +85,7 @@ def _custom_target(settings: Settings) -> Target:
 
 def _provider_note(name: str) -> str:
     preset = provider(name)
-    return f"{preset.label}: {preset.notes}" if preset and preset.notes else ""
+    return f"{shown(preset.label)}: {shown(preset.notes)}" if preset and preset.notes else ""
 
 
 def _platform_target(settings: Settings, gateway: PlatformGateway) -> Target:
@@ -89,7 +94,11 @@ def _platform_target(settings: Settings, gateway: PlatformGateway) -> Target:
     except ConfigError as exc:
         raise ConfigInvalid(str(exc)) from None
     if has_control_chars(username):
-        raise ConfigInvalid(f"the username in {gateway.secret_file} contains control characters")
+        raise ConfigInvalid(
+            _("the username in {secret_file} contains control characters").format(
+                secret_file=gateway.secret_file
+            )
+        )
     return Target(
         host=gateway.host,
         port=gateway.port,

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.i18n import _
 
 CA_FILE_ENV = "MAILGW_CA_FILE"  # extra trusted CAs (a private CA), on top of the system store
 
@@ -111,7 +112,9 @@ def _context(verify: bool, extra: str, mtime: float) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=extra)
         except (OSError, ssl.SSLError) as exc:
-            message = f"cannot load the CA file {extra} (${CA_FILE_ENV}): {exc}"
+            message = _("cannot load the CA file {extra} (${ca_file_env}): {exc}").format(
+                extra=extra, ca_file_env=CA_FILE_ENV, exc=exc
+            )
             raise ConfigInvalid(message) from None
     if not verify:
         context.check_hostname = False
@@ -198,7 +201,7 @@ def _name_matches(pattern: str, host: str) -> bool:
     pattern = pattern.rstrip(".")
     if not pattern.startswith("*."):
         return pattern == host
-    _, _, rest = host.partition(".")
+    _first, _dot, rest = host.partition(".")
     return bool(rest) and rest == pattern[2:]
 
 
@@ -206,14 +209,14 @@ def verify_problem(exc: ssl.SSLCertVerificationError) -> str:
     """The verification failure in words an admin recognises."""
     code = getattr(exc, "verify_code", 0)
     reasons = {
-        10: "the certificate has expired",
-        9: "the certificate is not valid yet",
-        18: "the certificate is self-signed",
-        19: "the certificate chain ends in a self-signed certificate nobody here trusts",
-        20: "the certificate was issued by an unknown certificate authority",
-        21: "the certificate was issued by an unknown certificate authority",
-        62: "the certificate is not valid for this host name",
-        64: "the certificate is not valid for this IP address",
+        10: _("the certificate has expired"),
+        9: _("the certificate is not valid yet"),
+        18: _("the certificate is self-signed"),
+        19: _("the certificate chain ends in a self-signed certificate nobody here trusts"),
+        20: _("the certificate was issued by an unknown certificate authority"),
+        21: _("the certificate was issued by an unknown certificate authority"),
+        62: _("the certificate is not valid for this host name"),
+        64: _("the certificate is not valid for this IP address"),
     }
     return reasons.get(code) or (getattr(exc, "verify_message", "") or str(exc))
 

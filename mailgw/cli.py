@@ -18,6 +18,7 @@ import click
 from mailgw import __version__
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
+from mailgw.i18n import N_, _
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -54,8 +55,11 @@ pass_context = click.make_pass_decorator(Context)
     "--config",
     "config",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: $MAILGW_CONFIG, /etc/mailgw/email-gateway.toml as root, "
-    "else ~/.config/mailgw/email-gateway.toml).",
+    help=N_(
+        "Config file (default: $MAILGW_CONFIG, "
+        "/etc/mailgw/email-gateway.toml as root, else "
+        "~/.config/mailgw/email-gateway.toml)."
+    ),
 )
 @click.version_option(__version__, prog_name="mailgw")
 @click.pass_context
@@ -83,17 +87,33 @@ def run(argv: list[str] | None = None) -> None:
     sys.exit(_run(argv))
 
 
+def localise(command: click.Command) -> None:
+    """Put the help texts in the current language (the English msgids are kept aside)."""
+    for item in (command, *command.params):
+        english = item.__dict__.setdefault("_help_msgid", getattr(item, "help", None))
+        if english:
+            item.help = _(english)  # help is data here: marked with N_() where it is written
+    for sub in getattr(command, "commands", {}).values():
+        localise(sub)
+
+
 def _run(argv: list[str] | None) -> int:
+    localise(main)
     try:
         code = main.main(args=argv, prog_name="mailgw", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "mailgw"
-        return _error(f"{exc.format_message()} (see `{command} --help`)", EXIT_CANNOT_RUN)
+        return _error(
+            _("{format_message} (see `{command} --help`)").format(
+                format_message=exc.format_message(), command=command
+            ),
+            EXIT_CANNOT_RUN,
+        )
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
-        return _error("interrupted", EXIT_CANNOT_RUN)
+        return _error(_("interrupted"), EXIT_CANNOT_RUN)
     except ConfigError as exc:
         return _error(str(exc), EXIT_CANNOT_RUN)
     except BrokenPipeError:  # `mailgw show | head`: the reader left, nothing to say
@@ -116,10 +136,10 @@ def _unexpected(exc: BaseException) -> str:
 
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" in {Path(frame.filename).name}:{frame.lineno}" if frame else ""
-    return (
-        f"unexpected error ({type(exc).__name__}{where}); this is a bug in mailgw, "
-        "please report it with the command you ran"
-    )
+    return _(
+        "unexpected error ({name}{where}); this is a bug in mailgw, please "
+        "report it with the command you ran"
+    ).format(name=type(exc).__name__, where=where)
 
 
 def _silence_stdout() -> None:

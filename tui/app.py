@@ -28,7 +28,9 @@ from textual.widgets import (
 )
 
 from mailgw.config.model import Gateway
+from mailgw.i18n import N_, _
 from mailgw.tui import flows
+from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.sections.base import Section
 from mailgw.tui.sections.email_settings import EmailSettingsSection
@@ -53,13 +55,16 @@ class MailgwApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("f2,ctrl+s", "save", "Save", key_display="F2/^S", id="app.save", priority=True),
-        Binding("f6", "next_section", "Sections", key_display="F6", id="app.next"),
-        Binding("f10,ctrl+q", "quit", "Quit", key_display="F10/^Q", id="app.quit", priority=True),
+        Binding("f2,ctrl+s", "save", N_("Save"), key_display="F2/^S", id="app.save", priority=True),
+        Binding("f6", "next_section", N_("Sections"), key_display="F6", id="app.next"),
+        Binding(
+            "f10,ctrl+q", "quit", N_("Quit"), key_display="F10/^Q", id="app.quit", priority=True
+        ),
     ]
 
     def __init__(self, config_path: Path, *, session: EditSession | None = None) -> None:
         super().__init__()
+        translate_bindings(self)
         self.config_path = config_path
         self.session = session or EditSession.open(config_path)
         self._sections_loaded = False
@@ -70,7 +75,7 @@ class MailgwApp(App[None]):
         yield StatusLine(id="status")
         with TabbedContent(id="sections"):
             for index, (tab_id, section) in enumerate(SECTIONS):
-                with TabPane(section.TITLE, id=tab_id):
+                with TabPane(_(section.TITLE), id=tab_id):
                     if index == 0:  # the hidden tabs are filled after the first frame
                         yield section(id=f"{tab_id}-form")
         yield Footer()
@@ -137,8 +142,8 @@ class MailgwApp(App[None]):
         status.modified = self.session.is_modified()
         status.read_only = False
         smtp = self.session.settings.smtp
-        custom = f"custom SMTP {smtp.host or '?'}:{smtp.port}"
-        status.gateway = "platform gateway" if smtp.gateway == Gateway.PLATFORM else custom
+        custom = _("custom SMTP {host}:{port}").format(host=smtp.host or "?", port=smtp.port)
+        status.gateway = _("platform gateway") if smtp.gateway == Gateway.PLATFORM else custom
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
@@ -203,7 +208,11 @@ class MailgwApp(App[None]):
     async def _broken_file_choice(self, choice: str | None) -> None:
         if choice == "defaults":
             backup = self.session.start_from_defaults()
-            self.notify(f"The broken file is backed up to {backup}; it is replaced on save.")
+            self.notify(
+                _("The broken file is backed up to {backup}; it is replaced on save.").format(
+                    backup=backup
+                )
+            )
             self.load_sections()
         elif choice == "reload":
             await flows.reload(self)

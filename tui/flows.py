@@ -16,19 +16,20 @@ from mailgw.config.errors import (
     StaleConfig,
     UnsupportedSchema,
 )
+from mailgw.i18n import N_, _
 from mailgw.tui.dialogs.choice import CANCEL, Choice, ChoiceDialog
 
 if TYPE_CHECKING:
     from mailgw.tui.app import MailgwApp
 
-SAVE = Choice("save", "Save", "enter")
-OK = Choice("ok", "OK", "enter")
-RETRY = Choice("retry", "Try again", "t")
-RELOAD = Choice("reload", "Reload theirs", "r")
-COMPARE = Choice("compare", "Show difference", "d")
-OVERWRITE = Choice("overwrite", "Overwrite", "o")
-DISCARD = Choice("discard", "Quit without saving", "q")
-SAVE_FIRST = Choice("save", "Save first", "s")
+SAVE = Choice("save", N_("Save"), "enter")
+OK = Choice("ok", N_("OK"), "enter")
+RETRY = Choice("retry", N_("Try again"), "t")
+RELOAD = Choice("reload", N_("Reload theirs"), "r")
+COMPARE = Choice("compare", N_("Show difference"), "d")
+OVERWRITE = Choice("overwrite", N_("Overwrite"), "o")
+DISCARD = Choice("discard", N_("Quit without saving"), "q")
+SAVE_FIRST = Choice("save", N_("Save first"), "s")
 
 
 async def save(app: MailgwApp) -> bool:
@@ -39,15 +40,17 @@ async def save(app: MailgwApp) -> bool:
     if blocking:
         lines = "\n".join(f"• {p.key}: {p.message}" for p in blocking)
         await app.push_screen_wait(
-            ChoiceDialog("Cannot save yet", f"Fix these first:\n{lines}", [OK])
+            ChoiceDialog(
+                _("Cannot save yet"), _("Fix these first:\n{lines}").format(lines=lines), [OK]
+            )
         )
         return False
     if not session.is_modified():
-        app.notify("Nothing to save: the file already holds these settings.")
+        app.notify(_("Nothing to save: the file already holds these settings."))
         return True
-    body = f"Save these changes to {session.path}? (password masked)"
+    body = _("Save these changes to {path}? (password masked)").format(path=session.path)
     answer = await app.push_screen_wait(
-        ChoiceDialog("Save", body, [SAVE, CANCEL], detail=session.diff())
+        ChoiceDialog(_("Save"), body, [SAVE, CANCEL], detail=session.diff())
     )
     if answer != SAVE.value:
         return False
@@ -63,30 +66,38 @@ async def _write(app: MailgwApp, *, force: bool) -> bool:
     except StaleConfig as exc:
         return await _stale(app, exc)
     except (SaveFailed, UnsupportedSchema) as exc:
-        await app.push_screen_wait(ChoiceDialog("Not saved", str(exc), [OK]))
+        await app.push_screen_wait(ChoiceDialog(_("Not saved"), str(exc), [OK]))
         return False
-    backup = f" (previous version kept in {result.backup})" if result.backup else ""
-    app.notify(f"Saved {len(result.changes)} change(s) to {result.path}{backup}.")
+    backup = (
+        _(" (previous version kept in {backup})").format(backup=result.backup)
+        if result.backup
+        else ""
+    )
+    app.notify(
+        _("Saved {changes} change(s) to {path}{backup}.").format(
+            changes=len(result.changes), path=result.path, backup=backup
+        )
+    )
     app.after_save()
     return True
 
 
 async def _lock_held(app: MailgwApp, exc: LockHeld) -> bool:
-    body = f"{exc}\n\nYour edits are still here; nothing was written."
+    body = _("{exc}\n\nYour edits are still here; nothing was written.").format(exc=exc)
     answer = await app.push_screen_wait(
-        ChoiceDialog("Someone else is saving", body, [RETRY, CANCEL])
+        ChoiceDialog(_("Someone else is saving"), body, [RETRY, CANCEL])
     )
     return await _write(app, force=False) if answer == RETRY.value else False
 
 
 async def _stale(app: MailgwApp, exc: StaleConfig) -> bool:
-    body = (
-        f"{exc.path} was changed by someone else after you opened it.\n\n"
-        "Reload: read their version (your edits here are dropped). Show difference: see what "
-        "overwriting would change in their file, then decide."
-    )
+    body = _(
+        "{path} was changed by someone else after you opened it.\n\nReload: "
+        "read their version (your edits here are dropped). Show difference: "
+        "see what overwriting would change in their file, then decide."
+    ).format(path=exc.path)
     answer = await app.push_screen_wait(
-        ChoiceDialog("File changed on disk", body, [RELOAD, COMPARE, CANCEL])
+        ChoiceDialog(_("File changed on disk"), body, [RELOAD, COMPARE, CANCEL])
     )
     if answer == RELOAD.value:
         return await reload(app)
@@ -94,10 +105,10 @@ async def _stale(app: MailgwApp, exc: StaleConfig) -> bool:
         return False
     answer = await app.push_screen_wait(
         ChoiceDialog(
-            "Overwrite their version?",
-            "Overwriting replaces the file on disk with yours (password masked below):",
+            _("Overwrite their version?"),
+            _("Overwriting replaces the file on disk with yours (password masked below):"),
             [OVERWRITE, CANCEL],
-            detail=app.session.disk_difference() or "(no difference)",
+            detail=app.session.disk_difference() or _("(no difference)"),
         )
     )
     return await _write(app, force=True) if answer == OVERWRITE.value else False
@@ -108,7 +119,7 @@ async def reload(app: MailgwApp) -> bool:
     try:
         app.session.reload()
     except ConfigError as exc:
-        await app.push_screen_wait(ChoiceDialog("Cannot read the file", str(exc), [OK]))
+        await app.push_screen_wait(ChoiceDialog(_("Cannot read the file"), str(exc), [OK]))
         return False
     app.after_reload()
     return not isinstance(app.session.broken, InvalidConfigFile)
@@ -122,8 +133,8 @@ async def quit_asking(app: MailgwApp) -> None:
         return
     answer = await app.push_screen_wait(
         ChoiceDialog(
-            "Unsaved changes",
-            "You have changes that are not saved. Save them before quitting?",
+            _("Unsaved changes"),
+            _("You have changes that are not saved. Save them before quitting?"),
             [SAVE_FIRST, DISCARD, CANCEL],
             detail=app.session.diff(),
         )

@@ -20,6 +20,7 @@ from mailgw.config.errors import InvalidConfigFile
 from mailgw.config.model import SCHEMA_VERSION, Settings
 from mailgw.config.schema import SECRET_KEYS
 from mailgw.config.validate import Problem, errors, validate
+from mailgw.i18n import _
 
 
 @dataclass
@@ -71,7 +72,7 @@ class EditSession:
         assert self.loaded is not None
         if self.replaces_broken:
             new = mask_secrets(store.render(self.loaded, self.settings))
-            return f"(the broken file, already backed up, is replaced by:)\n{new}"
+            return _("(the broken file, already backed up, is replaced by:)\n{new}").format(new=new)
         return store.masked_diff(self.loaded, self.settings)
 
     def save(self, *, force: bool = False) -> store.SaveResult:
@@ -89,13 +90,13 @@ class EditSession:
         except FileNotFoundError:
             on_disk = ""
         except (OSError, UnicodeDecodeError) as exc:
-            return f"(the file on disk cannot be read: {exc})"
+            return _("(the file on disk cannot be read: {exc})").format(exc=exc)
         return "".join(
             difflib.unified_diff(
                 mask_secrets(on_disk).splitlines(keepends=True),
                 mask_secrets(to_write).splitlines(keepends=True),
-                fromfile=f"{self.path} (on disk now)",
-                tofile=f"{self.path} (if you overwrite)",
+                fromfile=_("{path} (on disk now)").format(path=self.path),
+                tofile=_("{path} (if you overwrite)").format(path=self.path),
             )
         )
 
@@ -122,7 +123,7 @@ def mask_secrets(text: str) -> str:
     try:
         document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError:
-        return "(not valid TOML; not shown because it may hold the password)\n"
+        return _("(not valid TOML; not shown because it may hold the password)\n")
     for key in SECRET_KEYS:
         *tables, name = key.split(".")
         node = document

@@ -21,6 +21,7 @@ from mailgw.config.schema import (
     to_dict,
 )
 from mailgw.config.validate import Problem, errors, validate
+from mailgw.i18n import N_, _
 
 
 def register(group: click.Group) -> None:
@@ -41,8 +42,8 @@ def _masked_dict(settings: Settings) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.option("--show-secrets", is_flag=True, help="Print the password instead of a mask.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
+@click.option("--show-secrets", is_flag=True, help=N_("Print the password instead of a mask."))
 @pass_context
 def show(ctx: Context, as_json: bool, show_secrets: bool) -> None:
     """Print the effective settings (password masked)."""
@@ -58,13 +59,17 @@ def show(ctx: Context, as_json: bool, show_secrets: bool) -> None:
             }
         )
         return
-    source = "" if loaded.exists else "  (file does not exist yet: defaults)"
+    source = "" if loaded.exists else _("  (file does not exist yet: defaults)")
     click.echo(f"# {ctx.config_path}{source}")
     for key in KEYS:
         value = _lookup(data, key)
         click.echo(f"{key} = {_shown(value)}")
     if loaded.unknown_keys:
-        click.echo(f"# kept as they are (not mailgw's): {', '.join(loaded.unknown_keys)}")
+        click.echo(
+            _("# kept as they are (not mailgw's): {unknown_keys}").format(
+                unknown_keys=", ".join(loaded.unknown_keys)
+            )
+        )
 
 
 def _lookup(data: dict[str, Any], key: str) -> Any:
@@ -91,11 +96,13 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, Any]:
         key, sep, text = pair.partition("=")
         key = key.strip()
         if not sep:
-            fail(f"expected KEY=VALUE, got {pair!r}")
+            fail(_("expected KEY=VALUE, got {pair!r}").format(pair=pair))
         if key in SECRET_KEYS:
             fail(
-                f"{key} is not set on the command line (it would land in shell history and "
-                "the process list); use `mailgw set-password`"
+                _(
+                    "{key} is not set on the command line (it would land in shell "
+                    "history and the process list); use `mailgw set-password`"
+                ).format(key=key)
             )
         try:
             updates[key] = parse_value(key, text)
@@ -120,9 +127,9 @@ def save_validated(
     blocking = errors(validate(settings))
     if blocking:
         found = "; ".join(f"{problem.key}: {problem.message}" for problem in blocking)
-        fail(f"not saved (the file is unchanged): {found}")
+        fail(_("not saved (the file is unchanged): {found}").format(found=found))
     if loaded.exists and not store.changes(loaded, settings):
-        click.echo("nothing changed")
+        click.echo(_("nothing changed"))
         return None
     result = store.save(loaded, settings, force=force)
     for change in result.changes:
@@ -135,7 +142,7 @@ def save_validated(
 
 @click.command("set")
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
-@click.option("--force", is_flag=True, help="Save even if the file changed on disk since read.")
+@click.option("--force", is_flag=True, help=N_("Save even if the file changed on disk since read."))
 @pass_context
 def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
     """Set keys (dotted, e.g. smtp.host=mail.example.com), validate and save."""
@@ -150,7 +157,7 @@ def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
 
 @click.command()
 @click.argument("keys", nargs=-1, required=True, metavar="KEY...")
-@click.option("--force", is_flag=True, help="Save even if the file changed on disk since read.")
+@click.option("--force", is_flag=True, help=N_("Save even if the file changed on disk since read."))
 @pass_context
 def unset(ctx: Context, keys: tuple[str, ...], force: bool) -> None:
     """Put keys back to their defaults."""
@@ -159,13 +166,13 @@ def unset(ctx: Context, keys: tuple[str, ...], force: bool) -> None:
     defaults = Settings()
     for key in keys:
         if key not in KEYS:
-            fail(f"unknown key {key!r}; `mailgw show` lists the keys")
+            fail(_("unknown key {key!r}; `mailgw show` lists the keys").format(key=key))
         set_value(settings, key, get_value(defaults, key))
     save_validated(ctx, loaded, settings, force)
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def check(ctx: Context, as_json: bool) -> None:
     """Validate the config; exit 1 if it has errors."""
@@ -182,13 +189,13 @@ def check(ctx: Context, as_json: bool) -> None:
 
 def _print_problems(problems: list[Problem]) -> None:
     if not problems:
-        click.echo("ok: no problems found")
+        click.echo(_("ok: no problems found"))
     for problem in problems:
         click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}")
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def backups(ctx: Context, as_json: bool) -> None:
     """List the backups kept of the config, newest first."""
@@ -199,20 +206,24 @@ def backups(ctx: Context, as_json: bool) -> None:
         )
         return
     if not found:
-        click.echo("no backups yet (one is kept at every save)")
+        click.echo(_("no backups yet (one is kept at every save)"))
     for backup in found:
-        click.echo(f"{backup.id}  {backup.taken:%Y-%m-%d %H:%M:%S} UTC  {backup.size} bytes")
+        click.echo(
+            _("{id}  {taken:%Y-%m-%d %H:%M:%S} UTC  {size} bytes").format(
+                id=backup.id, taken=backup.taken, size=backup.size
+            )
+        )
 
 
 @click.command()
 @click.argument("backup_id", required=False, metavar="[ID]")
-@click.option("--force", is_flag=True, help="Restore even if the file changed meanwhile.")
+@click.option("--force", is_flag=True, help=N_("Restore even if the file changed meanwhile."))
 @pass_context
 def restore(ctx: Context, backup_id: str | None, force: bool) -> None:
     """Put a backup back (the newest if no ID); the current file is backed up first."""
     result = store.restore(ctx.config_path, backup_id, force=force)
-    kept = f" (previous kept as {result.backup})" if result.backup else ""
-    click.echo(f"restored {ctx.config_path}{kept}")
+    kept = _(" (previous kept as {backup})").format(backup=result.backup) if result.backup else ""
+    click.echo(_("restored {config_path}{kept}").format(config_path=ctx.config_path, kept=kept))
 
 
 @click.command()

@@ -22,6 +22,7 @@ from mailgw.cli import (
     fail,
     pass_context,
 )
+from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -46,14 +47,14 @@ def _resolver_options(func: Any) -> Any:
         type=click.FloatRange(0.1, 120),
         default=5.0,
         show_default=True,
-        help="Seconds to wait for each DNS answer.",
+        help=N_("Seconds to wait for each DNS answer."),
     )(func)
     return click.option(
         "--nameserver",
         "nameservers",
         multiple=True,
         metavar="IP[:PORT]",
-        help="Resolver to ask (repeatable); default: the system's.",
+        help=N_("Resolver to ask (repeatable); default: the system's."),
     )(func)
 
 
@@ -98,11 +99,11 @@ def _exit(code: int) -> None:
 
 
 @click.command()
-@click.option("--domain", help="Domain to publish for (default: the configured sender domain).")
+@click.option("--domain", help=N_("Domain to publish for (default: the configured sender domain)."))
 @_resolver_options
-@click.option("--offline", is_flag=True, help="Do not look up the current records.")
-@click.option("--table", "as_table", is_flag=True, help="Print a table instead of zone lines.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--offline", is_flag=True, help=N_("Do not look up the current records."))
+@click.option("--table", "as_table", is_flag=True, help=N_("Print a table instead of zone lines."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def records(
     ctx: Context,
@@ -120,9 +121,9 @@ def records(
     config = None if offline else _config(nameservers, timeout, check_authoritative=False)
     proposal = _run(propose_records(settings, resolver_config=config, domain=domain))
     for note in proposal.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
     for problem in proposal.problems:
-        click.echo(f"problem: {problem}", err=True)
+        click.echo(_("problem: {problem}").format(problem=problem), err=True)
     if as_json:
         emit_json([record.as_dict() for record in proposal.records])
     elif as_table:
@@ -140,7 +141,7 @@ def _print_zone(records: list[Record]) -> None:
 
 
 def _print_table(records: list[Record]) -> None:
-    rows = [("NAME", "TYPE", "VALUE", "PURPOSE")]
+    rows = [(_("NAME"), _("TYPE"), _("VALUE"), _("PURPOSE"))]
     rows += [(r.name, r.type, r.value, r.purpose) for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
@@ -152,23 +153,23 @@ def _print_table(records: list[Record]) -> None:
 
 
 @click.command()
-@click.option("--domain", help="Domain to check (default: the configured sender domain).")
+@click.option("--domain", help=N_("Domain to check (default: the configured sender domain)."))
 @_resolver_options
 @click.option(
     "--watch",
     type=click.IntRange(1, 86400),
     metavar="N",
-    help="Re-check every N seconds until everything is ok (Ctrl-C stops).",
+    help=N_("Re-check every N seconds until everything is ok (Ctrl-C stops)."),
 )
 @click.option(
     "--authoritative-port",
     type=click.IntRange(1, 65535),
     default=53,
     show_default=True,
-    help="Port the domain's own name servers are asked on (propagation check).",
+    help=N_("Port the domain's own name servers are asked on (propagation check)."),
 )
-@click.option("--no-authoritative", is_flag=True, help="Skip asking the authoritative servers.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--no-authoritative", is_flag=True, help=N_("Skip asking the authoritative servers."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def dns(
     ctx: Context,
@@ -199,7 +200,7 @@ def dns(
             _print_report(report)
         if not watch or report.ok:
             break
-        click.echo(f"-- re-checking in {watch} s (Ctrl-C to stop)", err=True)
+        click.echo(_("-- re-checking in {watch} s (Ctrl-C to stop)").format(watch=watch), err=True)
         time.sleep(watch)
     _exit(EXIT_OK if report.ok else EXIT_PROBLEMS)
 
@@ -212,24 +213,24 @@ def _print_report(report: DomainReport) -> None:
         )
         if finding.status.value == "ok":
             continue
-        for label, text in (("found", finding.found), ("expected", finding.expected)):
+        for label, text in ((_("found"), finding.found), (_("expected"), finding.expected)):
             if text:
                 click.echo(f"      {label}: {text}")
         if finding.fix:
-            click.echo(f"      fix: {finding.fix}")
+            click.echo(_("      fix: {fix}").format(fix=finding.fix))
     for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
 
 
 # ------------------------------------------------------------------ spf
 
 
 @click.command()
-@click.option("--ip", required=True, help="The sending client's IP address.")
-@click.option("--sender", required=True, help="MAIL FROM address (empty: postmaster@HELO).")
-@click.option("--helo", default="", help="HELO/EHLO name of the client.")
+@click.option("--ip", required=True, help=N_("The sending client's IP address."))
+@click.option("--sender", required=True, help=N_("MAIL FROM address (empty: postmaster@HELO)."))
+@click.option("--helo", default="", help=N_("HELO/EHLO name of the client."))
 @_resolver_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 def spf(
     ip: str, sender: str, helo: str, nameservers: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
@@ -242,9 +243,15 @@ def spf(
         emit_json(result.as_dict())
     else:
         click.echo(f"{result.result}: {result.explanation}")
-        click.echo(f"domain: {result.domain or '-'}")
-        lookups = f"lookups: {result.lookups} (limit {LOOKUP_LIMIT})"
-        click.echo(f"{lookups}, void lookups: {result.void_lookups}")
+        click.echo(_("domain: {value}").format(value=result.domain or "-"))
+        lookups = _("lookups: {lookups} (limit {lookup_limit})").format(
+            lookups=result.lookups, lookup_limit=LOOKUP_LIMIT
+        )
+        click.echo(
+            _("{lookups}, void lookups: {void_lookups}").format(
+                lookups=lookups, void_lookups=result.void_lookups
+            )
+        )
     if result.result == "temperror":
         _exit(EXIT_CANNOT_RUN)
     _exit(EXIT_OK if result.result == "pass" else EXIT_PROBLEMS)
@@ -256,7 +263,7 @@ def spf(
 @click.command("dkim-verify")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
 @_resolver_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
     from mailgw.delivery.dkim import verify_message
@@ -264,7 +271,7 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
     try:
         raw = source.read()
     except OSError as exc:
-        fail(f"cannot read the message: {exc.strerror or exc}")
+        fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
     config = _config(nameservers, timeout)
     report = _run(verify_message(raw, resolver=config))
     if as_json:
@@ -275,26 +282,53 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
 
 
 def _print_dkim(report: DkimReport) -> None:
-    click.echo(f"From domain: {report.from_domain or '(no From header)'}")
+    from_domain = report.from_domain or _("(no From header)")
+    click.echo(_("From domain: {from_domain}").format(from_domain=from_domain))
     if not report.signatures:
-        click.echo("no DKIM-Signature in this message")
+        click.echo(_("no DKIM-Signature in this message"))
     for sig in report.signatures:
         mark = "✓" if sig.result == "pass" else "✗" if sig.result in ("fail", "permerror") else "?"
-        align = "aligned with From" if sig.aligned else f"not aligned with {report.from_domain}"
-        size = f", {sig.key_bits}-bit key" if sig.key_bits else ""
-        testing = ", testing (t=y)" if sig.testing else ""
+        align = (
+            _("aligned with From")
+            if sig.aligned
+            else _("not aligned with {from_domain}").format(from_domain=report.from_domain)
+        )
+        size = _(", {key_bits}-bit key").format(key_bits=sig.key_bits) if sig.key_bits else ""
+        testing = _(", testing (t=y)") if sig.testing else ""
         click.echo(
-            f"{mark} signature {sig.index + 1}: d={sig.domain} s={sig.selector} "
-            f"a={sig.algorithm}: {sig.result}{size}{testing}; {align}"
+            _(
+                "{mark} signature {value}: d={domain} s={selector} a={algorithm}: "
+                "{result}{size}{testing}; {align}"
+            ).format(
+                mark=mark,
+                value=sig.index + 1,
+                domain=sig.domain,
+                selector=sig.selector,
+                algorithm=sig.algorithm,
+                result=sig.result,
+                size=size,
+                testing=testing,
+                align=align,
+            )
         )
         click.echo(f"    {sig.why}")
     for item in report.authentication_results:
         extra = " ".join(f"{k}={v}" for k, v in item.properties.items())
-        click.echo(f"receiver {item.authserv_id}: {item.method}={item.result} {extra}".rstrip())
+        click.echo(
+            _("receiver {authserv_id}: {method}={result} {extra}")
+            .format(
+                authserv_id=item.authserv_id, method=item.method, result=item.result, extra=extra
+            )
+            .rstrip()
+        )
     passed = [s for s in report.signatures if s.result == "pass"]
     if report.signatures:
         aligned = any(s.aligned for s in passed)
-        verdict = "an aligned signature passes" if aligned else "no aligned signature passes"
-        click.echo(f"{len(passed)} of {len(report.signatures)} signatures pass; {verdict}")
+        verdict = _("an aligned signature passes") if aligned else _("no aligned signature passes")
+        click.echo(
+            _("{passed} of {signatures} signatures pass; {verdict}").format(
+                passed=len(passed), signatures=len(report.signatures), verdict=verdict
+            )
+        )
     for problem in report.problems:
-        click.echo(f"note: {problem}", err=True)
+        click.echo(_("note: {problem}").format(problem=problem), err=True)

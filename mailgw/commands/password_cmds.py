@@ -12,6 +12,7 @@ from mailgw.commands.config_cmds import save_validated
 from mailgw.config import store
 from mailgw.config.errors import ConfigError
 from mailgw.config.model import Settings
+from mailgw.i18n import N_, _
 
 
 def register(group: click.Group) -> None:
@@ -20,15 +21,15 @@ def register(group: click.Group) -> None:
 
 @click.command("set-password")
 @click.option(
-    "--stdin", "from_stdin", is_flag=True, help="Read the password from stdin's first line."
+    "--stdin", "from_stdin", is_flag=True, help=N_("Read the password from stdin's first line.")
 )
 @click.option(
     "--file",
     "secret_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Keep the password in this file (0600) and name it in smtp.auth.password_file.",
+    help=N_("Keep the password in this file (0600) and name it in smtp.auth.password_file."),
 )
-@click.option("--force", is_flag=True, help="Save even if the file changed on disk since read.")
+@click.option("--force", is_flag=True, help=N_("Save even if the file changed on disk since read."))
 @pass_context
 def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force: bool) -> None:
     """Store the SMTP password (asked twice without echo, or --stdin for scripts)."""
@@ -36,7 +37,7 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
     # --stdin typed at a terminal would echo: ask without echo there instead
     password = _read_from_stdin() if from_stdin and not sys.stdin.isatty() else _ask_twice()
     if not password:
-        fail("the password is empty; nothing was saved")
+        fail(_("the password is empty; nothing was saved"))
     settings = loaded.settings.copy()
     if secret_file is None:
         settings.smtp.auth.password = password
@@ -47,10 +48,10 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
         settings.smtp.auth.password_file = str(secret_file)
     _save_with_file(ctx, loaded, settings, force, secret_file, password)
     del password
-    where = f"in {secret_file} (0600)" if secret_file else f"in {ctx.config_path}"
-    click.echo(f"password saved {where}")
+    where = f"{secret_file} (0600)" if secret_file else f"{ctx.config_path}"
+    click.echo(_("password saved in {where}").format(where=where))
     if not settings.smtp.auth.enabled:
-        click.echo("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true")
+        click.echo(_("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true"))
 
 
 def _save_with_file(
@@ -83,10 +84,10 @@ def _read_from_stdin() -> str:
 
 def _ask_twice() -> str:
     if not sys.stdin.isatty():
-        fail("no terminal to ask the password on; pipe it in with --stdin")
+        fail(_("no terminal to ask the password on; pipe it in with --stdin"))
     return click.prompt(
-        "SMTP password",
+        _("SMTP password"),
         hide_input=True,
-        confirmation_prompt="Repeat the password",
+        confirmation_prompt=_("Repeat the password"),
         show_default=False,
     )

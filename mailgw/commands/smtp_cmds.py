@@ -10,6 +10,7 @@ import click
 from mailgw.cli import EXIT_CANNOT_RUN, EXIT_PROBLEMS, Context, emit_json, fail, pass_context
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
+from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
@@ -26,10 +27,12 @@ def register(group: click.Group) -> None:
 
 
 @click.command("test-send")
-@click.option("--to", "to", required=True, metavar="ADDR", help="Recipient of the test message.")
+@click.option(
+    "--to", "to", required=True, metavar="ADDR", help=N_("Recipient of the test message.")
+)
 @click.option("--kind", type=click.Choice(KINDS), default="test", show_default=True)
-@click.option("--transcript", is_flag=True, help="Print the SMTP dialogue (password masked).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--transcript", is_flag=True, help=N_("Print the SMTP dialogue (password masked)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool) -> None:
     """Send a sample message through the configured server, as the platform would."""
@@ -49,8 +52,8 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 
 
 @click.command()
-@click.option("--transcript", is_flag=True, help="Print the SMTP dialogue (password masked).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--transcript", is_flag=True, help=N_("Print the SMTP dialogue (password masked)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
     """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
@@ -71,8 +74,10 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
         return asyncio.run(work)
     except KeyboardInterrupt:
         record = progress.result if progress is not None else None
-        where = f" during {record.stage}" if record is not None else ""
-        click.echo(f"mailgw: interrupted{where}; the connection was closed", err=True)
+        where = _(" during {stage}").format(stage=record.stage) if record is not None else ""
+        click.echo(
+            _("mailgw: interrupted{where}; the connection was closed").format(where=where), err=True
+        )
         raise SystemExit(EXIT_INTERRUPTED) from None
 
 
@@ -94,58 +99,95 @@ def _exit(code: int) -> None:
 
 def _print_result(result: SendResult, transcript: bool) -> None:
     if result.host:
-        click.echo(f"server: {result.host} port {result.port}, security {result.security}")
+        click.echo(
+            _("server: {host} port {port}, security {security}").format(
+                host=result.host, port=result.port, security=result.security
+            )
+        )
     for stage in result.stages:
         mark = "✓" if stage.ok else "✗"
         click.echo(f"  {mark} {stage.name:<12}{stage.ms:8.1f} ms")
     if result.tls:
         _print_tls(result.tls)
     if result.server and result.server.auth_mechanisms:
-        click.echo(f"AUTH offered: {' '.join(result.server.auth_mechanisms)}")
+        click.echo(
+            _("AUTH offered: {auth_mechanisms}").format(
+                auth_mechanisms=" ".join(result.server.auth_mechanisms)
+            )
+        )
     if transcript:
-        click.echo("transcript:")
+        click.echo(_("transcript:"))
         for line in result.transcript:
             click.echo(f"  {line}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}")
+        click.echo(_("warning: {warning}").format(warning=warning))
     if result.ok:
-        test_id = f" (X-Mailgw-Test-Id: {result.test_id})" if result.test_id else ""
+        test_id = (
+            _(" (X-Mailgw-Test-Id: {test_id})").format(test_id=result.test_id)
+            if result.test_id
+            else ""
+        )
         click.echo(f"ok: {result.message}{test_id}")
     else:
         category = result.category.value if result.category else "failed"
-        click.echo(f"failed at {result.stage} [{category}]: {result.message}")
-        click.echo(f"fix: {result.fix}")
+        click.echo(
+            _("failed at {stage} [{category}]: {message}").format(
+                stage=result.stage, category=category, message=result.message
+            )
+        )
+        click.echo(_("fix: {fix}").format(fix=result.fix))
 
 
 def _print_tls(tls: TlsInfo) -> None:
-    state = "pinned" if tls.pinned else "verified" if tls.verified else "NOT verified"
-    click.echo(f"TLS: {tls.protocol}, {tls.cipher}; certificate {state}")
-    click.echo(f"  subject:  {tls.subject}")
-    click.echo(f"  issuer:   {tls.issuer}{'  (self-signed)' if tls.self_signed else ''}")
-    click.echo(f"  names:    {', '.join(tls.sans) or '(none)'}")
-    expiry = "  EXPIRED" if tls.expired else ""
-    click.echo(f"  valid:    {tls.not_before} to {tls.not_after}{expiry}")
-    click.echo(f"  host name matches: {'yes' if tls.hostname_match else 'NO'}")
-    click.echo(f"  SHA-256:  {tls.fingerprint_sha256}")
+    state = _("pinned") if tls.pinned else _("verified") if tls.verified else _("NOT verified")
+    click.echo(
+        _("TLS: {protocol}, {cipher}; certificate {state}").format(
+            protocol=tls.protocol, cipher=tls.cipher, state=state
+        )
+    )
+    click.echo(_("  subject:  {subject}").format(subject=tls.subject))
+    self_signed = _("  (self-signed)") if tls.self_signed else ""
+    click.echo(
+        _("  issuer:   {issuer}{self_signed}").format(issuer=tls.issuer, self_signed=self_signed)
+    )
+    click.echo(_("  names:    {value}").format(value=", ".join(tls.sans) or _("(none)")))
+    expiry = _("  EXPIRED") if tls.expired else ""
+    click.echo(
+        _("  valid:    {not_before} to {not_after}{expiry}").format(
+            not_before=tls.not_before, not_after=tls.not_after, expiry=expiry
+        )
+    )
+    click.echo(
+        _("  host name matches: {value}").format(value=_("yes") if tls.hostname_match else _("NO"))
+    )
+    click.echo(
+        _("  SHA-256:  {fingerprint_sha256}").format(fingerprint_sha256=tls.fingerprint_sha256)
+    )
 
 
 @click.command()
 @click.argument("host", required=False)
-@click.option("--apply", "apply_", is_flag=True, help="Save the recommended host, port, security.")
+@click.option(
+    "--apply", "apply_", is_flag=True, help=N_("Save the recommended host, port, security.")
+)
 @click.option(
     "--pin",
     is_flag=True,
-    help="With --apply: if the recommended port's certificate is not valid, trust exactly the "
-    "certificate seen (saved as smtp.tls_fingerprint).",
+    help=N_(
+        "With --apply: if the recommended port's certificate is not valid, "
+        "trust exactly the certificate seen (saved as smtp.tls_fingerprint)."
+    ),
 )
 @click.option(
     "--ports",
     default="465:ssl,587:starttls,25:starttls",
     show_default=True,
-    help="Ports to probe, each PORT[:ssl|starttls].",
+    help=N_("Ports to probe, each PORT[:ssl|starttls]."),
 )
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per port.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--timeout", type=float, default=10.0, show_default=True, help=N_("Seconds per port.")
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def detect(
     ctx: Context,
@@ -161,11 +203,11 @@ def detect(
     from mailgw.delivery.target import helo_name
 
     if pin and not apply_:
-        fail("--pin only works with --apply")
+        fail(_("--pin only works with --apply"))
     loaded = store.load(ctx.config_path)
     host = (host or loaded.settings.smtp.host).strip()
     if not host:
-        fail("no host given and smtp.host is empty; run: mailgw detect HOST")
+        fail(_("no host given and smtp.host is empty; run: mailgw detect HOST"))
     candidates = _parse_ports(ports)
     report = _run_live(
         detection.detect(
@@ -191,28 +233,36 @@ def _parse_ports(spec: str) -> list[Candidate]:
     for item in filter(None, (part.strip() for part in spec.split(","))):
         port_text, _, security = item.partition(":")
         if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-            fail(f"--ports: {item!r} is not PORT[:ssl|starttls]")
+            fail(_("--ports: {item!r} is not PORT[:ssl|starttls]").format(item=item))
         port = int(port_text)
         default = "ssl" if port == 465 else "starttls"
         if (security or default) not in ("ssl", "starttls"):
-            fail(f"--ports: security in {item!r} must be ssl or starttls")
+            fail(_("--ports: security in {item!r} must be ssl or starttls").format(item=item))
         candidates.append(Candidate(port, Security(security or default)))
     if not candidates:
-        fail("--ports lists no port")
+        fail(_("--ports lists no port"))
     return candidates
 
 
 def _print_report(report: DetectReport) -> None:
-    click.echo(f"host: {report.host}")
+    click.echo(_("host: {host}").format(host=report.host))
     for port in report.ports:
         _print_port(port.as_dict())
     best = report.recommended
     if best is None:
-        click.echo("no port accepted a connection: check the host name and outbound firewall")
+        click.echo(_("no port accepted a connection: check the host name and outbound firewall"))
     else:
-        click.echo(f"recommended: port {best.port}, security {best.security}")
+        click.echo(
+            _("recommended: port {port}, security {security}").format(
+                port=best.port, security=best.security
+            )
+        )
         if best.certificate_valid is False:
-            click.echo(f"warning: {best.certificate_problem}; pin it with smtp.tls_fingerprint")
+            click.echo(
+                _("warning: {certificate_problem}; pin it with smtp.tls_fingerprint").format(
+                    certificate_problem=best.certificate_problem
+                )
+            )
 
 
 def _print_port(port: dict[str, Any]) -> None:
@@ -220,7 +270,7 @@ def _print_port(port: dict[str, Any]) -> None:
         click.echo(f"  ✗ {port['port']:>5}  {port['category']}: {port['message']}")
         return
     tls = port["tls"]
-    cert = {True: "certificate valid", False: "certificate NOT valid", None: "no TLS"}
+    cert = {True: _("certificate valid"), False: _("certificate NOT valid"), None: _("no TLS")}
     size = f", SIZE {port['size']}" if port["size"] else ""
     auth = " ".join(port["auth_mechanisms"]) or "none"
     click.echo(
@@ -240,9 +290,16 @@ def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool
     fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
     if best.certificate_valid is False and not (pin and fingerprint):
         click.echo(
-            f"mailgw: not saved: the certificate on port {best.port} is not valid "
-            f"({best.certificate_problem}), so mail could not be sent with it; if you trust "
-            f"this server, run again with --apply --pin to pin SHA-256 {fingerprint or '?'}",
+            _(
+                "mailgw: not saved: the certificate on port {port} is not valid "
+                "({certificate_problem}), so mail could not be sent with it; if you "
+                "trust this server, run again with --apply --pin to pin SHA-256 "
+                "{value}"
+            ).format(
+                port=best.port,
+                certificate_problem=best.certificate_problem,
+                value=fingerprint or "?",
+            ),
             err=True,
         )
         _exit(EXIT_PROBLEMS)
@@ -258,10 +315,13 @@ def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool
     blocking = errors(validate(settings, loaded.path))
     if blocking:
         for problem in blocking:
-            click.echo(f"error: {problem.key}: {problem.message}", err=True)
-        fail("not saved: fix the errors above (the file is unchanged)")
+            click.echo(
+                _("error: {key}: {message}").format(key=problem.key, message=problem.message),
+                err=True,
+            )
+        fail(_("not saved: fix the errors above (the file is unchanged)"))
     result = store.save(loaded, settings)
     for change in result.changes:
         old, new = change.shown()
         click.echo(f"{change.key}: {old} -> {new}")
-    click.echo(f"saved to {result.path}")
+    click.echo(_("saved to {path}").format(path=result.path))

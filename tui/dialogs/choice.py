@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from mailgw.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -20,7 +22,7 @@ class Choice:
     key: str
 
 
-CANCEL = Choice("cancel", "Cancel", "escape")
+CANCEL = Choice("cancel", N_("Cancel"), "escape")
 
 
 class ChoiceDialog(ModalScreen[str]):
@@ -44,7 +46,8 @@ class ChoiceDialog(ModalScreen[str]):
                     yield Static(self.detail, markup=False)
             with Horizontal(id="dialog-buttons"):
                 for choice in self.choices:
-                    yield Button(f"{choice.label} ({_key_name(choice.key)})", id=choice.value)
+                    label = f"{_(choice.label)} ({_key_name(choice.key)})"
+                    yield Button(label, id=choice.value)
 
     def on_mount(self) -> None:
         self.query_one("#dialog-buttons Button").focus()

@@ -7,15 +7,16 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static, TextArea
 
 from mailgw.config.model import Settings
+from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
 
-SAMPLE_BODY = 'Vehicle ABC-1234 entered the geofence "Depot" at 08:14.'
+SAMPLE_BODY = N_('Vehicle ABC-1234 entered the geofence "Depot" at 08:14.')
 
 
 def mail_ending(signature: str) -> str:
     """How a notification mail ends: its last line, then the signature."""
-    lines = [SAMPLE_BODY]
+    lines = [_(SAMPLE_BODY)]
     if signature.strip():
         lines += ["", "-- ", *signature.rstrip("\n").splitlines()]
     return "\n".join(lines)
@@ -24,15 +25,15 @@ def mail_ending(signature: str) -> str:
 class EmailSettingsSection(Section):
     """From address, display name, multi-line signature with a preview."""
 
-    TITLE = "Email settings"
+    TITLE = N_("Email settings")
 
     def compose(self) -> ComposeResult:
         sender = Input(id="from-address", placeholder="no-reply@example.com")
-        yield Field("email.from_address", sender, label="Sender (From)")
-        yield Field("email.from_name", Input(id="from-name"), label="Display name")
+        yield Field("email.from_address", sender, label=_("Sender (From)"))
+        yield Field("email.from_name", Input(id="from-name"), label=_("Display name"))
         signature = TextArea(id="signature", soft_wrap=True, tab_behavior="focus")
-        yield Field("email.signature", signature, label="Signature")
-        yield Static("How a mail ends:", classes="preview-title")
+        yield Field("email.signature", signature, label=_("Signature"))
+        yield Static(_("How a mail ends:"), classes="preview-title")
         yield Static("", id="preview", markup=False)
 
     def load_from(self, settings: Settings) -> None:

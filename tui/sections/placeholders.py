@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 
 
@@ -19,24 +20,28 @@ class PlaceholderSection(Section):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            f"Not available yet.\n\n{self.WHAT}\n\n"
-            "Until then, use the headless commands (`mailgw --help`).",
+            _(
+                "Not available yet.\n\n{what}\n\nUntil then, use the headless commands "
+                "(`mailgw --help`)."
+            ).format(what=_(self.WHAT)),
             classes="placeholder",
             markup=False,
         )
 
 
 class SenderDomainPlaceholder(PlaceholderSection):
-    TITLE = "Sender domain"
-    WHAT = (
-        "This pane will show the DNS records that authorise your own domain to send through "
-        "the gateway (verification TXT, SPF, DKIM, DMARC) and check them live."
+    TITLE = N_("Sender domain")
+    WHAT = N_(
+        "This pane will show the DNS records that authorise your own domain "
+        "to send through the gateway (verification TXT, SPF, DKIM, DMARC) "
+        "and check them live."
     )
 
 
 class SendTestPlaceholder(PlaceholderSection):
-    TITLE = "Test send"
-    WHAT = (
-        "This pane will send a test mail through the saved settings and show each stage "
-        "(connect, TLS, login, delivery) with what to fix when one fails."
+    TITLE = N_("Test send")
+    WHAT = N_(
+        "This pane will send a test mail through the saved settings and show "
+        "each stage (connect, TLS, login, delivery) with what to fix when "
+        "one fails."
     )

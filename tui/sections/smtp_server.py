@@ -9,36 +9,53 @@ from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, Stat
 
 from mailgw.config import presets
 from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
-SECURITY_LABELS = {Security.NONE: "None", Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
-PORT_HINT = "Follows the security choice; a port typed by hand is kept."
+SECURITY_LABELS = {Security.NONE: N_("None"), Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
+PORT_HINT = N_("Follows the security choice; a port typed by hand is kept.")
 
 
 def platform_text() -> str:
     """What the managed gateway is and what sending from one's own domain needs."""
     gw = presets.platform_gateway()
     return (
-        f"{gw.label}: {gw.host}, port {gw.port} ({gw.security.value.upper()}). "
-        "The platform looks after the server and its login; nothing to fill in here.\n\n"
-        f"Mail leaves from {gw.default_sender} by default.\n\n"
-        "To send from your own domain, ask support for its verification key, then publish in "
-        "that domain's DNS:\n"
-        f"  • TXT  {gw.verification_txt_prefix}KEY (the verification record)\n"
-        f"  • SPF  include:{gw.spf_include} before the final all\n"
-        + "".join(f"  • CNAME {d.selector}._domainkey → {d.target}\n" for d in gw.dkim)
-        + f'  • DMARC _dmarc TXT "{gw.dmarc_default}"\n'
-        "and set the sender address under Email settings."
+        _(
+            "{label}: {host}, port {port} ({upper}). The platform looks after "
+            "the server and its login; nothing to fill in here.\n\nMail leaves "
+            "from {default_sender} by default.\n\nTo send from your own domain, "
+            "ask support for its verification key, then publish in that domain's "
+            "DNS:\n  • TXT  {verification_txt_prefix}KEY (the verification "
+            "record)\n  • SPF  include:{spf_include} before the final all\n"
+        ).format(
+            label=presets.shown(gw.label),
+            host=gw.host,
+            port=gw.port,
+            upper=gw.security.value.upper(),
+            default_sender=gw.default_sender,
+            verification_txt_prefix=gw.verification_txt_prefix,
+            spf_include=gw.spf_include,
+        )
+        + "".join(
+            _("  • CNAME {selector}._domainkey → {target}\n").format(
+                selector=d.selector, target=d.target
+            )
+            for d in gw.dkim
+        )
+        + _(
+            '  • DMARC _dmarc TXT "{dmarc_default}"\nand set the sender address '
+            "under Email settings."
+        ).format(dmarc_default=gw.dmarc_default)
     )
 
 
 class SmtpServerSection(Section):
     """Gateway choice; for custom: preset, host, security, port, trust-all, login."""
 
-    TITLE = "SMTP server"
+    TITLE = N_("SMTP server")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -48,11 +65,11 @@ class SmtpServerSection(Section):
 
     def compose(self) -> ComposeResult:
         gateway = RadioSet(
-            Radio("The platform's managed gateway (recommended)", id="gateway-platform"),
-            Radio("Custom SMTP server", id="gateway-custom"),
+            Radio(_("The platform's managed gateway (recommended)"), id="gateway-platform"),
+            Radio(_("Custom SMTP server"), id="gateway-custom"),
             id="gateway",
         )
-        yield Field("smtp.gateway", gateway, label="Gateway")
+        yield Field("smtp.gateway", gateway, label=_("Gateway"))
         yield Static(platform_text(), id="platform-info", markup=False)
         with Vertical(id="custom"):
             if self._starts_custom():  # built later, when chosen: a faster first frame
@@ -139,8 +156,12 @@ class SmtpServerSection(Section):
         notes = self.query_one("#preset-notes", Static)
         notes.display = preset is not None
         if preset is not None:
-            hint = f"\nUsername: {preset.username_hint}" if preset.username_hint else ""
-            notes.update(f"{preset.notes}{hint}")
+            hint = (
+                _("\nUsername: {username_hint}").format(username_hint=preset.username_hint)
+                if preset.username_hint
+                else ""
+            )
+            notes.update(f"{presets.shown(preset.notes)}{hint}")
         if event.value == self._provider or preset is None:
             self._provider = str(event.value)
             return
@@ -165,8 +186,11 @@ class SmtpServerSection(Section):
         note = self.query_one("#password-file-note", Static)
         note.display = bool(password_file)
         note.update(
-            f"The password is read from {password_file} (smtp.auth.password_file), which wins "
-            "over a password typed here. Change it with `mailgw set-password --file`."
+            _(
+                "The password is read from {password_file} "
+                "(smtp.auth.password_file), which wins over a password typed here. "
+                "Change it with `mailgw set-password --file`."
+            ).format(password_file=password_file)
         )
 
     def _gateway(self) -> Gateway:
@@ -186,29 +210,29 @@ class CustomServerFields(Vertical):
     """Provider preset, host, security, port, trust-all and the login of a custom server."""
 
     def compose(self) -> ComposeResult:
-        yield Field("smtp.provider", self._provider_select(), label="Provider preset")
+        yield Field("smtp.provider", self._provider_select(), label=_("Provider preset"))
         yield Static("", id="preset-notes", markup=False)
-        yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label="Host")
+        yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label=_("Host"))
         security = RadioSet(
-            *(Radio(text, id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
+            *(Radio(_(text), id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
             id="security",
         )
-        yield Field("smtp.security", security, label="Security")
+        yield Field("smtp.security", security, label=_("Security"))
         port = Input(id="port", type="integer", max_length=5)
-        yield Field("smtp.port", port, label="Port")
-        yield Static(PORT_HINT, id="port-hint", markup=False)
-        trust_all = Check("Trust all certificates", id="trust-all")
+        yield Field("smtp.port", port, label=_("Port"))
+        yield Static(_(PORT_HINT), id="port-hint", markup=False)
+        trust_all = Check(_("Trust all certificates"), id="trust-all")
         yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
-        auth = Check("Server requires authentication", id="auth")
+        auth = Check(_("Server requires authentication"), id="auth")
         yield Field("smtp.auth.enabled", auth, label=" ")
         with Vertical(id="login"):
-            yield Field("smtp.auth.username", Input(id="username"), label="Username")
-            yield Field("smtp.auth.password", PasswordField(id="password"), label="Password")
+            yield Field("smtp.auth.username", Input(id="username"), label=_("Username"))
+            yield Field("smtp.auth.password", PasswordField(id="password"), label=_("Password"))
             yield Static("", id="password-file-note", markup=False)
 
     def _provider_select(self) -> Select[str]:
-        options = [("Custom (fill in by hand)", "custom")]
-        options += [(p.label, name) for name, p in presets.providers().items()]
+        options = [(_("Custom (fill in by hand)"), "custom")]
+        options += [(presets.shown(p.label), name) for name, p in presets.providers().items()]
         return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
 
 

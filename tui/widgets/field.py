@@ -8,6 +8,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from mailgw.config.validate import Problem, Severity
+from mailgw.i18n import _
 
 
 class Field(Vertical):
@@ -47,7 +48,7 @@ class Field(Vertical):
 
 
 def _line(problem: Problem) -> str:
-    mark = "✗ Error:" if problem.severity == Severity.ERROR else "! Warning:"
+    mark = _("✗ Error:") if problem.severity == Severity.ERROR else _("! Warning:")
     return f"{mark} {problem.message}"
 
 

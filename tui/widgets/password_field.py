@@ -11,19 +11,23 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-KEEP_HINT = "stored password kept; type to replace it"
+from mailgw.i18n import N_, _
+from mailgw.tui.bindings import translate_bindings
+
+KEEP_HINT = N_("stored password kept; type to replace it")
 
 
 class PasswordField(Vertical):
     """Masked password input with reveal (F3) and clear (F4)."""
 
     BINDINGS = [
-        Binding("f3", "toggle_reveal", "Show/hide", key_display="F3", id="password.reveal"),
-        Binding("f4", "clear_stored", "Clear password", key_display="F4", id="password.clear"),
+        Binding("f3", "toggle_reveal", N_("Show/hide"), key_display="F3", id="password.reveal"),
+        Binding("f4", "clear_stored", N_("Clear password"), key_display="F4", id="password.clear"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        translate_bindings(self)
         self._stored = ""
         self._cleared = False
 
@@ -63,14 +67,16 @@ class PasswordField(Vertical):
         self._show_state()
 
     def _show_state(self) -> None:
-        shown = "" if self.input.password else " (shown)"
+        shown = "" if self.input.password else _(" (shown)")
         if self.input.value:
-            state = "new password typed; saved on save" + shown
+            state = _("new password typed; saved on save") + shown
         elif self._cleared:
-            state = "password will be erased on save"
+            state = _("password will be erased on save")
         elif self._stored:
-            state = KEEP_HINT
+            state = _(KEEP_HINT)
         else:
-            state = "no password stored"
+            state = _("no password stored")
         self.input.placeholder = state if not self.input.value else ""
-        self.query_one("#password-state", Static).update(f"F3 show/hide · F4 clear · {state}")
+        self.query_one("#password-state", Static).update(
+            _("F3 show/hide · F4 clear · {state}").format(state=state)
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from mailgw.i18n import _
+
 
 class StatusLine(Static):
     """`mailgw · ● unsaved · GATEWAY · PATH` (the state first: a long path is what gets cut)."""
@@ -15,6 +17,8 @@ class StatusLine(Static):
     read_only: reactive[bool] = reactive(False)
 
     def render(self) -> str:
-        state = "read-only" if self.read_only else ("● unsaved" if self.modified else "saved")
+        state = (
+            _("read-only") if self.read_only else (_("● unsaved") if self.modified else _("saved"))
+        )
         gateway = f"{self.gateway} · " if self.gateway else ""
         return f" mailgw · {state} · {gateway}{self.path}"

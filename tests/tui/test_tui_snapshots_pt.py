@@ -1,0 +1,83 @@
+"""How the console looks in Brazilian Portuguese at 80x24 (LANG=pt_BR.UTF-8).
+
+Run with `--snapshot-update` after a deliberate change and review the SVGs before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mailgw.tui.app import MailgwApp
+
+from .pilot_helpers import type_into
+
+SIZE = (80, 24)
+NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same on every machine
+
+
+@pytest.fixture(autouse=True)
+def portuguese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+
+
+@pytest.fixture
+def here(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(config_path.parent)
+    return config_path
+
+
+@pytest.fixture
+def existing(here: Path, existing_config: Path) -> Path:
+    return existing_config
+
+
+async def _edit_host_and_save(pilot: Pilot[None]) -> None:
+    await type_into(pilot, "#host", "mx9.ex.io")
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+class TestSectionsPt:
+    def test_platform_gateway_pt(self, snap_compare, here: Path) -> None:
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE)
+
+    def test_custom_server_with_a_problem_pt(self, snap_compare, existing: Path) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await type_into(pilot, "#host", "bad host")
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
+
+    def test_email_settings_with_preview_pt(self, snap_compare, existing: Path) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await pilot.press("f6")
+            pilot.app.query_one("#signature").focus()
+            await pilot.pause()
+            await pilot.press(*"Equipe da frota", "enter", *"+55 11")
+            pilot.app.query_one("#from-name").focus()
+            await pilot.pause()
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
+
+
+class TestDialogsPt:
+    def test_save_diff_pt(self, snap_compare, existing: Path) -> None:
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=_edit_host_and_save)
+
+    def test_unsaved_changes_on_quit_pt(self, snap_compare, existing: Path) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await type_into(pilot, "#host", "mx9.ex.io")
+            await pilot.press("f10")
+            await pilot.pause()
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
+
+    def test_lock_held_pt(self, snap_compare, existing: Path, lock_holder: object) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await _edit_host_and_save(pilot)
+            await pilot.press("enter")
+            await pilot.pause()
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
