@@ -37,6 +37,14 @@ def check_of(record: Record) -> str:
     return "verification"
 
 
+def relative_name(name: str, domain: str) -> str:
+    """The owner name as DNS panels take it: `@` for the domain itself, else the part before."""
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    if name == domain:
+        return "@"
+    return name.removesuffix("." + domain) if domain else name
+
+
 def cache_seconds(finding: Finding) -> int | None:
     """Seconds of resolver cache left for a pending record, when the check said so."""
     if finding.status is not Status.PENDING:

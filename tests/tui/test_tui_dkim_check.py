@@ -96,3 +96,23 @@ async def test_an_unsigned_message_says_the_domain_is_not_authorised(config_path
         shown = await _paste_and_verify(pilot, RECEIVED + MESSAGE)
     assert shown.startswith("✗ No DKIM signature")
     assert "the gateway did not sign" in shown and "not authorised yet" in shown
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "pt_BR.UTF-8"], ids=["en", "pt"])
+def test_looks_after_a_failed_verification(
+    snap_compare, config_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    monkeypatch.chdir(config_path.parent)
+    monkeypatch.setenv("LANG", lang)
+    write_config(config_path)
+    tampered = _signed().replace(b"00:00.", b"09:30.")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _paste_and_verify(pilot, tampered)
+        pilot.app.query_one("#dkim-result").scroll_visible(animate=False)
+        await pilot.pause()
+
+    with serving(_key_zone()) as server:
+        use_resolver(monkeypatch, server.nameserver, server.port)
+        app = MailgwApp(Path(config_path.name))
+        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -27,7 +27,7 @@ def _rows(section: SenderDomainSection) -> dict[str, list[str]]:
     """Table rows by record name+type: [status, type, name, value, found]."""
     table = section.query_one("#records", DataTable)
     rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-    return {f"{row[2]} {row[1]}": row for row in rows}
+    return {f"{row[2]} {row[1]}": row for row in rows}  # names relative to the domain
 
 
 async def _pane(pilot: Pilot[None]) -> SenderDomainSection:
@@ -56,15 +56,15 @@ async def test_check_shows_missing_and_pending_records(
         app = MailgwApp(write_config(config_path))
         async with app.run_test(size=SIZE) as pilot:
             section = await _pane(pilot)
-            assert _rows(section)[f"_dmarc.{DOMAIN} TXT"][0] == "· not checked"
+            assert _rows(section)["_dmarc TXT"][0] == "· not checked"
             await run_check(pilot, section)
             rows = _rows(section)
-    dmarc = rows[f"_dmarc.{DOMAIN} TXT"]
+    dmarc = rows["_dmarc TXT"]
     assert dmarc[0] == "✗ missing" and dmarc[3] == "v=DMARC1; p=none;"
-    mte1 = rows[f"mte1._domainkey.{DOMAIN} CNAME"]
+    mte1 = rows["mte1._domainkey CNAME"]
     assert mte1[0].startswith("… pending ") and mte1[0].endswith(" s")
     assert f"ns1.{DOMAIN}" in mte1[4]  # found: what the authoritative server already serves
-    assert rows[f"mte2._domainkey.{DOMAIN} CNAME"][0] == "✓ ok"
+    assert rows["mte2._domainkey CNAME"][0] == "✓ ok"
 
 
 async def test_checklist_advances_to_assigning_the_sender_and_saves(
@@ -141,7 +141,7 @@ async def test_auto_recheck_picks_up_a_record_added_meanwhile(
             section = await _pane(pilot)
             await type_into(pilot, "#recheck-seconds", "0.5")
             await pilot.press("f8")
-            dmarc = f"_dmarc.{DOMAIN} TXT"
+            dmarc = "_dmarc TXT"
             await wait_for(pilot, lambda: _rows(section)[dmarc][0] == "✗ missing")
             assert section.query_one("#auto-recheck", Check).value
             zone.add_txt(f"_dmarc.{DOMAIN}", "v=DMARC1; p=none;")
@@ -180,3 +180,54 @@ async def test_a_malformed_nameserver_setting_is_said_not_raised(
         await run_check(pilot, section)
         state = str(section.query_one("#check-state", Static).content)
     assert state.startswith("Cannot check:") and "not-an-ip" in state
+
+
+# ------------------------------------------------------------------ how it looks at 80x24
+
+
+@pytest.fixture
+def pane_config(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A relative config path and a fixed login, so the screen is the same on every machine."""
+    monkeypatch.chdir(config_path.parent)
+    monkeypatch.setenv("LOGNAME", "fleet-admin")
+    write_config(config_path)
+    return NAME
+
+
+def _mixed_zone() -> Zone:
+    """SPF without the gateway (wrong), no DMARC (missing), the rest correct."""
+    zone = good_zone()
+    zone.remove(DOMAIN, "TXT")
+    zone.add_txt(DOMAIN, "mandrill_verify.K1", "v=spf1 mx -all")
+    zone.remove(f"_dmarc.{DOMAIN}", "TXT")
+    return zone
+
+
+async def _show_table_after_check(pilot: Pilot[None]) -> None:
+    section = await _pane(pilot)
+    await run_check(pilot, section)
+    section.query_one("#records", DataTable).focus()
+    await pilot.press("down")  # the SPF row: its detail shows expected next to found
+    section.scroll_to_widget(section.query_one("#step-two-title"), top=True, animate=False)
+    await pilot.pause()
+
+
+async def _show_pane(pilot: Pilot[None]) -> None:
+    await _pane(pilot)
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "pt_BR.UTF-8"], ids=["en", "pt"])
+class TestSenderDomainLooks:
+    def test_before_check(self, snap_compare, pane_config: Path, lang: str, monkeypatch) -> None:
+        monkeypatch.setenv("LANG", lang)
+        app = MailgwApp(pane_config)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_show_pane)
+
+    def test_after_check_with_mixed_results(
+        self, snap_compare, pane_config: Path, lang: str, monkeypatch
+    ) -> None:
+        monkeypatch.setenv("LANG", lang)
+        with serving(_mixed_zone()) as server:
+            use_resolver(monkeypatch, server.nameserver, server.port)
+            app = MailgwApp(pane_config)
+            assert snap_compare(app, terminal_size=SIZE, run_before=_show_table_after_check)

@@ -24,7 +24,7 @@ from mailgw.tui.widgets.field import Field
 
 KEYS = (
     ("f5", "verify", N_("Verify"), "F5"),
-    ("escape", "cancel_verify", N_("Cancel"), "Esc"),
+    ("escape", "cancel_verify", N_("Cancel verification"), "Esc"),
 )
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # a report with attachments; more is not a mail to check
 

@@ -73,7 +73,7 @@ class SenderDomainSection(Section):
 
     TITLE = N_("Sender domain")
     DEFAULT_CSS = """
-    SenderDomainSection .step-title { text-style: bold; margin-top: 1; }
+    SenderDomainSection .step-title { text-style: bold; margin-top: 1; width: 1fr; }
     SenderDomainSection #domain-checklist { height: auto; }
     SenderDomainSection #verification-record, SenderDomainSection #record-detail,
     SenderDomainSection #check-state { color: $text-muted; height: auto; }
@@ -106,7 +106,7 @@ class SenderDomainSection(Section):
         key = Input(id="verification-key", placeholder=_("the key support sends you"))
         yield Field("sender_domain.verification_key", key, label=_("Verification key"))
         yield Static("", id="verification-record", markup=False)
-        yield Label(_("2. Authorise it: publish these records"), classes="step-title")
+        yield Label("", id="step-two-title", classes="step-title")
         table: DataTable[str] = DataTable(id="records", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="record-detail", markup=False)
@@ -172,6 +172,8 @@ class SenderDomainSection(Section):
         self._fill_table()
         self._show_verification(settings)
         self._show_progress()
+        title = _("2. Authorise it: publish these records in {domain} (@ is the domain itself)")
+        self.query_one("#step-two-title", Label).update(title.format(domain=self._domain() or "?"))
 
     # ------------------------------------------------------------ the records table
 
@@ -190,7 +192,8 @@ class SenderDomainSection(Section):
         seconds = self._seconds_left(finding)
         found = finding.found if finding is not None and finding.status.value != "ok" else ""
         status = text.status_cell(finding, seconds)
-        return status, record.type, record.name, record.value, found
+        name = text.relative_name(record.name, self._domain())
+        return status, record.type, name, record.value, found
 
     def _seconds_left(self, finding: Finding | None) -> int | None:
         deadline = self._deadlines.get(finding.check) if finding is not None else None
