@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from mailgw.delivery.dkim import DkimReport, MessageError, verify_message
 from mailgw.delivery.resolver import DnsConfigError
@@ -118,6 +119,13 @@ class DkimCheckSection(Section):
             self.post_message(VerifyFailed(str(exc)))
             return
         self.post_message(Verified(report))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A verification that broke on something unforeseen says so."""
+        if event.worker.group == "dkim" and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = f"{type(error).__name__}: {error}"
+            self._show(_("Cannot verify: {reason}").format(reason=reason))
 
     # ------------------------------------------------------------ results
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,11 +15,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Gateway, Settings
 from mailgw.delivery.domain import DomainReport, check_domain
-from mailgw.delivery.findings import Finding
 from mailgw.delivery.records import Proposal, Record, SpfMergeError, propose_records, records_for
 from mailgw.delivery.resolver import DnsConfigError
 from mailgw.delivery.sender import SenderDomainError, sender_setup
@@ -31,13 +30,13 @@ from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
 from mailgw.tui.sections.email_settings import EmailSettingsSection
 from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.records_table import RecordsTable
 from mailgw.tui.widgets.toggles import Check
 
 if TYPE_CHECKING:
     from mailgw.tui.app import MailgwApp
 
 DEFAULT_RECHECK_SECONDS = 60
-COLUMNS = (N_("Status"), N_("Type"), N_("Name"), N_("Value to publish"), N_("Found"))
 KEYS = (
     ("f5", "check", N_("Check"), "F5"),
     ("f7", "zone_lines", N_("Zone lines"), "F7"),
@@ -90,10 +89,7 @@ class SenderDomainSection(Section):
         super().__init__(id=id)
         for key, action, description, display in KEYS:
             self._bindings.bind(key, action, _(description), key_display=display)
-        self.records: list[Record] = []
-        self.findings: dict[str, Finding] = {}
         self.report: DomainReport | None = None
-        self._deadlines: dict[str, float] = {}  # pending check -> monotonic time its cache ends
         self._checked_for: tuple[str, str, str] | None = None
 
     # ------------------------------------------------------------ layout
@@ -107,8 +103,7 @@ class SenderDomainSection(Section):
         yield Field("sender_domain.verification_key", key, label=_("Verification key"))
         yield Static("", id="verification-record", markup=False)
         yield Label("", id="step-two-title", classes="step-title")
-        table: DataTable[str] = DataTable(id="records", cursor_type="row", zebra_stripes=False)
-        yield table
+        yield RecordsTable(id="records")
         yield Static("", id="record-detail", markup=False)
         with Horizontal(id="check-row"):
             yield Button(_("Check (F5)"), id="check", compact=True)
@@ -122,12 +117,6 @@ class SenderDomainSection(Section):
         yield Field("", Input(_login_name(), id="admin-login"), label=_("Admin login"))
         yield Button(_("Use as sender"), id="use-sender", compact=True, disabled=True)
         yield Static("", id="support-request", markup=False)
-
-    def on_mount(self) -> None:
-        table = self.query_one("#records", DataTable)
-        for column in COLUMNS:
-            table.add_column(_(column), key=column)
-        self.set_interval(1, self._count_down)  # Section.on_mount runs next and loads the model
 
     # ------------------------------------------------------------ model <-> widgets
 
@@ -161,70 +150,43 @@ class SenderDomainSection(Section):
             self._show_progress()
             return
         self._checked_for = expectations
-        self.report, self.findings, self._deadlines = None, {}, {}
+        self.report = None
         try:
-            self.records = records_for(settings)
+            records = records_for(settings)
         except (SenderDomainError, SpfMergeError) as exc:
-            self.records = []
+            records = []
             self._say(str(exc))
         else:
             self._say(_("Not checked yet: press F5 to ask DNS."))
-        self._fill_table()
-        self._show_verification(settings)
+        self._fill_table(records)
+        self._show_verification(settings, records)
         self._show_progress()
         title = _("2. Authorise it: publish these records in {domain} (@ is the domain itself)")
         self.query_one("#step-two-title", Label).update(title.format(domain=self._domain() or "?"))
 
     # ------------------------------------------------------------ the records table
 
-    def _fill_table(self) -> None:
-        table = self.query_one("#records", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for index, record in enumerate(self.records):
-            table.add_row(*self._cells(record), key=str(index))
-        if self.records:
-            table.move_cursor(row=min(row, len(self.records) - 1))
+    @property
+    def records(self) -> list[Record]:
+        return self.query_one(RecordsTable).records
+
+    def _fill_table(self, records: list[Record]) -> None:
+        findings = self.report.findings if self.report is not None else None
+        self.query_one(RecordsTable).show(records, findings, self._domain())
         self._show_detail()
 
-    def _cells(self, record: Record) -> tuple[str, str, str, str, str]:
-        finding = self.findings.get(text.check_of(record))
-        seconds = self._seconds_left(finding)
-        found = finding.found if finding is not None and finding.status.value != "ok" else ""
-        status = text.status_cell(finding, seconds)
-        name = text.relative_name(record.name, self._domain())
-        return status, record.type, name, record.value, found
-
-    def _seconds_left(self, finding: Finding | None) -> int | None:
-        deadline = self._deadlines.get(finding.check) if finding is not None else None
-        return None if deadline is None else round(deadline - time.monotonic())
-
-    def _count_down(self) -> None:
-        """Pending rows show the cache time left, a second at a time."""
-        if not self._deadlines:
-            return
-        table = self.query_one("#records", DataTable)
-        for index, record in enumerate(self.records):
-            if text.check_of(record) in self._deadlines:
-                status = self._cells(record)[0]
-                table.update_cell(str(index), COLUMNS[0], status)
-
-    @on(DataTable.RowHighlighted, "#records")
+    @on(RecordsTable.RowHighlighted, "#records")
     def _show_detail(self) -> None:
-        table = self.query_one("#records", DataTable)
-        detail = self.query_one("#record-detail", Static)
-        if not self.records or table.cursor_row < 0:
-            detail.update("")
-            return
-        record = self.records[min(table.cursor_row, len(self.records) - 1)]
-        detail.update(text.detail(record, self.findings.get(text.check_of(record))))
+        current = self.query_one(RecordsTable).current()
+        shown = text.detail(*current) if current is not None else ""
+        self.query_one("#record-detail", Static).update(shown)
 
-    def _show_verification(self, settings: Settings) -> None:
+    def _show_verification(self, settings: Settings, records: list[Record]) -> None:
         shown = self.query_one("#verification-record", Static)
         if settings.smtp.gateway is not Gateway.PLATFORM:
             shown.update(_("Not needed: your own SMTP server needs no verification record."))
             return
-        record = next((r for r in self.records if text.check_of(r) == "verification"), None)
+        record = next((r for r in records if text.check_of(r) == "verification"), None)
         if record is None:
             shown.update("")
             return
@@ -302,6 +264,18 @@ class SenderDomainSection(Section):
     def action_cancel_check(self) -> None:
         if any(w.group == "dns" and w.is_running for w in self.workers):
             self._cancel(_("Check cancelled."))
+            toggle = self.query_one("#auto-recheck", Check)
+            with toggle.prevent(Check.Changed):
+                toggle.value = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A check that broke on something unforeseen says so instead of staying "Checking"."""
+        if event.worker.group == "dns" and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = f"{type(error).__name__}: {error}"
+            self._say(
+                _("The check stopped on an unexpected error ({reason}).").format(reason=reason)
+            )
 
     def _cancel(self, said: str) -> None:
         self.workers.cancel_group(self, "dns")
@@ -356,15 +330,8 @@ class SenderDomainSection(Section):
 
     @on(Checked)
     def _checked(self, event: Checked) -> None:
-        self.records, self.report = event.proposal.records, event.report
-        self.findings = {f.check: f for f in event.report.findings}
-        now = time.monotonic()
-        self._deadlines = {
-            f.check: now + seconds
-            for f in event.report.findings
-            if (seconds := text.cache_seconds(f)) is not None
-        }
-        self._fill_table()
+        self.report = event.report
+        self._fill_table(event.proposal.records)
         self._say(self._summary(event.proposal, event.report))
         self._show_progress()
         if event.report.ok:  # the auto re-check has stopped by itself
