@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from mailgw.delivery.dkim import AuthResult, DkimReport, SignatureResult
+from typing import TYPE_CHECKING
+
 from mailgw.i18n import N_, _
+
+if TYPE_CHECKING:
+    from mailgw.delivery.dkim import AuthResult, DkimReport, SignatureResult
 
 MARKS = {"pass": "✓", "fail": "✗", "permerror": "✗", "temperror": "?"}
 ADVICE = {

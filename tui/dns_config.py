@@ -9,14 +9,12 @@ loopback servers; an admin can use them where resolv.conf is not the resolver to
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from mailgw.delivery.resolver import (
-    DEFAULT_TIMEOUT,
-    DnsConfigError,
-    ResolverConfig,
-    parse_nameserver,
-)
 from mailgw.i18n import _
+
+if TYPE_CHECKING:
+    from mailgw.delivery.resolver import ResolverConfig
 
 NAMESERVERS_ENV = "MAILGW_NAMESERVERS"
 AUTHORITATIVE_PORT_ENV = "MAILGW_AUTHORITATIVE_PORT"
@@ -25,6 +23,8 @@ TIMEOUT_ENV = "MAILGW_DNS_TIMEOUT"
 
 def resolver_config() -> ResolverConfig:
     """The resolver settings from the environment (raises DnsConfigError when malformed)."""
+    from mailgw.delivery.resolver import DEFAULT_TIMEOUT, ResolverConfig, parse_nameserver
+
     servers = tuple(os.environ.get(NAMESERVERS_ENV, "").replace(",", " ").split())
     for server in servers:
         parse_nameserver(server)
@@ -44,6 +44,8 @@ def _number(variable: str, default: float, kind: type) -> float:
     except ValueError:
         value = 0
     if value <= 0:
+        from mailgw.delivery.resolver import DnsConfigError
+
         message = _("${variable} must be a positive number, not {text!r}")
         raise DnsConfigError(message.format(variable=variable, text=text))
     return value

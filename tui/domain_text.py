@@ -8,10 +8,13 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailgw.delivery.findings import Finding, Status
-from mailgw.delivery.records import Record
 from mailgw.i18n import N_, _
+
+if TYPE_CHECKING:
+    from mailgw.delivery.records import Record
 
 STATUS_WORDS = {
     Status.OK: N_("ok"),

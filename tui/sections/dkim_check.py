@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,13 +16,14 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from mailgw.delivery.dkim import DkimReport, MessageError, verify_message
-from mailgw.delivery.resolver import DnsConfigError
 from mailgw.i18n import N_, _
 from mailgw.tui.dkim_text import report_text
 from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
+
+if TYPE_CHECKING:  # dkimpy and dnspython load on first use: a faster first frame
+    from mailgw.delivery.dkim import DkimReport
 
 KEYS = (
     ("f5", "verify", N_("Verify"), "F5"),
@@ -113,6 +115,9 @@ class DkimCheckSection(Section):
 
     @work(exclusive=True, group="dkim", exit_on_error=False)
     async def _verify(self, raw: bytes) -> None:
+        from mailgw.delivery.dkim import MessageError, verify_message
+        from mailgw.delivery.resolver import DnsConfigError
+
         try:
             report = await verify_message(raw, resolver=resolver_config())
         except (MessageError, DnsConfigError) as exc:

@@ -19,10 +19,6 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Gateway, Settings
-from mailgw.delivery.domain import DomainReport, check_domain
-from mailgw.delivery.records import Proposal, Record, SpfMergeError, propose_records, records_for
-from mailgw.delivery.resolver import DnsConfigError
-from mailgw.delivery.sender import SenderDomainError, sender_setup
 from mailgw.i18n import N_, _
 from mailgw.tui import domain_text as text
 from mailgw.tui.dialogs.zone_lines import ZoneLinesScreen
@@ -33,7 +29,9 @@ from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.records_table import RecordsTable
 from mailgw.tui.widgets.toggles import Check
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engines (dnspython, dkimpy) load on first use: a faster first frame
+    from mailgw.delivery.domain import DomainReport
+    from mailgw.delivery.records import Proposal, Record
     from mailgw.tui.app import MailgwApp
 
 DEFAULT_RECHECK_SECONDS = 60
@@ -91,6 +89,7 @@ class SenderDomainSection(Section):
             self._bindings.bind(key, action, _(description), key_display=display)
         self.report: DomainReport | None = None
         self._checked_for: tuple[str, str, str] | None = None
+        self._shown = False  # the records are worked out when the tab is first shown
 
     # ------------------------------------------------------------ layout
 
@@ -139,8 +138,16 @@ class SenderDomainSection(Section):
         self.apply_to(settings)
         self._expectations_changed(settings)
 
+    def on_show(self) -> None:
+        """First time on screen: work out the records (loading the DNS engine takes a while)."""
+        if not self._shown:
+            self._shown = True
+            self._key_or_domain_edited()
+
     def _expectations_changed(self, settings: Settings) -> None:
         """New domain or key: show the records they need; old results no longer apply."""
+        if not self._shown:
+            return  # not while the console starts: keys typed meanwhile must not wait
         expectations = (
             settings.sender_domain_name(),
             settings.sender_domain.verification_key,
@@ -151,6 +158,9 @@ class SenderDomainSection(Section):
             return
         self._checked_for = expectations
         self.report = None
+        from mailgw.delivery.records import SpfMergeError, records_for
+        from mailgw.delivery.sender import SenderDomainError
+
         try:
             records = records_for(settings)
         except (SenderDomainError, SpfMergeError) as exc:
@@ -298,6 +308,11 @@ class SenderDomainSection(Section):
     @work(exclusive=True, group="dns", exit_on_error=False)
     async def _check(self, settings: Settings, every: float | None) -> None:
         """One check, or (auto) one every `every` seconds until everything is ok."""
+        from mailgw.delivery.domain import check_domain
+        from mailgw.delivery.records import propose_records
+        from mailgw.delivery.resolver import DnsConfigError
+        from mailgw.delivery.sender import SenderDomainError, sender_setup
+
         try:
             sender_setup(settings)
             config = resolver_config()

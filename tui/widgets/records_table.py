@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual.widgets import DataTable
 
 from mailgw.delivery.findings import Finding, Status
-from mailgw.delivery.records import Record
 from mailgw.i18n import N_, _
 from mailgw.tui import domain_text as text
+
+if TYPE_CHECKING:
+    from mailgw.delivery.records import Record
 
 COLUMNS = (N_("Status"), N_("Type"), N_("Name"), N_("Value to publish"), N_("Found"))
 
