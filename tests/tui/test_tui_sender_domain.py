@@ -8,9 +8,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static, TextArea
 
+from mailgw.delivery.resolver import DnsConfigError
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.zone_lines import ZoneLinesScreen
+from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.sender_domain import SenderDomainSection
+from mailgw.tui.widgets.field import problem_line
 from mailgw.tui.widgets.toggles import Check
 from tests.dns.authoritative import authoritative_servers, worker_addresses
 from tests.dns.zones import DOMAIN, good_zone
@@ -79,7 +82,12 @@ async def test_checklist_advances_to_assigning_the_sender_and_saves(
             section = await _pane(pilot)
             checklist = section.query_one("#domain-checklist", Static)
             assert str(checklist.content).splitlines()[0].startswith("[→] 1.")
+            key = section.query_one("#verification-key", Input)
+            key.value = "bad key"
+            await pilot.pause()
+            assert "is not a verification key" in str(problem_line(key).content)
             await type_into(pilot, "#verification-key", "K1")
+            assert not problem_line(key).display
             record = str(section.query_one("#verification-record", Static).content)
             assert f'{domain}. 3600 IN TXT "mandrill_verify.K1"' in record
             use = section.query_one("#use-sender", Button)
@@ -180,6 +188,44 @@ async def test_a_malformed_nameserver_setting_is_said_not_raised(
         await run_check(pilot, section)
         state = str(section.query_one("#check-state", Static).content)
     assert state.startswith("Cannot check:") and "not-an-ip" in state
+
+
+def test_nameservers_and_ports_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILGW_NAMESERVERS", "127.0.0.1:5353, 127.0.0.2")
+    monkeypatch.setenv("MAILGW_AUTHORITATIVE_PORT", "5300")
+    config = resolver_config()
+    assert config.nameservers == ("127.0.0.1:5353", "127.0.0.2")
+    assert config.authoritative_port == 5300 and config.timeout == 5.0
+    monkeypatch.setenv("MAILGW_DNS_TIMEOUT", "soon")
+    with pytest.raises(DnsConfigError, match="MAILGW_DNS_TIMEOUT"):
+        resolver_config()
+
+
+def test_every_message_of_the_panes_has_a_portuguese_translation() -> None:
+    """The msgids in the panes' code all appear in tui_domain.po (babel comes with install.sh)."""
+    extract = pytest.importorskip("babel.messages.extract")
+    pofile = pytest.importorskip("babel.messages.pofile")
+    root = Path(__file__).resolve().parents[2]
+    used = set()
+    for name in PANE_FILES:
+        with (root / name).open("rb") as handle:
+            found = extract.extract("python", handle, keywords={"_": None, "N_": None})
+            used |= {message[1] for message in found}
+    with (root / "mailgw/locale/pt_BR/LC_MESSAGES/tui_domain.po").open("rb") as handle:
+        catalog = pofile.read_po(handle)
+    translated = {m.id for m in catalog if m.id and m.string}
+    assert used - translated == set()
+
+
+PANE_FILES = (
+    "tui/dns_config.py",
+    "tui/domain_text.py",
+    "tui/dkim_text.py",
+    "tui/dialogs/zone_lines.py",
+    "tui/sections/sender_domain.py",
+    "tui/sections/dkim_check.py",
+    "tui/widgets/records_table.py",
+)
 
 
 # ------------------------------------------------------------------ how it looks at 80x24
