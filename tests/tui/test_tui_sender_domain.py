@@ -98,6 +98,8 @@ async def test_checklist_advances_to_assigning_the_sender_and_saves(
             steps = str(checklist.content).splitlines()
             assert [s[:3] for s in steps] == ["[✓]", "[✓]", "[→]"]
             assert not use.disabled
+            request = str(section.query_one("#support-request", Static).content)
+            assert request.startswith("Every record is ok: send this to support")
             use.press()
             await pilot.pause()
             assert str(checklist.content).splitlines()[2].startswith("[✓] 3.")
@@ -115,6 +117,7 @@ async def test_support_request_names_the_login_and_the_address(config_path: Path
         section.query_one("#sender-address", Input).value = f"reports@{DOMAIN}"
         await pilot.pause()
         request = str(section.query_one("#support-request", Static).content)
+    assert request.startswith("Once every record is ok, send this to support:")
     assert "Admin login: fleet-admin" in request
     assert f"reports@{DOMAIN}" in request and f"Domain: {DOMAIN}" in request
 

@@ -235,7 +235,10 @@ class SenderDomainSection(Section):
             return
         login = self.query_one("#admin-login", Input).value.strip()
         address = self.query_one("#sender-address", Input).value.strip()
-        heading = _("Send this to support to have the address assigned:")
+        if state.authenticated and state.authorised:
+            heading = _("Every record is ok: send this to support to have the address assigned:")
+        else:
+            heading = _("Once every record is ok, send this to support:")
         body = text.support_request(self._domain(), login, address)
         request.update(f"{heading}\n\n{body}")
 
