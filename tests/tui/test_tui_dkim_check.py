@@ -91,6 +91,24 @@ async def test_a_missing_key_says_publish_the_cnames(
     assert "permerror" in shown and "publish the two DKIM CNAMEs" in shown
 
 
+async def test_escape_cancels_a_verification_waiting_on_a_silent_server(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(Zone()) as server:
+        server.silent = True
+        use_resolver(monkeypatch, server.nameserver, server.port, timeout=30)
+        async with MailgwApp(write_config(config_path)).run_test(size=SIZE) as pilot:
+            section = await open_tab(pilot, "dkim-check")
+            pilot.app.post_message(events.Paste(_signed().decode()))
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: bool(server.queries))
+            (worker,) = [w for w in pilot.app.workers if w.group == "dkim"]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: worker.is_finished)
+            shown = str(section.query_one("#dkim-result", Static).content)
+    assert worker.is_cancelled and shown == "Verification cancelled."
+
+
 async def test_an_unsigned_message_says_the_domain_is_not_authorised(config_path: Path) -> None:
     async with MailgwApp(write_config(config_path)).run_test(size=SIZE) as pilot:
         shown = await _paste_and_verify(pilot, RECEIVED + MESSAGE)

@@ -101,7 +101,7 @@ class DkimCheckSection(Section):
         self._show(_("Not verified yet."))
 
     def action_cancel_verify(self) -> None:
-        if any(w.group == "dkim" and w.is_running for w in self.workers):
+        if self._verifying():
             self.workers.cancel_group(self, "dkim")
             self._show(_("Verification cancelled."))
 
@@ -125,8 +125,16 @@ class DkimCheckSection(Section):
             return
         self.post_message(Verified(report))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc (cancel) is offered only while a verification runs."""
+        return self._verifying() if action == "cancel_verify" else True
+
+    def _verifying(self) -> bool:
+        return any(w.group == "dkim" and w.is_running for w in self.workers)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A verification that broke on something unforeseen says so."""
+        self.refresh_bindings()
         if event.worker.group == "dkim" and event.state is WorkerState.ERROR:
             error = event.worker.error
             reason = f"{type(error).__name__}: {error}"

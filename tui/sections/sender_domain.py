@@ -275,14 +275,22 @@ class SenderDomainSection(Section):
             self._cancel(_("Auto re-check stopped."))
 
     def action_cancel_check(self) -> None:
-        if any(w.group == "dns" and w.is_running for w in self.workers):
+        if self._checking():
             self._cancel(_("Check cancelled."))
             toggle = self.query_one("#auto-recheck", Check)
             with toggle.prevent(Check.Changed):
                 toggle.value = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc (cancel) is offered only while a check runs."""
+        return self._checking() if action == "cancel_check" else True
+
+    def _checking(self) -> bool:
+        return any(w.group == "dns" and w.is_running for w in self.workers)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A check that broke on something unforeseen says so instead of staying "Checking"."""
+        self.refresh_bindings()
         if event.worker.group == "dns" and event.state is WorkerState.ERROR:
             error = event.worker.error
             reason = f"{type(error).__name__}: {error}"
