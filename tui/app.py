@@ -33,8 +33,10 @@ from mailgw.tui import flows
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.sections.base import Section
+from mailgw.tui.sections.dkim_check import DkimCheckSection
 from mailgw.tui.sections.email_settings import EmailSettingsSection
-from mailgw.tui.sections.placeholders import SenderDomainPlaceholder, SendTestPlaceholder
+from mailgw.tui.sections.placeholders import SendTestPlaceholder
+from mailgw.tui.sections.sender_domain import SenderDomainSection
 from mailgw.tui.sections.smtp_server import SmtpServerSection
 from mailgw.tui.session import EditSession
 from mailgw.tui.widgets.status_line import StatusLine
@@ -43,8 +45,9 @@ from mailgw.tui.widgets.status_line import StatusLine
 SECTIONS: tuple[tuple[str, type[Section]], ...] = (
     ("smtp-server", SmtpServerSection),
     ("email-settings", EmailSettingsSection),
-    ("sender-domain", SenderDomainPlaceholder),
+    ("sender-domain", SenderDomainSection),
     ("test-send", SendTestPlaceholder),
+    ("dkim-check", DkimCheckSection),
 )
 
 
