@@ -35,12 +35,15 @@ def test_edit_paste_password_save_and_quit(
     tmux.start([str(MAILGW), "--config", str(existing_config)], record_in=tmp_path)
     tmux.wait_for_text("mailgw · saved · custom SMTP")  # drawn once the form is loaded
     tmux.keys("Tab", "Tab", "End", "C-u")  # gateway -> provider -> host; empty the field
+    # Typing waits for the emptied field to be drawn: Input selects its text on focus after the
+    # next refresh, and on a busy machine that could land after the first typed character.
+    tmux.wait_for_text("custom SMTP ?:587")
     tmux.text("mx7.ex.io")
     tmux.wait_for_text("custom SMTP mx7.ex.io:587")
     tmux.keys("Tab", "Left", "Enter")  # security: STARTTLS -> SSL; the port follows
     tmux.wait_for_text("custom SMTP mx7.ex.io:465")
     tmux.keys("Tab", "Tab", "Tab", "Tab", "Tab")  # port, trust all, auth, username, password
-    tmux.wait_for_text("stored password kept")
+    tmux.wait_for_text("F4 Clear password")  # the footer has the field's keys: it has focus
     tmux.paste("Pasted-Pw-42")
     tmux.wait_for_text("new password typed")
     assert "Pasted-Pw-42" not in tmux.screen()
