@@ -86,9 +86,6 @@ class TestSections:
     def test_sender_domain_placeholder(self, snap_compare, here: Path) -> None:
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, press=["f6", "f6"])
 
-    def test_test_send_placeholder(self, snap_compare, here: Path) -> None:
-        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, press=["f6", "f6", "f6"])
-
 
 class TestDialogs:
     def test_save_diff(self, snap_compare, existing: Path) -> None:
