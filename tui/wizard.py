@@ -60,6 +60,7 @@ class WizardScreen(ModalScreen[None]):
         self.wizard = wizard
         self.form: QuestionForm | None = None
         self.last_send_ok = False
+        self.shown_step: StepId | None = None  # the step drawn on screen (tests wait on it)
 
     @property
     def mailgw(self) -> MailgwApp:
@@ -68,7 +69,9 @@ class WizardScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="wizard-title", markup=False)
         with Horizontal(id="wizard-body"):
-            yield OptionList(id="wizard-steps")
+            with Vertical(id="wizard-side"):
+                yield OptionList(id="wizard-steps")
+                yield Static("", id="wizard-legend", markup=False)
             with Vertical(id="wizard-main"):
                 yield Static("", id="wizard-help", markup=False)
                 yield VerticalScroll(id="wizard-step")
@@ -93,6 +96,7 @@ class WizardScreen(ModalScreen[None]):
         )
         self.query_one("#wizard-help", Static).update(current.help)
         self.last_send_ok = False
+        self.shown_step = None
         body = self.query_one("#wizard-step", VerticalScroll)
         await body.remove_children()
         self.form = None
@@ -103,6 +107,7 @@ class WizardScreen(ModalScreen[None]):
         await body.mount_all(self._extras(current.id))
         self.query_one("#wizard-next", Button).label = self._next_label()
         self._show_steps()
+        self.shown_step = current.id
         self.call_after_refresh(self._focus_first)
 
     def _first_answers(self) -> dict[str, Any]:
@@ -138,12 +143,13 @@ class WizardScreen(ModalScreen[None]):
         steps = self.query_one("#wizard-steps", OptionList)
         statuses = self.wizard.statuses()
         steps.clear_options()
-        for number, step in enumerate(flow.steps(), 1):
-            mark, word = STATUS_MARKS[statuses[step.id]]
+        for step in flow.steps():
+            mark, _word = STATUS_MARKS[statuses[step.id]]
             here = "▶" if step.id == self.wizard.position else " "
-            label = f"{here}{mark} {number} {step.title}\n    {_(word)}"
-            steps.add_option(Option(label, id=step.id.value))
+            steps.add_option(Option(f"{here}{mark} {step.title}", id=step.id.value))
         steps.highlighted = [s.id for s in flow.steps()].index(self.wizard.position)
+        legend = "\n".join(f"{mark} {_(word)}" for mark, word in STATUS_MARKS.values())
+        self.query_one("#wizard-legend", Static).update(legend)
 
     def _review_text(self) -> str:
         wizard = self.wizard

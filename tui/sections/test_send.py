@@ -138,10 +138,12 @@ class TestSendSection(Section):
     @on(RunPanel.Detected)
     def _detected(self, event: RunPanel.Detected) -> None:
         self.query_one("#test-apply-button", Button).disabled = event.report.recommended is None
+        self.call_after_refresh(self.scroll_end, animate=False)
 
     @on(RunPanel.Finished)
     def _ran(self) -> None:
         self.query_one("#test-apply-button", Button).disabled = True
+        self.call_after_refresh(self.scroll_end, animate=False)  # the verdict and the fix
 
     # ------------------------------------------------------------ helpers
 
