@@ -87,14 +87,12 @@ class WizardScreen(ModalScreen[None]):
     # ------------------------------------------------------------ showing a step
 
     async def show_step(self) -> None:
-        """Draw the current step: its questions, or the test send, review or save."""
+        """Draw the current step: its questions, or the test send, review or save.
+
+        The title changes last, once the step is drawn and focused: a person (or a test in
+        tmux) who sees it can type at once.
+        """
         wizard, current = self.wizard, self.wizard.current
-        number, total = wizard.number()
-        title = _("mailgw setup · step {number} of {total}: {title}")
-        self.query_one("#wizard-title", Static).update(
-            title.format(number=number, total=total, title=current.title)
-        )
-        self.query_one("#wizard-help", Static).update(current.help)
         self.last_send_ok = False
         self.shown_step = None
         body = self.query_one("#wizard-step", VerticalScroll)
@@ -107,8 +105,14 @@ class WizardScreen(ModalScreen[None]):
         await body.mount_all(self._extras(current.id))
         self.query_one("#wizard-next", Button).label = self._next_label()
         self._show_steps()
+        self._focus_first()
+        number, total = wizard.number()
+        title = _("mailgw setup · step {number} of {total}: {title}")
+        self.query_one("#wizard-title", Static).update(
+            title.format(number=number, total=total, title=current.title)
+        )
+        self.query_one("#wizard-help", Static).update(current.help)
         self.shown_step = current.id
-        self.call_after_refresh(self._focus_first)
 
     def _first_answers(self) -> dict[str, Any]:
         if self.wizard.current.id != StepId.TEST_SEND:
@@ -137,7 +141,7 @@ class WizardScreen(ModalScreen[None]):
     def _focus_first(self) -> None:
         body = self.query_one("#wizard-step")
         first = next((w for w in body.query("*") if w.focusable), None)
-        (first or self.query_one("#wizard-next", Button)).focus()
+        (first or body).focus()  # the review has nothing to fill: arrows scroll the diff
 
     def _show_steps(self) -> None:
         steps = self.query_one("#wizard-steps", OptionList)
@@ -267,12 +271,12 @@ class WizardScreen(ModalScreen[None]):
         answers = {**form.answers(), **form.answered}
         keep = {k: v for k, v in answers.items() if k in form.answered}
         self.form = QuestionForm(questions, keep)
-        await form.remove()
         body = self.query_one("#wizard-step", VerticalScroll)
-        await body.mount(self.form, before=0)
-        focus = self.form.query(f"#{control_id(next(iter(form.answered), ''))}")
+        await body.mount(self.form, before=form)
+        focus = self.form.query(f"#{control_id(next(reversed(form.answered), ''))}")
         if focus:
-            focus.first().focus()
+            focus.first().focus()  # where the person was: the control they just changed
+        await form.remove()  # last: the old form goes only once the new one has the focus
 
     # ------------------------------------------------------------ detect and test send
 
