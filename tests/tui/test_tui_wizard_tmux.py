@@ -68,7 +68,7 @@ def test_new_installer_sets_up_a_custom_server_with_a_test_send(
         tmux.wait_for_text("✓ Success")
         tmux.keys("F9")
         tmux.wait_for_text("step 6 of 7: Review")
-        tmux.wait_for_text("+schema_version = 1")  # the diff of the new file
+        tmux.wait_for_text("@@ -0,0 +1,")  # the diff of a new file
         tmux.keys("F9")
         tmux.wait_for_text("step 7 of 7: Save")
         tmux.keys("F9")
