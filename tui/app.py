@@ -11,6 +11,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -28,8 +29,6 @@ from textual.widgets import (
 )
 
 from mailgw.config.model import Gateway
-from mailgw.delivery.detect import DEFAULT_CANDIDATES, Candidate
-from mailgw.delivery.setup_wizard import Wizard
 from mailgw.tui import flows
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.sections.base import Section
@@ -39,6 +38,9 @@ from mailgw.tui.sections.smtp_server import SmtpServerSection
 from mailgw.tui.sections.test_send import TestSendSection
 from mailgw.tui.session import EditSession
 from mailgw.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from mailgw.delivery.detect import Candidate
 
 # (tab id, section class), in tab order: the follow-up panes replace the placeholders here.
 SECTIONS: tuple[tuple[str, type[Section]], ...] = (
@@ -69,7 +71,7 @@ class MailgwApp(App[None]):
         self.session = session or EditSession.open(config_path)
         self._sections_loaded = False
         self.start_wizard = wizard  # open the first-run wizard over the console
-        self.detect_candidates: tuple[Candidate, ...] = DEFAULT_CANDIDATES
+        self.detect_candidates: tuple[Candidate, ...] | None = None  # None: the usual ports
 
     # ------------------------------------------------------------ layout
 
@@ -95,6 +97,7 @@ class MailgwApp(App[None]):
 
     def open_wizard(self) -> None:
         """The first-run wizard over the console; the console shows what it saves."""
+        from mailgw.delivery.setup_wizard import Wizard
         from mailgw.tui.wizard import WizardScreen
 
         assert self.session.loaded is not None

@@ -289,7 +289,7 @@ class WizardScreen(ModalScreen[None]):
                 [Problem("smtp.host", Severity.ERROR, _("type the host to detect"))]
             )
             return
-        candidates = getattr(self.app, "detect_candidates", DEFAULT_CANDIDATES)
+        candidates = getattr(self.app, "detect_candidates", None) or DEFAULT_CANDIDATES
         self.query_one(RunPanel).detect(host, candidates, helo_name(self.wizard.settings))
 
     @on(RunPanel.Detected)

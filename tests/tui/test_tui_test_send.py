@@ -134,10 +134,11 @@ def _state(panel: RunPanel, name: str) -> RowState | None:
     return next((row.state for row in panel.timeline.rows if row.name == name), None)
 
 
-async def test_probe_logs_in_and_sends_nothing(config_path: Path) -> None:
+async def test_probe_uses_the_unsaved_port_logs_in_and_sends_nothing(config_path: Path) -> None:
     with smtp_server("plain", behaviour=LOGIN) as server:
-        custom_config(config_path, server.port, login=(SENTINEL_USER, SENTINEL_PASSWORD))
+        custom_config(config_path, free_port(), login=(SENTINEL_USER, SENTINEL_PASSWORD))
         async with MailgwApp(config_path).run_test(size=(80, 24)) as pilot:
+            await type_into(pilot, "#port", str(server.port))  # edited, not saved
             await open_test_pane(pilot)
             panel = _panel(pilot.app)
             await run_to_end(pilot, panel, "#test-probe-button")
@@ -237,3 +238,10 @@ async def test_a_bad_recipient_is_shown_under_the_field_and_nothing_runs(
         running = _panel(pilot.app).running
     assert "is not one email address" in problem and not running
     assert not state.state_path().exists()
+
+
+def test_every_message_kind_the_engine_builds_is_offered() -> None:
+    from mailgw.delivery.messages import KINDS
+    from mailgw.tui.sections.test_send import KIND_LABELS
+
+    assert tuple(KIND_LABELS) == KINDS

@@ -7,6 +7,7 @@ one used (kept in mailgw's state file, not in the config). Esc cancels a running
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,15 +17,15 @@ from textual.widgets import Button, Input, Select
 
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.validate import Problem, Severity
-from mailgw.delivery.detect import DEFAULT_CANDIDATES, Candidate
 from mailgw.delivery.errors import MessageInvalid
-from mailgw.delivery.messages import KINDS, build_message, parse_recipient
-from mailgw.delivery.target import helo_name
 from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.run_panel import RunPanel
+
+if TYPE_CHECKING:
+    from mailgw.delivery.detect import Candidate
 
 RECIPIENT_KEY = "test.recipient"  # not a config key: the problem line of the recipient field
 KIND_LABELS = {
@@ -36,7 +37,7 @@ KIND_LABELS = {
 
 
 def kind_options() -> list[tuple[str, str]]:
-    return [(_(KIND_LABELS[kind]), kind) for kind in KINDS]
+    return [(_(label), kind) for kind, label in KIND_LABELS.items()]
 
 
 class TestSendSection(Section):
@@ -81,6 +82,8 @@ class TestSendSection(Section):
 
     @on(Button.Pressed, "#test-send-button")
     def send(self) -> None:
+        from mailgw.delivery.messages import build_message, parse_recipient
+
         settings = self._current_settings()
         recipient = self.query_one("#test-recipient", Input).value.strip()
         kind = str(self.query_one("#test-kind", Select).value)
@@ -105,6 +108,8 @@ class TestSendSection(Section):
 
     @on(Button.Pressed, "#test-detect-button")
     def detect(self) -> None:
+        from mailgw.delivery.target import helo_name
+
         settings = self._current_settings()
         host = settings.smtp.host.strip()
         if settings.smtp.gateway != Gateway.CUSTOM or not host:
@@ -149,7 +154,9 @@ class TestSendSection(Section):
 
     def candidates(self) -> Sequence[Candidate]:
         """The ports detect tries (the app may narrow them, as `--detect-ports` does)."""
-        return getattr(self.app, "detect_candidates", DEFAULT_CANDIDATES)
+        from mailgw.delivery.detect import DEFAULT_CANDIDATES
+
+        return getattr(self.app, "detect_candidates", None) or DEFAULT_CANDIDATES
 
     def _current_settings(self) -> Settings:
         """The settings as edited now, saved or not (a copy: a run never changes the form)."""

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,35 +21,39 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Settings
-from mailgw.delivery import smtp
-from mailgw.delivery.detect import Candidate, DetectReport, PortReport, detect
-from mailgw.delivery.results import Category, Progress, SendResult, Stage
-from mailgw.delivery.tls import TlsInfo
 from mailgw.i18n import N_, _
 from mailgw.tui.widgets.timeline import RowState, Timeline
 
+# The engines load on first use, not with the console: its first frame comes sooner.
+if TYPE_CHECKING:
+    from mailgw.delivery.detect import Candidate, DetectReport, PortReport
+    from mailgw.delivery.results import Category, SendResult, Stage
+    from mailgw.delivery.tls import TlsInfo
+
 DETECT_TIMEOUT = 10.0  # seconds per port; the ports are probed at once
 
-CATEGORY_WORDS = {
-    Category.DNS: N_("the host name does not resolve"),
-    Category.CONNECT_REFUSED: N_("the connection was refused"),
-    Category.TIMEOUT: N_("the server did not answer in time"),
-    Category.TLS_PROTOCOL: N_("TLS could not be agreed"),
-    Category.CERTIFICATE: N_("the certificate is not trusted"),
-    Category.STARTTLS_UNAVAILABLE: N_("the server does not offer STARTTLS"),
-    Category.AUTH_UNAVAILABLE: N_("the server offers no usable login"),
-    Category.AUTH_FAILED: N_("the login was refused"),
-    Category.SENDER_REJECTED: N_("the sender was refused"),
-    Category.RECIPIENT_REJECTED: N_("the recipient was refused"),
-    Category.MESSAGE_REJECTED: N_("the message was refused"),
-    Category.CONNECTION_LOST: N_("the connection was lost"),
-    Category.CANCELLED: N_("cancelled"),
-    Category.CONFIG_INVALID: N_("the settings are not complete"),
+CATEGORY_WORDS = {  # by results.Category value
+    "dns": N_("the host name does not resolve"),
+    "connect_refused": N_("the connection was refused"),
+    "timeout": N_("the server did not answer in time"),
+    "tls_protocol": N_("TLS could not be agreed"),
+    "certificate": N_("the certificate is not trusted"),
+    "starttls_unavailable": N_("the server does not offer STARTTLS"),
+    "auth_unavailable": N_("the server offers no usable login"),
+    "auth_failed": N_("the login was refused"),
+    "sender_rejected": N_("the sender was refused"),
+    "recipient_rejected": N_("the recipient was refused"),
+    "message_rejected": N_("the message was refused"),
+    "connection_lost": N_("the connection was lost"),
+    "cancelled": N_("cancelled"),
+    "config_invalid": N_("the settings are not complete"),
 }
 
 
 def category_words(category: Category | None) -> str:
-    return _(CATEGORY_WORDS[category]) if category else ""
+    if category is None:
+        return ""
+    return _(CATEGORY_WORDS.get(category.value, category.value))
 
 
 class RunPanel(Vertical):
@@ -111,11 +116,15 @@ class RunPanel(Vertical):
         )
 
     def send(self, settings: Settings, message: EmailMessage) -> None:
+        from mailgw.delivery import smtp
+
         self._start(smtp.planned_stages(settings, sending=True))
         self._verdict(_("Sending… (Esc cancels)"))
         self._worker = self._converse(settings, message)
 
     def probe(self, settings: Settings) -> None:
+        from mailgw.delivery import smtp
+
         self._start(smtp.planned_stages(settings, sending=False))
         self._verdict(_("Probing… (Esc cancels)"))
         self._worker = self._converse(settings, None)
@@ -145,6 +154,9 @@ class RunPanel(Vertical):
 
     @work(exclusive=True, group="smtp", exit_on_error=False)
     async def _converse(self, settings: Settings, message: EmailMessage | None) -> None:
+        from mailgw.delivery import smtp
+        from mailgw.delivery.results import Progress
+
         progress = Progress()
 
         def on_stage(stage: Stage) -> None:
@@ -162,6 +174,8 @@ class RunPanel(Vertical):
 
     @work(exclusive=True, group="smtp", exit_on_error=False)
     async def _detect(self, host: str, candidates: list[Candidate], helo_name: str) -> None:
+        from mailgw.delivery.detect import DetectReport, detect
+
         report = DetectReport(host)
 
         def on_result(port: PortReport) -> None:
@@ -211,7 +225,7 @@ class RunPanel(Vertical):
             return
         self.report = event.report
         for port in event.report.ports:
-            if port.category == Category.CANCELLED:
+            if port.category is not None and port.category.value == "cancelled":
                 self.timeline.update_row(_port_row(port.port), RowState.CANCELLED)
         self._verdict(detect_text(event.report, cancelled=event.cancelled))
         self.runs_ended += 1

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
-from mailgw.delivery.results import Stage
 from mailgw.i18n import N_, _
+
+if TYPE_CHECKING:
+    from mailgw.delivery.results import Stage
 
 # Stage names as the admin reads them (msgids; the protocol words stay as they are).
 STAGE_LABELS = {
