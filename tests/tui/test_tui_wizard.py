@@ -20,9 +20,9 @@ from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard import WizardScreen
 from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, secret_forms
 from tests.support.ports import free_port
-from tests.support.smtpserver import Behaviour, smtp_server
+from tests.support.smtpserver import Behaviour, raw_server, smtp_server
 
-from .send_helpers import wait_until
+from .send_helpers import custom_config, wait_until
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
 
@@ -108,6 +108,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             await pilot.press("space")  # the login questions appear
             await _typed(pilot, "#q-smtp-auth-username", SENTINEL_USER)
             await _typed(pilot, "#q-smtp-auth-password", SENTINEL_PASSWORD)
+            password_screen = app.export_screenshot()
             await _key(pilot, "f9", StepId.SENDER)
             await _typed(pilot, "#q-email-from_address", "alerts@example.com")
             screen = await _key(pilot, "f9", StepId.TEST_SEND)
@@ -128,6 +129,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             await pilot.pause()
             changes = store.changes(app.session.loaded, app.session.settings)
     assert changes == []
+    assert SENTINEL_PASSWORD not in password_screen and "•••" in password_screen
     assert "✓ Success" in verdict and set(rows) == {"ok"}
     assert test_status == StepStatus.DONE
     assert "+password = " in review and "********" in review
@@ -196,6 +198,29 @@ async def test_detect_in_the_server_step_fills_port_and_security(
             await _key(pilot, "f9", StepId.AUTH)
             smtp = screen.wizard.settings.smtp
     assert (smtp.port, smtp.security) == (server.port, Security.NONE)
+
+
+async def test_escape_cancels_the_test_send_and_stays_in_the_step(config_path: Path) -> None:
+    from .test_tui_test_send import _greets_then_hangs
+
+    with raw_server(_greets_then_hangs) as server:
+        custom_config(config_path, server.port)
+        app = MailgwApp(config_path, wizard=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _at(pilot, StepId.GATEWAY)
+            pilot.app.screen.query_one("#wizard-steps").focus()
+            await pilot.press("end", "up", "up", "enter")  # straight to the test send
+            screen = await _at(pilot, StepId.TEST_SEND)
+            await _typed(pilot, "#q-test-recipient", RECIPIENT)
+            panel = screen.query_one(RunPanel)
+            screen.query_one("#wizard-send").focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: panel.running, "the send to start")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: panel.runs_ended == 1, "the cancel")
+            verdict = panel.verdict()
+            still = _wizard(pilot).wizard.position
+    assert "⊘ Cancelled" in verdict and still == StepId.TEST_SEND
 
 
 async def test_leaving_keeps_the_settings_as_unsaved_edits_in_the_console(
