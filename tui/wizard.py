@@ -27,6 +27,7 @@ from mailgw.delivery.setup_wizard import Wizard
 from mailgw.delivery.target import helo_name
 from mailgw.i18n import N_, _
 from mailgw.tui import state
+from mailgw.tui.widgets.keys import translate_bindings
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard_form import QuestionForm, control_id
 
@@ -47,16 +48,17 @@ class WizardScreen(ModalScreen[None]):
 
     DEFAULT_CLASSES = "wizard"
     BINDINGS = [
-        Binding("f9", "next", "Next", key_display="F9", id="wizard.next"),
-        Binding("f8", "skip", "Skip", key_display="F8", id="wizard.skip"),
-        Binding("f7", "back", "Back", key_display="F7", id="wizard.back"),
-        Binding("f5", "steps", "Steps", key_display="F5", id="wizard.steps"),
-        Binding("ctrl+t", "transcript", "Transcript", key_display="^T", id="wizard.log"),
-        Binding("escape", "leave", "Cancel/leave", key_display="Esc", id="wizard.leave"),
+        Binding("f9", "next", N_("Next"), key_display="F9", id="wizard.next"),
+        Binding("f8", "skip", N_("Skip"), key_display="F8", id="wizard.skip"),
+        Binding("f7", "back", N_("Back"), key_display="F7", id="wizard.back"),
+        Binding("f5", "steps", N_("Steps"), key_display="F5", id="wizard.steps"),
+        Binding("ctrl+t", "transcript", N_("Transcript"), key_display="^T", id="wizard.log"),
+        Binding("escape", "leave", N_("Cancel/leave"), key_display="Esc", id="wizard.leave"),
     ]
 
     def __init__(self, wizard: Wizard) -> None:
         super().__init__()
+        translate_bindings(self)
         self.wizard = wizard
         self.form: QuestionForm | None = None
         self.last_send_ok = False

@@ -22,6 +22,7 @@ from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.keys import translate_bindings
 from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -46,12 +47,13 @@ class TestSendSection(Section):
     __test__ = False  # pytest: not a test class despite the name
     TITLE = "Test send"
     BINDINGS = [
-        Binding("escape", "cancel_run", "Cancel", key_display="Esc", id="test.cancel"),
-        Binding("ctrl+t", "toggle_transcript", "Transcript", key_display="^T", id="test.log"),
+        Binding("escape", "cancel_run", N_("Cancel"), key_display="Esc", id="test.cancel"),
+        Binding("ctrl+t", "toggle_transcript", N_("Transcript"), key_display="^T", id="test.log"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        translate_bindings(self)
         self._own_problems: list[Problem] = []
 
     def compose(self) -> ComposeResult:
