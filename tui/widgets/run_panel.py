@@ -53,7 +53,8 @@ CATEGORY_WORDS = {  # by results.Category value
 def category_words(category: Category | None) -> str:
     if category is None:
         return ""
-    return _(CATEGORY_WORDS.get(category.value, category.value))
+    words = CATEGORY_WORDS.get(category.value, category.value)
+    return _(words)
 
 
 class RunPanel(Vertical):

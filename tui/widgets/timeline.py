@@ -28,6 +28,12 @@ STAGE_LABELS = {
 }
 
 
+def stage_label(name: str) -> str:
+    """A stage's name as the admin reads it, in the current language."""
+    label = STAGE_LABELS.get(name, name)
+    return _(label)
+
+
 class RowState(str, enum.Enum):
     WAITING = "waiting"
     RUNNING = "running"
@@ -87,7 +93,7 @@ class Timeline(Static):
     ) -> None:
         """Start over with these rows: the first one running, or all of them `at_once`."""
         labels = labels or {}
-        self.rows = [Row(n, labels.get(n) or _(STAGE_LABELS.get(n, n))) for n in names]
+        self.rows = [Row(n, labels.get(n) or stage_label(n)) for n in names]
         if at_once:
             for row in self.rows:
                 row.state = RowState.RUNNING
@@ -99,7 +105,7 @@ class Timeline(Static):
         """A stage finished: fill its row (the next one of that name), or add one."""
         row = self._next_open(stage.name)
         if row is None:
-            row = Row(stage.name, _(STAGE_LABELS.get(stage.name, stage.name)))
+            row = Row(stage.name, stage_label(stage.name))
             self.rows.append(row)
         row.state = RowState.OK if stage.ok else RowState.FAILED
         row.ms = stage.ms
