@@ -247,6 +247,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mailgw-bench-config-") as folder:
         config = Path(folder) / "email-gateway.toml"
+        config.write_text("schema_version = 1\n")  # an existing file: no config opens the wizard
         results: dict[str, list[Run]] = {}
         for _ in range(args.runs):
             for program in programs(config):  # alternate, so both see the same machine state

@@ -16,6 +16,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     # As root the default is /etc/mailgw: a test that forgets --config must still miss it.
     monkeypatch.setenv("MAILGW_CONFIG", str(tmp_path / "default-config" / "email-gateway.toml"))
+    monkeypatch.setenv("MAILGW_STATE", str(tmp_path / "state" / "state.toml"))  # not /var/lib
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LANGUAGE", raising=False)
     monkeypatch.delenv("LC_ALL", raising=False)

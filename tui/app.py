@@ -11,6 +11,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -35,18 +36,21 @@ from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.sections.base import Section
 from mailgw.tui.sections.dkim_check import DkimCheckSection
 from mailgw.tui.sections.email_settings import EmailSettingsSection
-from mailgw.tui.sections.placeholders import SendTestPlaceholder
 from mailgw.tui.sections.sender_domain import SenderDomainSection
 from mailgw.tui.sections.smtp_server import SmtpServerSection
+from mailgw.tui.sections.test_send import TestSendSection
 from mailgw.tui.session import EditSession
 from mailgw.tui.widgets.status_line import StatusLine
 
-# (tab id, section class), in tab order: the follow-up panes replace the placeholders here.
+if TYPE_CHECKING:
+    from mailgw.delivery.detect import Candidate
+
+# (tab id, section class), in tab order; a new pane joins by being listed here.
 SECTIONS: tuple[tuple[str, type[Section]], ...] = (
     ("smtp-server", SmtpServerSection),
     ("email-settings", EmailSettingsSection),
     ("sender-domain", SenderDomainSection),
-    ("test-send", SendTestPlaceholder),
+    ("test-send", TestSendSection),
     ("dkim-check", DkimCheckSection),
 )
 
@@ -65,12 +69,16 @@ class MailgwApp(App[None]):
         ),
     ]
 
-    def __init__(self, config_path: Path, *, session: EditSession | None = None) -> None:
+    def __init__(
+        self, config_path: Path, *, session: EditSession | None = None, wizard: bool = False
+    ) -> None:
         super().__init__()
         translate_bindings(self)
         self.config_path = config_path
         self.session = session or EditSession.open(config_path)
         self._sections_loaded = False
+        self.start_wizard = wizard  # open the first-run wizard over the console
+        self.detect_candidates: tuple[Candidate, ...] | None = None  # None: the usual ports
 
     # ------------------------------------------------------------ layout
 
@@ -90,7 +98,17 @@ class MailgwApp(App[None]):
             self._show_broken_file()
         else:
             self.load_sections()
+            if self.start_wizard:
+                self.open_wizard()
         self.call_after_refresh(self._mount_hidden_sections)
+
+    def open_wizard(self) -> None:
+        """The first-run wizard over the console; the console shows what it saves."""
+        from mailgw.delivery.setup_wizard import Wizard
+        from mailgw.tui.wizard import WizardScreen
+
+        assert self.session.loaded is not None
+        self.push_screen(WizardScreen(Wizard(self.session.loaded)))
 
     async def _mount_hidden_sections(self) -> None:
         """Fill the tabs not shown at start: the first frame comes sooner (see benchmarks/)."""
@@ -243,9 +261,12 @@ class MailgwApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run(config_path: Path) -> None:
-    """Open the console on `config_path`; an unreadable file raises before the screen opens."""
-    app = MailgwApp(config_path, session=EditSession.open(config_path))
+def run(config_path: Path, wizard: bool = False) -> None:
+    """Open the console on `config_path`, with the first-run wizard over it when asked or when
+    there is no config file yet; an unreadable file raises before the screen opens."""
+    session = EditSession.open(config_path)
+    fresh = session.loaded is not None and not session.loaded.exists
+    app = MailgwApp(config_path, session=session, wizard=wizard or fresh)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

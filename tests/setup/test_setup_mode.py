@@ -52,3 +52,13 @@ def test_tui_wizard_hook_asks_for_the_wizard_once_the_tui_accepts_it(
     monkeypatch.setattr("mailgw.tui.app.run", run_without)
     setup_cmds._open_tui_wizard(path)
     assert calls == [(path, {"wizard": True}), (path, {})]
+
+
+def test_the_tui_takes_the_wizard_parameter() -> None:
+    """`mailgw setup` on a terminal opens the full-screen wizard, not the plain console."""
+    import inspect
+
+    from mailgw.tui.app import run
+
+    parameter = inspect.signature(run).parameters["wizard"]
+    assert parameter.default is False

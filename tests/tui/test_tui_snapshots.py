@@ -83,9 +83,6 @@ class TestSections:
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
-    def test_test_send_placeholder(self, snap_compare, here: Path) -> None:
-        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, press=["f6", "f6", "f6"])
-
 
 class TestDialogs:
     def test_save_diff(self, snap_compare, existing: Path) -> None:

@@ -130,7 +130,7 @@ class SmtpServerSection(Section):
     @on(RadioSet.Changed, "#security")
     def _security_changed(self, event: RadioSet.Changed) -> None:
         """Move the port with the security choice, unless it was set by hand to another port."""
-        new = self._chosen_security()
+        new = self._pressed_security()
         port = self.query_one("#port", Input)
         if new != self._security and _port(port.value) in (DEFAULT_PORTS[self._security], 0):
             port.value = str(DEFAULT_PORTS[new])
@@ -198,6 +198,14 @@ class SmtpServerSection(Section):
         return Gateway.CUSTOM if pressed and pressed.id == "gateway-custom" else Gateway.PLATFORM
 
     def _chosen_security(self) -> Security:
+        """The security shown: loaded, filled from a preset, or pressed (kept in _security).
+
+        Not read from the radio set: right after a load it still names the old button until
+        it handles the new one's message, and a read-back then would undo the load.
+        """
+        return self._security
+
+    def _pressed_security(self) -> Security:
         if not self._custom_loaded:
             return self._security
         pressed = self.query_one("#security", RadioSet).pressed_button

@@ -1,0 +1,61 @@
+"""Helpers for the test-send pane and wizard tests: configs for loopback servers, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from mailgw.tui.sections.test_send import TestSendSection
+from mailgw.tui.widgets.run_panel import RunPanel
+
+WAIT = 15.0  # seconds at most for a loopback conversation; a hang fails the test
+
+
+def custom_config(
+    path: Path, port: int, security: str = "none", *, login: tuple[str, str] | None = None
+) -> Path:
+    """A config for a custom server on 127.0.0.1:`port`, with an optional login."""
+    auth = ""
+    if login:
+        auth = f'[smtp.auth]\nenabled = true\nusername = "{login[0]}"\npassword = "{login[1]}"\n'
+    path.write_text(
+        "schema_version = 1\n\n[smtp]\n"
+        f'gateway = "custom"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\n'
+        'helo_name = "client.example.test"\ntimeout = 10.0\n\n'
+        f"{auth}\n"
+        '[email]\nfrom_address = "alerts@example.com"\nfrom_name = "Fleet Alerts"\n',
+        "utf-8",
+    )
+    path.chmod(0o600)
+    return path
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until `condition()` holds, at most WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+        await asyncio.sleep(0)
+
+
+async def open_test_pane(pilot: Pilot[None]) -> TestSendSection:
+    """F6 to the test-send tab; the pane once it is mounted and loaded."""
+    await pilot.press("f6", "f6", "f6")
+    await wait_until(pilot, lambda: bool(pilot.app.query(TestSendSection)), "the test pane")
+    await pilot.pause()
+    return pilot.app.query_one(TestSendSection)
+
+
+async def run_to_end(pilot: Pilot[None], panel: RunPanel, button: str) -> None:
+    """Press a button of the pane and wait for its run to end."""
+    ended = panel.runs_ended
+    pilot.app.query_one(button).focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: panel.runs_ended > ended, "the run to end")
+    await pilot.pause()

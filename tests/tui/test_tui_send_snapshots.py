@@ -1,0 +1,156 @@
+"""How the test-send pane and the wizard look at 80x24, in English and Portuguese.
+
+The pane's runs are fed a fixed record (stages with fixed milliseconds, a fixed certificate):
+live runs vary in timing, port and certificate, so they are asserted in test_tui_test_send.py,
+and these pictures show only the drawing. Run with `--snapshot-update` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mailgw.delivery.results import Category, SendResult, Stage
+from mailgw.delivery.tls import TlsInfo
+from mailgw.delivery.transcript import TranscriptLine
+from mailgw.tui.app import MailgwApp
+from mailgw.tui.widgets.run_panel import RunPanel
+
+from .send_helpers import open_test_pane
+
+SIZE = (80, 24)
+NAME = Path("email-gateway.toml")  # relative: the same path on screen on every machine
+
+TLS = TlsInfo(
+    protocol="TLSv1.3",
+    cipher="TLS_AES_256_GCM_SHA384",
+    subject="CN=mail.example.com",
+    issuer="CN=Example CA,O=Example",
+    sans=("mail.example.com",),
+    not_before="2026-01-01T00:00:00+00:00",
+    not_after="2027-01-01T00:00:00+00:00",
+    expired=False,
+    self_signed=False,
+    hostname_match=True,
+    fingerprint_sha256=":".join(["AB"] * 32),
+    verified=True,
+)
+STARTTLS_STAGES = ["resolve", "connect", "ehlo", "tls", "certificate", "ehlo", "auth"]
+SENT = ["mail_from", "rcpt_to", "data", "quit"]
+
+
+def _success() -> SendResult:
+    stages = [Stage(name, True, 12.0) for name in STARTTLS_STAGES + SENT]
+    line = TranscriptLine(0.1, "C", "AUTH PLAIN ********")
+    message = "the server mail.example.com accepted the message"
+    return SendResult(True, "quit", None, message, stages=stages, tls=TLS, transcript=[line])
+
+
+def _auth_failure() -> SendResult:
+    stages = [Stage(name, True, 12.0) for name in STARTTLS_STAGES[:-1]]
+    stages.append(Stage("auth", False, 40.0))
+    return SendResult(
+        False,
+        "auth",
+        Category.AUTH_FAILED,
+        "the server refused the login: 535 5.7.8 Authentication credentials invalid",
+        "check smtp.auth.username and the password (`mailgw set-password`)",
+        stages=stages,
+        tls=TLS,
+    )
+
+
+async def _feed(pilot: Pilot[None], result: SendResult) -> None:
+    """Draw a run as the pane does: planned rows, each stage as it ends, then the outcome."""
+    await open_test_pane(pilot)
+    panel = pilot.app.query_one("#test-run", RunPanel)
+    panel.timeline.plan(STARTTLS_STAGES + SENT)
+    for stage in result.stages:
+        panel.post_message(RunPanel.StageDone(stage))
+    panel.post_message(RunPanel.Finished(panel, result, cancelled=False))
+    await pilot.pause()
+    pilot.app.query_one("#test-recipient").focus()
+    await pilot.pause()
+
+
+@pytest.fixture
+def existing(config_path: Path, existing_config: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(config_path.parent)
+    return existing_config
+
+
+@pytest.fixture
+def fresh(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(config_path.parent)
+    return config_path
+
+
+@pytest.fixture
+def portuguese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+
+
+async def _pane_with_recipient(pilot: Pilot[None]) -> None:
+    await open_test_pane(pilot)
+    pilot.app.query_one("#test-recipient").focus()
+    await pilot.press(*"ops@example.net")
+
+
+async def _pane_after_success(pilot: Pilot[None]) -> None:
+    await _feed(pilot, _success())
+
+
+async def _pane_after_failure(pilot: Pilot[None]) -> None:
+    await _feed(pilot, _auth_failure())
+
+
+async def _wizard_review(pilot: Pilot[None]) -> None:
+    from mailgw.tui.wizard import WizardScreen
+
+    await pilot.pause()
+    await pilot.press("f9")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, WizardScreen)
+    screen.query_one("#q-email-from_name").focus()
+    await pilot.press(*"Fleet", "f9")
+    await pilot.pause()
+    await pilot.press("f8")
+    await pilot.pause()
+    await pilot.pause()
+
+
+class TestTestSendPane:
+    def test_before_a_run(self, snap_compare, existing: Path) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_with_recipient)
+
+    def test_after_success(self, snap_compare, existing: Path) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_success)
+
+    def test_after_failure(self, snap_compare, existing: Path) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_failure)
+
+    def test_after_failure_pt(self, snap_compare, existing: Path, portuguese: None) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_failure)
+
+
+class TestWizard:
+    def test_first_step(self, snap_compare, fresh: Path) -> None:
+        assert snap_compare(MailgwApp(NAME, wizard=True), terminal_size=SIZE)
+
+    def test_review(self, snap_compare, fresh: Path) -> None:
+        app = MailgwApp(NAME, wizard=True)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_wizard_review)
+
+    def test_first_step_pt(self, snap_compare, fresh: Path, portuguese: None) -> None:
+        assert snap_compare(MailgwApp(NAME, wizard=True), terminal_size=SIZE)
+
+    def test_review_pt(self, snap_compare, fresh: Path, portuguese: None) -> None:
+        app = MailgwApp(NAME, wizard=True)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_wizard_review)
