@@ -77,6 +77,7 @@ class MailgwApp(App[None]):
         self.config_path = config_path
         self.session = session or EditSession.open(config_path)
         self._sections_loaded = False
+        self._state_refresh_pending = False
         self.start_wizard = wizard  # open the first-run wizard over the console
         self.detect_candidates: tuple[Candidate, ...] | None = None  # None: the usual ports
 
@@ -141,7 +142,7 @@ class MailgwApp(App[None]):
         """A lazily mounted section joins: it shows the model as it is now."""
         if self._sections_loaded:
             section.load_from(self.session.settings)
-            self.refresh_state()
+            self.schedule_refresh_state()
             if section is self.active_section():
                 section.focus_first()
 
@@ -172,7 +173,21 @@ class MailgwApp(App[None]):
     @on(Select.Changed)
     @on(TextArea.Changed)
     def _edited(self) -> None:
-        self.call_after_refresh(self.refresh_state)
+        self.schedule_refresh_state()
+
+    def schedule_refresh_state(self) -> None:
+        """One refresh_state after the next frame, however many edits or mounts asked for it.
+
+        Loading a form fires a Changed per field and each lazily mounted tab asks too: run for
+        each, the read-back and validation of every section cost 200 ms at start (benchmarks/).
+        """
+        if not self._state_refresh_pending:
+            self._state_refresh_pending = True
+            self.call_after_refresh(self._run_scheduled_refresh)
+
+    def _run_scheduled_refresh(self) -> None:
+        self._state_refresh_pending = False
+        self.refresh_state()
 
     def after_save(self) -> None:
         """The file holds the model now: start over from it (the password field empties)."""
