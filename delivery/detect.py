@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailgw.config.model import Security
+from mailgw.config.model import Gateway, Security, Settings
+from mailgw.delivery.errors import DeliveryError
 from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
@@ -198,3 +199,37 @@ def _resolve_once(resolver: Resolver | None) -> Resolver:
         return list(await asyncio.shield(pending[host]))
 
     return resolve
+
+
+class CertificateNotTrusted(DeliveryError):
+    """A recommendation whose certificate does not verify: only a pin makes it usable."""
+
+    def __init__(self, port: int, problem: str, fingerprint: str) -> None:
+        self.port, self.problem, self.fingerprint = port, problem, fingerprint
+        super().__init__(
+            _("the certificate on port {port} is not valid ({problem})").format(
+                port=port, problem=problem
+            )
+        )
+
+
+def apply_recommendation(
+    settings: Settings, host: str, best: PortReport, *, pin: bool = False
+) -> None:
+    """Write a detect result into `settings`, the same way for every front.
+
+    Another host's certificate trust (pin, trust_all) does not carry over; a certificate that
+    does not verify is taken only when pinned, because mail could not be sent with it otherwise.
+    """
+    fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
+    if best.certificate_valid is False and not (pin and fingerprint):
+        raise CertificateNotTrusted(best.port, best.certificate_problem, fingerprint)
+    smtp = settings.smtp
+    if smtp.host.strip() != host:
+        smtp.tls_fingerprint, smtp.trust_all = "", False
+    smtp.gateway, smtp.host, smtp.port = Gateway.CUSTOM, host, best.port
+    smtp.security = Security(best.security)
+    if smtp.security == Security.NONE:
+        smtp.trust_all = False
+    if best.certificate_valid is False:
+        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False

@@ -302,8 +302,17 @@ class WizardScreen(ModalScreen[None]):
     def _use_detected(self) -> None:
         report = self.query_one(RunPanel).report
         best = report.recommended if report else None
-        if self.form is not None and best is not None:
-            self.form.set_answers(flow.detected_answers(best.port, best.security))
+        if self.form is None or best is None:
+            return
+        if best.certificate_valid is False:  # as `detect --apply`: never a port mail cannot use
+            refusal = _(
+                "✗ The certificate on port {port} is not valid ({problem}); if you trust this "
+                "server, pin it from the console's Test send pane (Apply) or with "
+                "`mailgw detect --apply --pin`."
+            ).format(port=best.port, problem=best.certificate_problem)
+            self.query_one(RunPanel).show_verdict(refusal)
+            return
+        self.form.set_answers(flow.detected_answers(best.port, best.security))
 
     @on(Button.Pressed, "#wizard-send")
     def _send(self) -> None:

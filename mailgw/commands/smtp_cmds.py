@@ -284,11 +284,13 @@ def _print_port(port: dict[str, Any]) -> None:
 
 
 def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool) -> None:
-    from mailgw.config.model import Gateway, Security
     from mailgw.config.validate import errors, validate
+    from mailgw.delivery.detect import CertificateNotTrusted, apply_recommendation
 
-    fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
-    if best.certificate_valid is False and not (pin and fingerprint):
+    settings = loaded.settings.copy()
+    try:
+        apply_recommendation(settings, host, best, pin=pin)
+    except CertificateNotTrusted as exc:
         click.echo(
             _(
                 "mailgw: not saved: the certificate on port {port} is not valid "
@@ -296,22 +298,13 @@ def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool
                 "trust this server, run again with --apply --pin to pin SHA-256 "
                 "{value}"
             ).format(
-                port=best.port,
-                certificate_problem=best.certificate_problem,
-                value=fingerprint or "?",
+                port=exc.port,
+                certificate_problem=exc.problem,
+                value=exc.fingerprint or "?",
             ),
             err=True,
         )
         _exit(EXIT_PROBLEMS)
-    settings = loaded.settings.copy()
-    smtp = settings.smtp
-    if smtp.host.strip() != host:  # another server: its certificate trust does not carry over
-        smtp.tls_fingerprint, smtp.trust_all = "", False
-    smtp.gateway = Gateway.CUSTOM
-    smtp.host, smtp.port = host, best.port
-    smtp.security = Security(best.security)
-    if best.certificate_valid is False:
-        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False
     blocking = errors(validate(settings, loaded.path))
     if blocking:
         for problem in blocking:

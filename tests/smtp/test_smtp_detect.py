@@ -6,8 +6,15 @@ import asyncio
 
 import pytest
 
-from mailgw.config.model import Security
-from mailgw.delivery.detect import Candidate, detect
+from mailgw.config.model import Gateway, Security, Settings
+from mailgw.delivery.detect import (
+    Candidate,
+    CertificateNotTrusted,
+    PortReport,
+    apply_recommendation,
+    detect,
+)
+from mailgw.delivery.tls import TlsInfo
 from tests.smtp.conftest import SENTINEL_PASSWORD, SENTINEL_USER
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, raw_server, server_context, smtp_server
@@ -105,3 +112,63 @@ async def test_the_unverified_retry_stays_within_the_ports_budget(unknown_ca_cer
     port = report.ports[0]
     assert port.category == "certificate" and port.certificate_valid is False
     assert connections == [1, 2]  # probe and certificate fetch; no third, unbudgeted probe
+
+
+def _report(port: int, security: str, *, valid: bool | None, fingerprint: str = "") -> PortReport:
+    tls = None
+    if fingerprint:
+        tls = TlsInfo(
+            protocol="TLSv1.3",
+            cipher="TLS_AES_256_GCM_SHA384",
+            subject="CN=mail.example.com",
+            issuer="CN=Unknown CA",
+            sans=("mail.example.com",),
+            not_before="2026-01-01T00:00:00+00:00",
+            not_after="2027-01-01T00:00:00+00:00",
+            expired=False,
+            self_signed=False,
+            hostname_match=True,
+            fingerprint_sha256=fingerprint,
+            verified=bool(valid),
+        )
+    return PortReport(
+        port=port,
+        tried=Security(security),
+        security=security,
+        reachable=True,
+        tls=tls,
+        certificate_valid=valid,
+        certificate_problem="" if valid is not False else "unknown CA",
+    )
+
+
+def test_applying_another_host_drops_the_old_certificate_trust() -> None:
+    settings = Settings()
+    settings.smtp.host, settings.smtp.tls_fingerprint, settings.smtp.trust_all = "old", "AB", True
+    apply_recommendation(settings, "new.example.com", _report(465, "ssl", valid=True))
+    smtp = settings.smtp
+    assert (smtp.gateway, smtp.host, smtp.port, smtp.security) == (
+        Gateway.CUSTOM,
+        "new.example.com",
+        465,
+        Security.SSL,
+    )
+    assert (smtp.tls_fingerprint, smtp.trust_all) == ("", False)
+
+
+def test_applying_the_same_host_keeps_its_pin() -> None:
+    settings = Settings()
+    settings.smtp.host, settings.smtp.tls_fingerprint = "mail.example.com", "CD"
+    apply_recommendation(settings, "mail.example.com", _report(587, "starttls", valid=True))
+    assert settings.smtp.tls_fingerprint == "CD"
+
+
+def test_a_certificate_that_is_not_valid_is_only_applied_pinned() -> None:
+    settings = Settings()
+    report = _report(465, "ssl", valid=False, fingerprint="EF" * 32)
+    with pytest.raises(CertificateNotTrusted) as refused:
+        apply_recommendation(settings, "mail.example.com", report)
+    assert (refused.value.port, refused.value.fingerprint) == (465, "EF" * 32)
+    assert settings == Settings()  # nothing changed by a refusal
+    apply_recommendation(settings, "mail.example.com", report, pin=True)
+    assert (settings.smtp.tls_fingerprint, settings.smtp.trust_all) == ("EF" * 32, False)

@@ -15,6 +15,7 @@ from mailgw.delivery.results import Category
 from mailgw.delivery.smtp import planned_stages
 from mailgw.tui import state
 from mailgw.tui.app import MailgwApp
+from mailgw.tui.dialogs.choice import ChoiceDialog
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.widgets.status_line import StatusLine
 from mailgw.tui.widgets.timeline import RowState
@@ -28,6 +29,7 @@ from .send_helpers import custom_config, open_test_pane, run_to_end, wait_until
 
 # The live SMTP fixtures of tests/smtp, shared (not copied).
 ca, ca_file, good_cert = smtp_fixtures.ca, smtp_fixtures.ca_file, smtp_fixtures.good_cert
+unknown_ca_cert = smtp_fixtures.unknown_ca_cert
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
 
 
@@ -245,3 +247,34 @@ def test_every_message_kind_the_engine_builds_is_offered() -> None:
     from mailgw.tui.sections.test_send import KIND_LABELS
 
     assert tuple(KIND_LABELS) == KINDS
+
+
+@pytest.mark.parametrize("answer", ["escape", "p"])
+async def test_apply_asks_before_pinning_a_certificate_that_is_not_valid(
+    config_path: Path, ca_file: str, unknown_ca_cert, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    monkeypatch.setenv("MAILGW_CA_FILE", ca_file)  # the server's CA is not among these
+    with smtp_server("starttls", cert=unknown_ca_cert) as server:
+        custom_config(config_path, 2525, "none")
+        app = MailgwApp(config_path)
+        app.detect_candidates = (Candidate(server.port, Security.STARTTLS),)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_test_pane(pilot)
+            panel = _panel(app)
+            await run_to_end(pilot, panel, "#test-detect-button")
+            fingerprint = panel.report.recommended.tls.fingerprint_sha256
+            app.query_one("#test-apply-button", Button).focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the pin dialog")
+            body = str(app.screen.query_one("#dialog-body").render())
+            await pilot.press(answer)
+            await pilot.pause()
+            await pilot.pause()
+    assert "is not valid" in body and fingerprint in body
+    smtp = app.session.settings.smtp
+    if answer == "escape":  # cancelled: the form keeps what it had
+        assert (smtp.port, smtp.tls_fingerprint) == (2525, "")
+    else:
+        assert (smtp.port, smtp.security) == (server.port, Security.STARTTLS)
+        assert (smtp.tls_fingerprint, smtp.trust_all) == (fingerprint, False)
+    assert "port = 2525" in config_path.read_text("utf-8")  # nothing saved by Apply

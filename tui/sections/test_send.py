@@ -9,24 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Select
 
-from mailgw.config.model import Gateway, Security, Settings
+from mailgw.config.model import Gateway, Settings
 from mailgw.config.validate import Problem, Severity
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.bindings import translate_bindings
+from mailgw.tui.dialogs.choice import CANCEL, Choice, ChoiceDialog
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
-    from mailgw.delivery.detect import Candidate
+    from mailgw.delivery.detect import Candidate, PortReport
 
 RECIPIENT_KEY = "test.recipient"  # not a config key: the problem line of the recipient field
 KIND_LABELS = {
@@ -39,6 +40,9 @@ KIND_LABELS = {
 
 def kind_options() -> list[tuple[str, str]]:
     return [(_(label), kind) for kind, label in KIND_LABELS.items()]
+
+
+PIN = Choice("pin", N_("Pin and apply"), "p")
 
 
 class TestSendSection(Section):
@@ -128,10 +132,34 @@ class TestSendSection(Section):
         best = report.recommended if report else None
         if report is None or best is None:
             return
-        write_detected(self.app, report.host, best.port, Security(best.security))
+        self._apply(report.host, best)
+
+    @work(exclusive=True, group="apply")
+    async def _apply(self, host: str, best: PortReport) -> None:
+        """Apply, asking first when only pinning the certificate would make the port usable."""
+        pin = best.certificate_valid is False
+        if pin:
+            answer = await self.app.push_screen_wait(
+                ChoiceDialog(
+                    _("Certificate not valid"),
+                    _(
+                        "The certificate on port {port} is not valid ({problem}): mail could not "
+                        "be sent with it. Pin it if you trust this server: exactly this "
+                        "certificate will be accepted.\nSHA-256 {fingerprint}"
+                    ).format(
+                        port=best.port,
+                        problem=best.certificate_problem,
+                        fingerprint=best.tls.fingerprint_sha256 if best.tls else "?",
+                    ),
+                    [PIN, CANCEL],
+                )
+            )
+            if answer != PIN.value:
+                return
+        write_detected(self.app, host, best, pin=pin)
         self.notify(
             _("SMTP server set to {host} port {port} with {security} (not saved yet).").format(
-                host=report.host, port=best.port, security=best.security
+                host=host, port=best.port, security=best.security
             )
         )
 
@@ -182,15 +210,13 @@ class TestSendSection(Section):
             )
 
 
-def write_detected(app: object, host: str, port: int, security: Security) -> None:
+def write_detected(app: object, host: str, best: PortReport, *, pin: bool = False) -> None:
     """Put a detect result into the session's settings and the SMTP server form."""
+    from mailgw.delivery.detect import apply_recommendation
     from mailgw.tui.sections.smtp_server import SmtpServerSection
 
     app.read_back()  # type: ignore[attr-defined]
-    smtp = app.session.settings.smtp  # type: ignore[attr-defined]
-    smtp.gateway, smtp.host, smtp.port, smtp.security = Gateway.CUSTOM, host, port, security
-    if security == Security.NONE:
-        smtp.trust_all = False
+    apply_recommendation(app.session.settings, host, best, pin=pin)  # type: ignore[attr-defined]
     for section in app.query(SmtpServerSection):  # type: ignore[attr-defined]
         section.load_from(app.session.settings)  # type: ignore[attr-defined]
     app.call_after_refresh(app.refresh_state)  # type: ignore[attr-defined]
