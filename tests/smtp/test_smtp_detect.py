@@ -14,10 +14,10 @@ from mailgw.delivery.detect import (
     apply_recommendation,
     detect,
 )
-from mailgw.delivery.tls import TlsInfo
 from tests.smtp.conftest import SENTINEL_PASSWORD, SENTINEL_USER
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, raw_server, server_context, smtp_server
+from tests.support.tls import sample_tls
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
 
@@ -117,20 +117,7 @@ async def test_the_unverified_retry_stays_within_the_ports_budget(unknown_ca_cer
 def _report(port: int, security: str, *, valid: bool | None, fingerprint: str = "") -> PortReport:
     tls = None
     if fingerprint:
-        tls = TlsInfo(
-            protocol="TLSv1.3",
-            cipher="TLS_AES_256_GCM_SHA384",
-            subject="CN=mail.example.com",
-            issuer="CN=Unknown CA",
-            sans=("mail.example.com",),
-            not_before="2026-01-01T00:00:00+00:00",
-            not_after="2027-01-01T00:00:00+00:00",
-            expired=False,
-            self_signed=False,
-            hostname_match=True,
-            fingerprint_sha256=fingerprint,
-            verified=bool(valid),
-        )
+        tls = sample_tls(fingerprint_sha256=fingerprint, verified=bool(valid))
     return PortReport(
         port=port,
         tried=Security(security),

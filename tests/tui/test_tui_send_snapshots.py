@@ -13,30 +13,17 @@ import pytest
 from textual.pilot import Pilot
 
 from mailgw.delivery.results import Category, SendResult, Stage
-from mailgw.delivery.tls import TlsInfo
 from mailgw.delivery.transcript import TranscriptLine
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.run_panel import RunPanel
+from tests.support.tls import SAMPLE_TLS
 
 from .send_helpers import open_test_pane
 
 SIZE = (80, 24)
 NAME = Path("email-gateway.toml")  # relative: the same path on screen on every machine
 
-TLS = TlsInfo(
-    protocol="TLSv1.3",
-    cipher="TLS_AES_256_GCM_SHA384",
-    subject="CN=mail.example.com",
-    issuer="CN=Example CA,O=Example",
-    sans=("mail.example.com",),
-    not_before="2026-01-01T00:00:00+00:00",
-    not_after="2027-01-01T00:00:00+00:00",
-    expired=False,
-    self_signed=False,
-    hostname_match=True,
-    fingerprint_sha256=":".join(["AB"] * 32),
-    verified=True,
-)
+TLS = SAMPLE_TLS
 STARTTLS_STAGES = ["resolve", "connect", "ehlo", "tls", "certificate", "ehlo", "auth"]
 SENT = ["mail_from", "rcpt_to", "data", "quit"]
 
