@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mailgw.config import store
+
+from .tmux import Tmux
 
 EXISTING = """\
 # Managed by the ops team: keep this comment.
@@ -62,3 +65,24 @@ def lock_holder(existing_config: Path):  # type: ignore[no-untyped-def]
     yield holder
     holder.kill()
     holder.wait(timeout=10)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    """A private tmux server at 80x24, killed afterwards."""
+    session = Tmux()
+    yield session
+    session.kill()
+
+
+@pytest.fixture
+def here(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from the config's folder: snapshots show a relative path, the same on every machine."""
+    monkeypatch.chdir(config_path.parent)
+    return config_path
+
+
+@pytest.fixture
+def existing(here: Path, existing_config: Path) -> Path:
+    """The admin's existing config, from its own folder (for snapshots)."""
+    return existing_config

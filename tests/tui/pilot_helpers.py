@@ -28,3 +28,10 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def edit_host_and_save(pilot: Pilot[None]) -> None:
+    """Change the host and ask to save: the save dialog with its diff is on screen."""
+    await type_into(pilot, "#host", "mx9.ex.io")
+    await pilot.press("ctrl+s")
+    await pilot.pause()

@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import tomlkit
 
-from .tmux import Tmux
+from .tmux import INSTALLED_MAILGW, NEEDS_TMUX, Tmux
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    NEEDS_TMUX,
 ]
-
-MAILGW = Path(sys.executable).with_name("mailgw")
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    session = Tmux()
-    yield session
-    session.kill()
 
 
 def test_edit_paste_password_save_and_quit(
     tmux: Tmux, existing_config: Path, tmp_path: Path
 ) -> None:
-    tmux.start([str(MAILGW), "--config", str(existing_config)], record_in=tmp_path)
+    tmux.start([str(INSTALLED_MAILGW), "--config", str(existing_config)], record_in=tmp_path)
     tmux.wait_for_text("mailgw · saved · custom SMTP")  # drawn once the form is loaded
     tmux.keys("Tab", "Tab", "End", "C-u")  # gateway -> provider -> host; empty the field
     # Typing waits for the emptied field to be drawn: Input selects its text on focus after the
@@ -70,7 +58,7 @@ def test_hangup_exits_cleanly_and_writes_nothing(
     tmux: Tmux, existing_config: Path, tmp_path: Path
 ) -> None:
     before = existing_config.read_bytes()
-    tmux.start([str(MAILGW), "--config", str(existing_config)], record_in=tmp_path)
+    tmux.start([str(INSTALLED_MAILGW), "--config", str(existing_config)], record_in=tmp_path)
     tmux.wait_for_text("mailgw · saved · custom SMTP")  # drawn once the form is loaded
     tmux.keys("Tab", "Tab", "End", "C-u")
     tmux.text("unsaved.ex.io")

@@ -63,12 +63,6 @@ async def _feed(pilot: Pilot[None], result: SendResult) -> None:
 
 
 @pytest.fixture
-def existing(config_path: Path, existing_config: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(config_path.parent)
-    return existing_config
-
-
-@pytest.fixture
 def fresh(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(config_path.parent)
     return config_path

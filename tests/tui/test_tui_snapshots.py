@@ -13,22 +13,11 @@ from textual.pilot import Pilot
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.toggles import Check
 
-from .pilot_helpers import type_into
+from .pilot_helpers import edit_host_and_save, type_into
 from .test_tui_broken_file import BROKEN
 
 SIZE = (80, 24)
 NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same on every machine
-
-
-@pytest.fixture
-def here(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(config_path.parent)
-    return config_path
-
-
-@pytest.fixture
-def existing(here: Path, existing_config: Path) -> Path:
-    return existing_config
 
 
 async def _focus(pilot: Pilot[None], selector: str) -> None:
@@ -36,14 +25,8 @@ async def _focus(pilot: Pilot[None], selector: str) -> None:
     await pilot.pause()
 
 
-async def _edit_host_and_save(pilot: Pilot[None]) -> None:
-    await type_into(pilot, "#host", "mx9.ex.io")
-    await pilot.press("ctrl+s")
-    await pilot.pause()
-
-
 async def _confirm(pilot: Pilot[None]) -> None:
-    await _edit_host_and_save(pilot)
+    await edit_host_and_save(pilot)
     await pilot.press("enter")
     await pilot.pause()
 
@@ -86,7 +69,7 @@ class TestSections:
 
 class TestDialogs:
     def test_save_diff(self, snap_compare, existing: Path) -> None:
-        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=_edit_host_and_save)
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=edit_host_and_save)
 
     def test_cannot_save_yet(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
@@ -144,7 +127,7 @@ class TestNoColor:
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
     def test_save_diff_no_color(self, snap_compare, existing: Path) -> None:
-        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=_edit_host_and_save)
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=edit_host_and_save)
 
     def test_invalid_toml_no_color(self, snap_compare, here: Path) -> None:
         here.write_bytes(BROKEN)

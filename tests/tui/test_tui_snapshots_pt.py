@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from mailgw.tui.app import MailgwApp
 
-from .pilot_helpers import type_into
+from .pilot_helpers import edit_host_and_save, type_into
 
 SIZE = (80, 24)
 NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same on every machine
@@ -21,23 +21,6 @@ NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same
 @pytest.fixture(autouse=True)
 def portuguese(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "pt_BR.UTF-8")
-
-
-@pytest.fixture
-def here(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(config_path.parent)
-    return config_path
-
-
-@pytest.fixture
-def existing(here: Path, existing_config: Path) -> Path:
-    return existing_config
-
-
-async def _edit_host_and_save(pilot: Pilot[None]) -> None:
-    await type_into(pilot, "#host", "mx9.ex.io")
-    await pilot.press("ctrl+s")
-    await pilot.pause()
 
 
 class TestSectionsPt:
@@ -64,7 +47,7 @@ class TestSectionsPt:
 
 class TestDialogsPt:
     def test_save_diff_pt(self, snap_compare, existing: Path) -> None:
-        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=_edit_host_and_save)
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=edit_host_and_save)
 
     def test_unsaved_changes_on_quit_pt(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
@@ -76,7 +59,7 @@ class TestDialogsPt:
 
     def test_lock_held_pt(self, snap_compare, existing: Path, lock_holder: object) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
-            await _edit_host_and_save(pilot)
+            await edit_host_and_save(pilot)
             await pilot.press("enter")
             await pilot.pause()
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,21 +12,12 @@ from mailgw.config.model import Gateway, Security
 from tests.smtp.conftest import RECIPIENT
 from tests.support.smtpserver import smtp_server
 
-from .tmux import Tmux
+from .tmux import INSTALLED_MAILGW, NEEDS_TMUX, Tmux
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    NEEDS_TMUX,
 ]
-
-MAILGW = Path(sys.executable).with_name("mailgw")
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    session = Tmux()
-    yield session
-    session.kill()
 
 
 def _field(tmux: Tmux, text: str) -> None:
@@ -42,7 +30,9 @@ def test_new_installer_sets_up_a_custom_server_with_a_test_send(
     tmux: Tmux, config_path: Path, tmp_path: Path
 ) -> None:
     with smtp_server("plain") as server:
-        tmux.start([str(MAILGW), "--config", str(config_path), "setup"], record_in=tmp_path)
+        tmux.start(
+            [str(INSTALLED_MAILGW), "--config", str(config_path), "setup"], record_in=tmp_path
+        )
         tmux.wait_for_text("step 1 of 5: Gateway")
         tmux.keys("Down", "Enter")  # your own SMTP server
         tmux.wait_for_text("(•) Your own SMTP server")
@@ -81,5 +71,5 @@ def test_new_installer_sets_up_a_custom_server_with_a_test_send(
     assert settings.smtp.gateway == Gateway.CUSTOM
     assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.1", server.port)
     assert settings.smtp.security == Security.NONE
-    check = [str(MAILGW), "--config", str(config_path), "check"]
+    check = [str(INSTALLED_MAILGW), "--config", str(config_path), "check"]
     assert subprocess.run(check, capture_output=True, timeout=60).returncode == 0

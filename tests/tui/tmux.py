@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 # Runs the command and records its pid and exit code: tmux sometimes misses the SIGCHLD of a
 # pane's process and never reports its exit status, so the test does not rely on tmux for it.
@@ -20,6 +23,9 @@ RECORDER = (
     "open(sys.argv[1], 'w').write(str(code))\n"
 )
 
+
+INSTALLED_MAILGW = Path(sys.executable).with_name("mailgw")  # the console script beside python
+NEEDS_TMUX = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 KEY_INTERVAL = 0.03  # seconds between keys: a person never sends a burst of escape sequences
 
