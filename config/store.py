@@ -45,6 +45,7 @@ from mailgw.config.schema import (
     coerce_value,
     get_value,
     set_value,
+    to_dict,
 )
 from mailgw.i18n import N_, _
 
@@ -696,3 +697,44 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
             backup = _backup(target, current) if current is not None else None
             _write_atomic(target, data, current)
     return SaveResult(path, [], backup)
+
+
+def replacement_for_broken(path: Path) -> tuple[Path, LoadedConfig]:
+    """Back a broken config up (named as every backup), and a fresh document to replace it.
+
+    The broken file itself stays in place until a save replaces it.
+    """
+    target = _real_target(path)
+    raw = target.read_bytes()
+    backup = _backup(target, raw)
+    document = _new_document()
+    document.add(tomlkit.comment(f"Started from defaults; the broken file is in {backup}."))
+    return backup, LoadedConfig(path, document, Settings(), raw)
+
+
+def mask_secrets(text: str) -> str:
+    """TOML text with every secret value replaced by the mask; unparsable text is withheld."""
+    if not text:
+        return ""
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return _("(not valid TOML; not shown because it may hold the password)\n")
+    for key in SECRET_KEYS:
+        found, value = _lookup(document.unwrap(), key)
+        if found and value:
+            _assign(document, key, SECRET_MASK)
+    return tomlkit.dumps(document)
+
+
+def masked_values(settings: Settings) -> dict[str, Any]:
+    """Every key's plain value, nested as in the file, with each set secret masked."""
+    data = to_dict(settings)
+    for key in SECRET_KEYS:
+        *tables, name = key.split(".")
+        node = data
+        for part in tables:
+            node = node[part]
+        if node[name]:
+            node[name] = SECRET_MASK
+    return data

@@ -19,6 +19,7 @@ from mailgw.config.model import (
     Security,
     Settings,
 )
+from mailgw.config.schema import KEYS, get_value
 from mailgw.config.secrets import PasswordUnavailable, read_password
 from mailgw.i18n import _
 
@@ -44,13 +45,19 @@ HEADER_KEYS = ("email.from_address", "email.from_name", "smtp.helo_name", "smtp.
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-def validate(settings: Settings, config_path: Path | None = None) -> list[Problem]:
-    """Every problem in `settings`, errors first."""
+def validate(
+    settings: Settings, config_path: Path | None = None, *, saving: bool = False
+) -> list[Problem]:
+    """Every problem in `settings`, errors first.
+
+    `saving`: judge the file as a save leaves it (a save never keeps it world-readable).
+    """
     problems = [
         *_schema_version(settings),
         *_header_safety(settings),
+        *_ranges(settings),
         *_smtp(settings),
-        *_auth(settings, config_path),
+        *_auth(settings, config_path, saving),
         *_email(settings),
         *_sender_domain(settings),
     ]
@@ -134,10 +141,7 @@ def _smtp(settings: Settings) -> list[Problem]:
         elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
             message = _("{host} is not a valid host name or IP address")
             out.append(_error("smtp.host", message.format(host=repr(smtp.host))))
-    if not 1 <= smtp.port <= 65535:
-        message = _("port {port} is out of range; use 1 to 65535")
-        out.append(_error("smtp.port", message.format(port=smtp.port)))
-    elif (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
+    if (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
         right = DEFAULT_PORTS[smtp.security]
         out.append(
             _warning(
@@ -153,8 +157,6 @@ def _smtp(settings: Settings) -> list[Problem]:
         known = ", ".join(["custom", *providers()])
         message = _("unknown preset {name}; known: {known}")
         out.append(_warning("smtp.provider", message.format(name=repr(smtp.provider), known=known)))
-    if not math.isfinite(smtp.timeout) or smtp.timeout < 1:
-        out.append(_error("smtp.timeout", _("the timeout must be a number of seconds, at least 1")))
     if smtp.trust_all and smtp.security == Security.NONE:
         out.append(
             _warning("smtp.trust_all", _("has no effect without TLS (smtp.security = none)"))
@@ -184,9 +186,29 @@ def _is_preset(name: str) -> bool:
     return presets.provider(name) is not None
 
 
-def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
+def _ranges(settings: Settings) -> list[Problem]:
+    """Each number against the bounds its key declares in the model (written there only)."""
+    out = []
+    for spec in KEYS.values():
+        if spec.type not in (int, float) or (spec.minimum is None and spec.maximum is None):
+            continue
+        value = get_value(settings, spec.key)
+        low = spec.minimum if spec.minimum is not None else -math.inf
+        high = spec.maximum if spec.maximum is not None else math.inf
+        if math.isfinite(value) and low <= value <= high:
+            continue
+        if spec.maximum is None:
+            message = _("{value} is too small; use at least {minimum:g}")
+        else:
+            message = _("{value} is out of range; use {minimum:g} to {maximum:g}")
+        shown = message.format(value=value, minimum=low, maximum=high)
+        out.append(_error(spec.key, shown))
+    return out
+
+
+def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Problem]:
     smtp, auth = settings.smtp, settings.smtp.auth
-    out = _password_exposure(auth, config_path)
+    out = _password_exposure(auth, config_path, saving)
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
         return out
     if not auth.username:
@@ -225,11 +247,17 @@ def _auth(settings: Settings, config_path: Path | None) -> list[Problem]:
     return out
 
 
-def _password_exposure(auth: AuthSettings, config_path: Path | None) -> list[Problem]:
-    """Wherever a password is stored, a file others can read is a problem."""
+def _password_exposure(
+    auth: AuthSettings, config_path: Path | None, saving: bool = False
+) -> list[Problem]:
+    """Wherever a password is stored, a file others can read is a problem.
+
+    A save never leaves the config readable by every user (it keeps at most 0660), so when
+    judging a save only what stays after it counts.
+    """
     out: list[Problem] = []
     if auth.password and config_path is not None:
-        out.extend(_readable_by_others("smtp.auth.password", config_path))
+        out.extend(_readable_by_others("smtp.auth.password", config_path, saving))
     if auth.password_file:
         out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))
     return out
@@ -256,12 +284,14 @@ def _password_file_problems(auth: AuthSettings) -> list[Problem]:
     return []
 
 
-def _readable_by_others(key: str, path: Path) -> list[Problem]:
+def _readable_by_others(key: str, path: Path, saving: bool = False) -> list[Problem]:
     """A password readable by group or others: warning, or error when world-readable."""
     try:
         mode = path.stat().st_mode
     except OSError:
         return []
+    if saving:
+        mode &= ~stat.S_IROTH
     fix = _("run: chmod 600 {path}").format(path=path)
     if mode & stat.S_IROTH:
         message = _("the password in {path} is readable by every user; {fix}")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailgw.config import editing
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.delivery.errors import DeliveryError
 from mailgw.delivery.hosts import Resolver, resolve_host
@@ -213,23 +214,28 @@ class CertificateNotTrusted(DeliveryError):
         )
 
 
-def apply_recommendation(
-    settings: Settings, host: str, best: PortReport, *, pin: bool = False
-) -> None:
-    """Write a detect result into `settings`, the same way for every front.
+def recommended_values(host: str, best: PortReport, *, pin: bool = False) -> dict[str, Any]:
+    """The settings a detect result gives, for the editing layer to apply in every front.
 
-    Another host's certificate trust (pin, trust_all) does not carry over; a certificate that
-    does not verify is taken only when pinned, because mail could not be sent with it otherwise.
+    A certificate that does not verify is taken only when pinned, because mail could not be
+    sent with it otherwise; another host's pin and trust_all go by the editing layer's rule.
     """
     fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
     if best.certificate_valid is False and not (pin and fingerprint):
         raise CertificateNotTrusted(best.port, best.certificate_problem, fingerprint)
-    smtp = settings.smtp
-    if smtp.host.strip() != host:
-        smtp.tls_fingerprint, smtp.trust_all = "", False
-    smtp.gateway, smtp.host, smtp.port = Gateway.CUSTOM, host, best.port
-    smtp.security = Security(best.security)
-    if smtp.security == Security.NONE:
-        smtp.trust_all = False
+    values: dict[str, Any] = {
+        "smtp.gateway": Gateway.CUSTOM.value,
+        "smtp.host": host,
+        "smtp.port": best.port,
+        "smtp.security": Security(best.security).value,
+    }
     if best.certificate_valid is False:
-        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False
+        values.update({"smtp.tls_fingerprint": fingerprint, "smtp.trust_all": False})
+    return values
+
+
+def apply_recommendation(
+    settings: Settings, host: str, best: PortReport, *, pin: bool = False
+) -> None:
+    """Write a detect result into `settings` through the editing layer's rules."""
+    editing.apply(settings, recommended_values(host, best, pin=pin))

@@ -15,9 +15,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
-from mailgw.config.presets import provider
-from mailgw.config.schema import get_value, set_value
+from mailgw.config import editing
+from mailgw.config.model import Gateway, Security, Settings
+from mailgw.config.schema import KEYS, get_value, set_value
 from mailgw.config.validate import Problem, Severity, errors, validate
 from mailgw.delivery.setup_questions import (
     BUILDERS,
@@ -135,48 +135,15 @@ def step_for_key(key: str) -> Step | None:
 
 
 def draft(step: Step, answers: dict[str, Any], settings: Settings) -> Settings:
-    """A copy of `settings` with this step's answers applied and the follow rules run."""
+    """A copy of `settings` with this step's answers applied through the editing layer's rules
+    (a preset fills the server, security moves a standard port, ...), as every front does."""
     out = settings.copy()
-    for key, value in answers.items():
-        if key in step.keys and value is not None:  # None keeps the current value (a password)
-            set_value(out, key, value)
-    if step.id == StepId.SERVER:
-        _follow_provider(out, settings, answers)
-        _follow_security(out, settings, answers)
-    if step.id == StepId.AUTH:
-        _login_by_default(out, answers)
+    # None keeps the current value (a password left empty)
+    values = {k: v for k, v in answers.items() if k in step.keys and v is not None}
+    editing.apply(out, values)
+    if step.id == StepId.AUTH and "smtp.auth.enabled" not in values:
+        editing.login_by_default(out)  # the question's default, for a preset chosen earlier
     return out
-
-
-def _follow_provider(out: Settings, before: Settings, answers: dict[str, Any]) -> None:
-    """A newly chosen preset fills host, security and port unless they were answered."""
-    chosen = provider(out.smtp.provider)
-    if chosen is None or out.smtp.provider == before.smtp.provider:
-        return
-    if "smtp.host" not in answers:
-        out.smtp.host = chosen.host
-    if "smtp.security" not in answers:
-        out.smtp.security = chosen.security
-    if "smtp.port" not in answers:
-        out.smtp.port = chosen.port
-
-
-def _login_by_default(out: Settings, answers: dict[str, Any]) -> None:
-    """A provider that names a login (Gmail, SendGrid...) starts with the login switched on."""
-    auth, chosen = out.smtp.auth, provider(out.smtp.provider)
-    never_set = not auth.enabled and not auth.username
-    if "smtp.auth.enabled" not in answers and never_set and chosen and chosen.username_hint:
-        auth.enabled = True
-
-
-def _follow_security(out: Settings, before: Settings, answers: dict[str, Any]) -> None:
-    """As in the admin panel: a security change moves a standard port along with it."""
-    if "smtp.security" not in answers or "smtp.port" in answers:
-        return
-    if out.smtp.port in DEFAULT_PORTS.values() and out.smtp.security != before.smtp.security:
-        out.smtp.port = DEFAULT_PORTS[Security(out.smtp.security)]
-    if out.smtp.security == Security.NONE:
-        out.smtp.trust_all = False
 
 
 # ---------------------------------------------------------------- questions
@@ -200,8 +167,7 @@ def next_question(step: Step, settings: Settings, answers: dict[str, Any]) -> Qu
 # ---------------------------------------------------------------- answers
 
 
-class CannotSave(Exception):
-    """A save was asked while an error remains; the message names the key and the problem."""
+CannotSave = editing.EditRefused  # a save asked while an error remains
 
 
 def detected_answers(port: int, security: str) -> dict[str, Any]:
@@ -243,8 +209,8 @@ def apply(step: Step, answers: dict[str, Any], settings: Settings) -> list[Probl
         return _recipient_problems(answers.get(TEST_RECIPIENT, ""))
     candidate = draft(step, answers, settings)
     problems = [p for p in validate(candidate) if p.key in step.keys]
-    if not errors(problems):
-        for key in step.keys:
+    if not errors(problems):  # with the keys the editing layer's rules moved along
+        for key in KEYS:
             set_value(settings, key, get_value(candidate, key))
     return problems
 

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from mailgw.config import store
+from mailgw.config.editing import EditSession
 from mailgw.config.model import Settings
 from mailgw.config.validate import Problem, errors, validate
 from mailgw.delivery.messages import build_message
@@ -14,7 +15,6 @@ from mailgw.delivery.setup_flow import (
     STEPS,
     TEST_KIND,
     TEST_RECIPIENT,
-    CannotSave,
     Question,
     Step,
     StepId,
@@ -133,7 +133,7 @@ class Wizard:
 
     def problems(self) -> list[Problem]:
         """Every problem of the working settings, as a save would judge them."""
-        return validate(self.settings, self.loaded.path)
+        return validate(self.settings, self.loaded.path, saving=True)
 
     def blocking(self) -> list[Problem]:
         return errors(self.problems())
@@ -142,12 +142,14 @@ class Wizard:
         """The masked TOML diff a save would make ("" when nothing changes)."""
         return store.masked_diff(self.loaded, self.settings)
 
+    def edited_values(self) -> dict[str, Any]:
+        """The keys this run changed, with their values (for the console to take over)."""
+        return {c.key: c.new for c in store.changes(self.loaded, self.settings)}
+
     def changed(self) -> bool:
         return bool(store.changes(self.loaded, self.settings)) or not self.loaded.exists
 
     def save(self, *, force: bool = False) -> store.SaveResult:
-        """Save through the store; refuses while an error remains."""
-        blocking = self.blocking()
-        if blocking:
-            raise CannotSave(f"{blocking[0].key}: {blocking[0].message}")
-        return store.save(self.loaded, self.settings, force=force)
+        """Save through the editing layer; refuses (EditRefused) while an error remains."""
+        session = EditSession(self.loaded.path, loaded=self.loaded, settings=self.settings)
+        return session.save(force=force)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Checkbox,
@@ -28,9 +29,10 @@ from textual.widgets import (
     TextArea,
 )
 
+from mailgw.config.editing import EditSession
 from mailgw.config.model import Gateway
 from mailgw.i18n import N_, _
-from mailgw.tui import flows
+from mailgw.tui import field_binding, flows
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.sections.base import Section
@@ -39,7 +41,6 @@ from mailgw.tui.sections.email_settings import EmailSettingsSection
 from mailgw.tui.sections.sender_domain import SenderDomainSection
 from mailgw.tui.sections.smtp_server import SmtpServerSection
 from mailgw.tui.sections.test_send import TestSendSection
-from mailgw.tui.session import EditSession
 from mailgw.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class MailgwApp(App[None]):
     TITLE = "mailgw"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
+    # How soon a save by another front shows here: one small read, no repaint when unchanged.
+    FILE_WATCH_SECONDS: float | None = 2.0
     BINDINGS = [
         Binding("f2,ctrl+s", "save", N_("Save"), key_display="F2/^S", id="app.save", priority=True),
         Binding("f6", "next_section", N_("Sections"), key_display="F6", id="app.next"),
@@ -78,6 +81,7 @@ class MailgwApp(App[None]):
         self.session = session or EditSession.open(config_path)
         self._sections_loaded = False
         self._state_refresh_pending = False
+        self._disk_change_told = False
         self.start_wizard = wizard  # open the first-run wizard over the console
         self.detect_candidates: tuple[Candidate, ...] | None = None  # None: the usual ports
 
@@ -102,6 +106,8 @@ class MailgwApp(App[None]):
             if self.start_wizard:
                 self.open_wizard()
         self.call_after_refresh(self._mount_hidden_sections)
+        if self.FILE_WATCH_SECONDS:
+            self.set_interval(self.FILE_WATCH_SECONDS, self._watch_file)
 
     def open_wizard(self) -> None:
         """The first-run wizard over the console; the console shows what it saves."""
@@ -130,33 +136,39 @@ class MailgwApp(App[None]):
     # ------------------------------------------------------------ model <-> widgets
 
     def load_sections(self) -> None:
-        """Put the session's model into every section."""
-        for section in self.sections():
-            section.load_from(self.session.settings)
+        """Show the session's settings in every section, as just read or written."""
+        self.show_model(fresh=True)
         self._sections_loaded = True
         self.refresh_bindings()
         self._focus_active_section()
         self.refresh_state()
 
+    def show_model(self, *, fresh: bool = False) -> None:
+        """Every section shows the session's settings."""
+        for section in self.sections():
+            section.show_model(fresh=fresh)
+
     def section_mounted(self, section: Section) -> None:
         """A lazily mounted section joins: it shows the model as it is now."""
         if self._sections_loaded:
-            section.load_from(self.session.settings)
+            section.show_model(fresh=True)
             self.schedule_refresh_state()
             if section is self.active_section():
                 section.focus_first()
 
-    def read_back(self) -> None:
-        """Read every section back into the session's model."""
-        if self._sections_loaded:
-            for section in self.sections():
-                section.apply_to(self.session.settings)
+    def edit(self, key: str, value: object) -> None:
+        """Change one setting from a pane or dialog (a pin, a sender) and show it everywhere."""
+        self.edit_many({key: value})
+
+    def edit_many(self, values: dict[str, object]) -> None:
+        self.session.update(values)
+        self.show_model()
+        self.schedule_refresh_state()
 
     def refresh_state(self) -> None:
         """Validation under each field and the status line, from the model."""
         if not self._sections_loaded or self.session.read_only:
             return
-        self.read_back()
         problems = self.session.problems()
         for section in self.sections():
             section.show_problems(problems)
@@ -172,14 +184,25 @@ class MailgwApp(App[None]):
     @on(RadioSet.Changed)
     @on(Select.Changed)
     @on(TextArea.Changed)
-    def _edited(self) -> None:
+    def _edited(self, event: Message) -> None:
+        """A bound control changed: the edit goes into the session, the model back out."""
+        field = field_binding.bound_field(getattr(event, "control", None))
+        on_console = field is not None and field.screen is self.screen_stack[0]
+        if (
+            field is not None
+            and on_console
+            and self._sections_loaded
+            and not self.session.read_only
+        ):
+            field_binding.write(self.session, field, event)
+            self.show_model()
         self.schedule_refresh_state()
 
     def schedule_refresh_state(self) -> None:
         """One refresh_state after the next frame, however many edits or mounts asked for it.
 
         Loading a form fires a Changed per field and each lazily mounted tab asks too: run for
-        each, the read-back and validation of every section cost 200 ms at start (benchmarks/).
+        each, validation of every section costs 200 ms at start (benchmarks/).
         """
         if not self._state_refresh_pending:
             self._state_refresh_pending = True
@@ -190,7 +213,7 @@ class MailgwApp(App[None]):
         self.refresh_state()
 
     def after_save(self) -> None:
-        """The file holds the model now: start over from it (the password field empties)."""
+        """The file holds the model now: show it as read (the password field empties)."""
         self.load_sections()
 
     def after_reload(self) -> None:
@@ -198,6 +221,27 @@ class MailgwApp(App[None]):
             self._show_broken_file()
         else:
             self.load_sections()
+
+    def _watch_file(self) -> None:
+        """Another front or admin saved the file: show theirs, or say so over unsaved edits."""
+        session = self.session
+        if session.read_only or isinstance(self.screen, ModalScreen):
+            return
+        if not session.changed_on_disk():
+            self._disk_change_told = False
+            return
+        if not session.is_modified():
+            self._run_flow(flows.reload(self, quiet=True))
+        elif not self._disk_change_told:
+            self._disk_change_told = True
+            self.notify(
+                _(
+                    "{path} was changed by another program. Your edits are kept; "
+                    "on save you choose: keep yours on top of theirs, compare, or overwrite."
+                ).format(path=session.path),
+                severity="warning",
+                timeout=10,
+            )
 
     # ------------------------------------------------------------ actions
 

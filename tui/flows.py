@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SAVE = Choice("save", N_("Save"), "enter")
 OK = Choice("ok", N_("OK"), "enter")
 RETRY = Choice("retry", N_("Try again"), "t")
-RELOAD = Choice("reload", N_("Reload theirs"), "r")
+REBASE = Choice("rebase", N_("Theirs + mine"), "k")
 COMPARE = Choice("compare", N_("Show difference"), "d")
 OVERWRITE = Choice("overwrite", N_("Overwrite"), "o")
 DISCARD = Choice("discard", N_("Quit without saving"), "q")
@@ -35,7 +35,6 @@ SAVE_FIRST = Choice("save", N_("Save first"), "s")
 async def save(app: MailgwApp) -> bool:
     """Validate, show the masked diff, save; True when the file holds the edits."""
     session = app.session
-    app.read_back()
     blocking = session.blocking_problems()
     if blocking:
         lines = "\n".join(f"• {p.key}: {p.message}" for p in blocking)
@@ -91,43 +90,62 @@ async def _lock_held(app: MailgwApp, exc: LockHeld) -> bool:
 
 
 async def _stale(app: MailgwApp, exc: StaleConfig) -> bool:
+    """Someone saved meanwhile: take theirs with my edits on top, compare, or overwrite."""
     body = _(
-        "{path} was changed by someone else after you opened it.\n\nReload: "
-        "read their version (your edits here are dropped). Show difference: "
-        "see what overwriting would change in their file, then decide."
+        "{path} was changed by someone else after you opened it. Nothing was written.\n\n"
+        "Theirs + mine: read their version and put your changes back on top of it, "
+        "to review and save. Show difference: see what overwriting would change in their "
+        "file. Overwrite: replace their version with yours."
     ).format(path=exc.path)
-    answer = await app.push_screen_wait(
-        ChoiceDialog(_("File changed on disk"), body, [RELOAD, COMPARE, CANCEL])
-    )
-    if answer == RELOAD.value:
-        return await reload(app)
-    if answer != COMPARE.value:
-        return False
-    answer = await app.push_screen_wait(
-        ChoiceDialog(
-            _("Overwrite their version?"),
-            _("Overwriting replaces the file on disk with yours (password masked below):"),
-            [OVERWRITE, CANCEL],
-            detail=app.session.disk_difference() or _("(no difference)"),
+    choices = [REBASE, COMPARE, OVERWRITE, CANCEL]
+    answer = await app.push_screen_wait(ChoiceDialog(_("File changed on disk"), body, choices))
+    if answer == REBASE.value:
+        return await _rebase(app)
+    if answer == COMPARE.value:
+        answer = await app.push_screen_wait(
+            ChoiceDialog(
+                _("Overwrite their version?"),
+                _("Overwriting replaces the file on disk with yours (password masked below):"),
+                [OVERWRITE, REBASE, CANCEL],
+                detail=app.session.disk_difference() or _("(no difference)"),
+            )
         )
-    )
+        if answer == REBASE.value:
+            return await _rebase(app)
     return await _write(app, force=True) if answer == OVERWRITE.value else False
 
 
-async def reload(app: MailgwApp) -> bool:
-    """Read the file again; an unreadable one is said, not raised."""
+async def _rebase(app: MailgwApp) -> bool:
+    """Their file with my edits on top, shown unsaved; the next save asks as usual."""
+    try:
+        app.session.rebase()
+    except ConfigError as exc:
+        await app.push_screen_wait(ChoiceDialog(_("Cannot read the file"), str(exc), [OK]))
+        return False
+    app.after_reload()
+    if not app.session.read_only:
+        app.notify(_("Their version is loaded with your edits on top; save when ready (F2)."))
+    return False
+
+
+async def reload(app: MailgwApp, *, quiet: bool = False) -> bool:
+    """Read the file again; an unreadable one is said, not raised. `quiet`: a save by
+    another front noticed with no edits here, said in a note rather than asked."""
     try:
         app.session.reload()
     except ConfigError as exc:
         await app.push_screen_wait(ChoiceDialog(_("Cannot read the file"), str(exc), [OK]))
         return False
     app.after_reload()
+    if quiet and not app.session.read_only:
+        app.notify(
+            _("{path} changed on disk; showing the new version.").format(path=app.session.path)
+        )
     return not isinstance(app.session.broken, InvalidConfigFile)
 
 
 async def quit_asking(app: MailgwApp) -> None:
     """Quit; with unsaved changes, ask first."""
-    app.read_back()
     if not app.session.is_modified():
         app.exit()
         return

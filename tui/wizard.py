@@ -253,7 +253,7 @@ class WizardScreen(ModalScreen[None]):
         """Back to the console; it keeps the wizard's settings as unsaved edits."""
         app = self.mailgw
         if self.wizard.changed():
-            app.session.settings = self.wizard.settings.copy()
+            app.session.update(self.wizard.edited_values())
         self.dismiss(None)
         app.load_sections()
         app.notify(note)

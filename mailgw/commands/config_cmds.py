@@ -9,17 +9,8 @@ import click
 
 from mailgw.cli import EXIT_PROBLEMS, Context, emit_json, fail, pass_context
 from mailgw.config import store
-from mailgw.config.model import DEFAULT_PORTS, Security, Settings
-from mailgw.config.schema import (
-    KEYS,
-    SECRET_KEYS,
-    ValueParseError,
-    get_value,
-    json_schema,
-    parse_value,
-    set_value,
-    to_dict,
-)
+from mailgw.config.editing import EditRefused, EditSession
+from mailgw.config.schema import KEYS, SECRET_KEYS, ValueParseError, json_schema, to_dict
 from mailgw.config.validate import Problem, errors, validate
 from mailgw.i18n import N_, _
 
@@ -29,18 +20,6 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-def _masked_dict(settings: Settings) -> dict[str, Any]:
-    data = to_dict(settings)
-    for key in SECRET_KEYS:
-        *tables, name = key.split(".")
-        node = data
-        for part in tables:
-            node = node[part]
-        if node[name]:
-            node[name] = store.SECRET_MASK
-    return data
-
-
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @click.option("--show-secrets", is_flag=True, help=N_("Print the password instead of a mask."))
@@ -48,7 +27,7 @@ def _masked_dict(settings: Settings) -> dict[str, Any]:
 def show(ctx: Context, as_json: bool, show_secrets: bool) -> None:
     """Print the effective settings (password masked)."""
     loaded = store.load(ctx.config_path)
-    data = to_dict(loaded.settings) if show_secrets else _masked_dict(loaded.settings)
+    data = to_dict(loaded.settings) if show_secrets else store.masked_values(loaded.settings)
     if as_json:
         emit_json(
             {
@@ -90,8 +69,9 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, Any]:
-    updates: dict[str, Any] = {}
+def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
+    """KEY=VALUE pairs as typed; their text is read by the editing layer."""
+    assignments: dict[str, str] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         key = key.strip()
@@ -104,38 +84,24 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, Any]:
                     "history and the process list); use `mailgw set-password`"
                 ).format(key=key)
             )
-        try:
-            updates[key] = parse_value(key, text)
-        except ValueParseError as exc:
-            fail(str(exc))
-    return updates
+        assignments[key] = text
+    return assignments
 
 
-def _port_follows_security(old: Settings, new: Settings, updates: dict[str, Any]) -> None:
-    """As in the admin panel: a security change moves a standard port along with it."""
-    if "smtp.security" not in updates or "smtp.port" in updates:
-        return
-    if old.smtp.port in DEFAULT_PORTS.values() and old.smtp.security != new.smtp.security:
-        new.smtp.port = DEFAULT_PORTS[Security(new.smtp.security)]
-
-
-def save_validated(
-    ctx: Context, loaded: store.LoadedConfig, settings: Settings, force: bool
-) -> store.SaveResult | None:
-    """Validate, save if nothing blocks, print what changed; None when nothing changed."""
-    # the file's mode is judged after the save (which narrows it), so it is left out here
-    blocking = errors(validate(settings))
+def save_edits(ctx: Context, session: EditSession, force: bool) -> store.SaveResult | None:
+    """Save through the editing layer, print what changed; None when nothing changed."""
+    blocking = session.blocking_problems()
     if blocking:
-        found = "; ".join(f"{problem.key}: {problem.message}" for problem in blocking)
-        fail(_("not saved (the file is unchanged): {found}").format(found=found))
-    if loaded.exists and not store.changes(loaded, settings):
+        fail(str(EditRefused(blocking)))
+    assert session.loaded is not None
+    if session.loaded.exists and not session.is_modified():
         click.echo(_("nothing changed"))
         return None
-    result = store.save(loaded, settings, force=force)
+    result = session.save(force=force)
     for change in result.changes:
         old, new = change.shown()
         click.echo(f"{change.key}: {_shown(old)} -> {_shown(new)}")
-    for problem in validate(settings, ctx.config_path):
+    for problem in session.problems():
         click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}", err=True)
     return result
 
@@ -146,13 +112,13 @@ def save_validated(
 @pass_context
 def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
     """Set keys (dotted, e.g. smtp.host=mail.example.com), validate and save."""
-    updates = _parse_assignments(assignments)
-    loaded = store.load(ctx.config_path)
-    settings = loaded.settings.copy()
-    for key, value in updates.items():
-        set_value(settings, key, value)
-    _port_follows_security(loaded.settings, settings, updates)
-    save_validated(ctx, loaded, settings, force)
+    typed = _parse_assignments(assignments)
+    session = EditSession.open_strict(ctx.config_path)
+    try:
+        session.apply_text(typed)
+    except ValueParseError as exc:
+        fail(str(exc))
+    save_edits(ctx, session, force)
 
 
 @click.command()
@@ -161,14 +127,13 @@ def set_(ctx: Context, assignments: tuple[str, ...], force: bool) -> None:
 @pass_context
 def unset(ctx: Context, keys: tuple[str, ...], force: bool) -> None:
     """Put keys back to their defaults."""
-    loaded = store.load(ctx.config_path)
-    settings = loaded.settings.copy()
-    defaults = Settings()
-    for key in keys:
-        if key not in KEYS:
-            fail(_("unknown key {key!r}; `mailgw show` lists the keys").format(key=key))
-        set_value(settings, key, get_value(defaults, key))
-    save_validated(ctx, loaded, settings, force)
+    session = EditSession.open_strict(ctx.config_path)
+    try:
+        for key in keys:
+            session.reset(key)
+    except ValueParseError as exc:
+        fail(str(exc))
+    save_edits(ctx, session, force)
 
 
 @click.command()
@@ -221,7 +186,7 @@ def backups(ctx: Context, as_json: bool) -> None:
 @pass_context
 def restore(ctx: Context, backup_id: str | None, force: bool) -> None:
     """Put a backup back (the newest if no ID); the current file is backed up first."""
-    result = store.restore(ctx.config_path, backup_id, force=force)
+    result = EditSession.open(ctx.config_path).restore(backup_id, force=force)
     kept = _(" (previous kept as {backup})").format(backup=result.backup) if result.backup else ""
     click.echo(_("restored {config_path}{kept}").format(config_path=ctx.config_path, kept=kept))
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from mailgw.cli import Context, fail, pass_context
-from mailgw.commands.config_cmds import save_validated
+from mailgw.commands.config_cmds import save_edits
 from mailgw.config import store
+from mailgw.config.editing import EditSession
 from mailgw.config.errors import ConfigError
-from mailgw.config.model import Settings
 from mailgw.i18n import N_, _
 
 
@@ -33,43 +33,35 @@ def register(group: click.Group) -> None:
 @pass_context
 def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force: bool) -> None:
     """Store the SMTP password (asked twice without echo, or --stdin for scripts)."""
-    loaded = store.load(ctx.config_path)  # an unreadable config fails before the prompt
+    session = EditSession.open_strict(ctx.config_path)  # a bad config fails before the prompt
     # --stdin typed at a terminal would echo: ask without echo there instead
     password = _read_from_stdin() if from_stdin and not sys.stdin.isatty() else _ask_twice()
     if not password:
         fail(_("the password is empty; nothing was saved"))
-    settings = loaded.settings.copy()
     if secret_file is None:
-        settings.smtp.auth.password = password
-        settings.smtp.auth.password_file = ""  # a password_file would win over the new password
+        session.set("smtp.auth.password", password)  # the editing layer drops a password_file
     else:
         secret_file = secret_file.expanduser().absolute()
-        settings.smtp.auth.password = ""
-        settings.smtp.auth.password_file = str(secret_file)
-    _save_with_file(ctx, loaded, settings, force, secret_file, password)
+        session.set("smtp.auth.password_file", str(secret_file))  # ...and the inline password
+    _save_with_file(ctx, session, force, secret_file, password)
     del password
     where = f"{secret_file} (0600)" if secret_file else f"{ctx.config_path}"
     click.echo(_("password saved in {where}").format(where=where))
-    if not settings.smtp.auth.enabled:
+    if not session.settings.smtp.auth.enabled:
         click.echo(_("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true"))
 
 
 def _save_with_file(
-    ctx: Context,
-    loaded: store.LoadedConfig,
-    settings: Settings,
-    force: bool,
-    secret_file: Path | None,
-    password: str,
+    ctx: Context, session: EditSession, force: bool, secret_file: Path | None, password: str
 ) -> None:
     """Write the secret file (if any), then the config; a new file is removed if that fails."""
     if secret_file is None:
-        save_validated(ctx, loaded, settings, force)
+        save_edits(ctx, session, force)
         return
     created = not secret_file.exists()
     store.write_secret_file(secret_file, password)  # first: validation reads it
     try:
-        save_validated(ctx, loaded, settings, force)
+        save_edits(ctx, session, force)
     except (ConfigError, click.ClickException):
         if created:
             secret_file.unlink(missing_ok=True)

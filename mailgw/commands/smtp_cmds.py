@@ -222,7 +222,7 @@ def detect(
     if best is None:
         _exit(EXIT_PROBLEMS)
     if apply_:
-        _apply(loaded, host, best, pin=pin)
+        _apply(ctx, host, best, pin=pin)
 
 
 def _parse_ports(spec: str) -> list[Candidate]:
@@ -283,13 +283,14 @@ def _print_port(port: dict[str, Any]) -> None:
         click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
 
 
-def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool) -> None:
-    from mailgw.config.validate import errors, validate
-    from mailgw.delivery.detect import CertificateNotTrusted, apply_recommendation
+def _apply(ctx: Context, host: str, best: PortReport, *, pin: bool) -> None:
+    from mailgw.commands.config_cmds import save_edits
+    from mailgw.config.editing import EditSession
+    from mailgw.delivery.detect import CertificateNotTrusted, recommended_values
 
-    settings = loaded.settings.copy()
+    session = EditSession.open_strict(ctx.config_path)
     try:
-        apply_recommendation(settings, host, best, pin=pin)
+        session.update(recommended_values(host, best, pin=pin))
     except CertificateNotTrusted as exc:
         click.echo(
             _(
@@ -305,16 +306,6 @@ def _apply(loaded: store.LoadedConfig, host: str, best: PortReport, *, pin: bool
             err=True,
         )
         _exit(EXIT_PROBLEMS)
-    blocking = errors(validate(settings, loaded.path))
-    if blocking:
-        for problem in blocking:
-            click.echo(
-                _("error: {key}: {message}").format(key=problem.key, message=problem.message),
-                err=True,
-            )
-        fail(_("not saved: fix the errors above (the file is unchanged)"))
-    result = store.save(loaded, settings)
-    for change in result.changes:
-        old, new = change.shown()
-        click.echo(f"{change.key}: {old} -> {new}")
-    click.echo(_("saved to {path}").format(path=result.path))
+    result = save_edits(ctx, session, force=False)
+    if result is not None:
+        click.echo(_("saved to {path}").format(path=result.path))

@@ -10,8 +10,8 @@ from mailgw.config import store
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.validate import Severity, errors
 from mailgw.delivery import setup_flow as flow
-from mailgw.delivery.setup_flow import Kind, StepId, StepStatus
-from mailgw.delivery.setup_wizard import CannotSave, Wizard
+from mailgw.delivery.setup_flow import CannotSave, Kind, StepId, StepStatus
+from mailgw.delivery.setup_wizard import Wizard
 
 SERVER = flow.step(StepId.SERVER)
 AUTH = flow.step(StepId.AUTH)

@@ -38,6 +38,15 @@ retention_days = 30
 """
 
 
+@pytest.fixture(autouse=True)
+def no_file_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console's watch for saves by others is timed: only the tests of it switch it on, so
+    that no other screen (a snapshot above all) depends on when a timer fires."""
+    from mailgw.tui.app import MailgwApp
+
+    monkeypatch.setattr(MailgwApp, "FILE_WATCH_SECONDS", None)
+
+
 @pytest.fixture
 def existing_config(config_path: Path) -> Path:
     """A config as an admin left it: comments, a trailing comment, an unknown table."""

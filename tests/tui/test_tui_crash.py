@@ -20,7 +20,7 @@ from textual.app import App
 from mailgw.tui.app import MailgwApp, run
 from mailgw.tui.sections.smtp_server import SmtpServerSection
 
-original = SmtpServerSection.apply_to
+original = SmtpServerSection.model_shown
 
 
 def exploding(self, settings):
@@ -29,7 +29,7 @@ def exploding(self, settings):
     raise RuntimeError("forced crash for the test")
 
 
-SmtpServerSection.apply_to = exploding
+SmtpServerSection.model_shown = exploding
 if sys.argv[2] == "textual-default":
     MailgwApp._fatal_error = App._fatal_error
 run(Path(sys.argv[1]))

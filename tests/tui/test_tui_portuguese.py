@@ -39,7 +39,7 @@ async def test_sections_and_fields_in_portuguese(
         assert {"Host", "Segurança", "Porta", "Usuário", "Senha"} <= _labels(app)
         assert {"Salvar", "Seções", "Sair"} <= _footer(app)
         hint = str(app.query_one("#port-hint", Static).render())
-        assert hint.startswith("Acompanha a escolha de segurança")
+        assert hint.startswith("Acompanha a segurança")
         await type_into(pilot, "#host", "bad host")
         problem = str(problem_line(app.query_one("#host")).render())
         assert "✗ Erro: 'bad host' não é um nome de host nem um endereço IP válido" in problem

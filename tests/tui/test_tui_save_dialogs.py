@@ -11,6 +11,7 @@ from mailgw.tui.dialogs.choice import ChoiceDialog
 from mailgw.tui.widgets.field import problem_line
 
 from .pilot_helpers import save_and_confirm, settle, type_into
+from .send_helpers import wait_until
 
 
 def dialog_text(app: MailgwApp) -> str:
@@ -129,19 +130,25 @@ async def test_lock_held_by_another_process_says_who_and_loses_nothing(
     assert 'host = "mx9.ex.io"' in existing_config.read_text("utf-8")
 
 
-async def test_file_changed_on_disk_offers_reload(existing_config: Path) -> None:
+async def test_file_changed_on_disk_keeps_my_edits_on_top_of_theirs(existing_config: Path) -> None:
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mine.ex.io")
-        theirs = existing_config.read_text("utf-8").replace("mail.example.com", "theirs.ex.io")
+        theirs = existing_config.read_text("utf-8").replace("587", "2525")
         existing_config.write_text(theirs, "utf-8")
         await save_and_confirm(pilot)
-        assert "File changed on disk" in dialog_text(app)
-        await pilot.press("r")
-        await pilot.pause()
-        assert app.query_one("#host").value == "theirs.ex.io"
-        assert "saved" in str(app.query_one("#status").render())
-    assert existing_config.read_text("utf-8") == theirs
+        shown = dialog_text(app)
+        assert "File changed on disk" in shown and "--force" not in shown
+        await pilot.press("k")  # theirs + my edits
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChoiceDialog), "dialog gone")
+        await wait_until(pilot, lambda: app.query_one("#port").value == "2525", "their port")
+        assert app.query_one("#host").value == "mine.ex.io"
+        assert "unsaved" in str(app.query_one("#status").render())
+        assert existing_config.read_text("utf-8") == theirs  # nothing written yet
+        await save_and_confirm(pilot)
+        await wait_until(pilot, lambda: "mine.ex.io" in existing_config.read_text(), "saved")
+    saved = existing_config.read_text("utf-8")
+    assert 'host = "mine.ex.io"' in saved and "port = 2525" in saved
 
 
 async def test_file_changed_on_disk_shows_the_difference_then_overwrites(

@@ -10,12 +10,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from mailgw.config import store
+from mailgw.config.editing import EditSession
 from mailgw.config.model import Gateway, Security
 from mailgw.delivery.detect import Candidate
 from mailgw.delivery.setup_flow import StepId, StepStatus
 from mailgw.tui import app as tui_app
 from mailgw.tui.app import MailgwApp
-from mailgw.tui.session import EditSession
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard import WizardScreen
 from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, secret_forms

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static
 from mailgw.config.errors import InvalidConfigFile
 from mailgw.i18n import N_, _
 from mailgw.tui.bindings import translate_bindings
-from mailgw.tui.session import error_excerpt
+from mailgw.tui.file_excerpt import error_excerpt
 
 STARTING_OVER = N_(
     "mailgw will not write over this file. Fix it by hand and press R to "

@@ -1,28 +1,44 @@
-"""What every section is: a scrolling form with a load/read-back pair over the model."""
+"""What every section is: a scrolling form whose fields are bound to the editing layer."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
 
 from textual.containers import VerticalScroll
 
 from mailgw.config.model import Settings
 from mailgw.config.validate import Problem
+from mailgw.tui import field_binding
 from mailgw.tui.widgets.field import Field
+
+if TYPE_CHECKING:
+    from mailgw.tui.app import MailgwApp
 
 
 class Section(VerticalScroll, can_focus=False):
-    """One tab of the console. Subclasses fill `load_from` and `apply_to`."""
+    """One tab of the console. Subclasses compose bound Fields and fill `model_shown`."""
 
     DEFAULT_CLASSES = "section"
     TITLE = ""
 
-    def load_from(self, settings: Settings) -> None:
-        """Put the model's values into the widgets."""
-
-    def apply_to(self, settings: Settings) -> None:
-        """Read the widgets back into the model."""
+    @property
+    def console(self) -> MailgwApp:
+        """The console this section is part of, typed."""
+        return cast("MailgwApp", self.app)
 
     def on_mount(self) -> None:
-        self.app.section_mounted(self)  # type: ignore[attr-defined]
+        self.console.section_mounted(self)
+
+    def show_model(self, *, fresh: bool = False) -> None:
+        """Show the session's settings in every bound field."""
+        session = self.console.session
+        for field in self.query(Field):
+            if field_binding.bound_field(field) is field:
+                field_binding.show(session, field, fresh=fresh)
+        self.model_shown(session.settings)
+
+    def model_shown(self, settings: Settings) -> None:
+        """What follows the settings besides the fields: which parts show, notes, previews."""
 
     def focus_first(self) -> None:
         """Put the cursor in the first field, so Tab walks the form from the top."""

@@ -144,7 +144,7 @@ class DkimCheckSection(Section):
 
     @on(Verified)
     def _verified(self, event: Verified) -> None:
-        settings = self.app.session.settings  # type: ignore[attr-defined]
+        settings = self.console.session.settings
         self._show(report_text(event.report, settings.sender_domain_name()))
 
     @on(VerifyFailed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Static, TextArea
 
@@ -28,7 +27,7 @@ class EmailSettingsSection(Section):
     TITLE = N_("Email settings")
 
     def compose(self) -> ComposeResult:
-        sender = Input(id="from-address", placeholder="no-reply@example.com")
+        sender = Input(id="from-address", placeholder=_("e.g. no-reply@example.com"))
         yield Field("email.from_address", sender, label=_("Sender (From)"))
         yield Field("email.from_name", Input(id="from-name"), label=_("Display name"))
         signature = TextArea(id="signature", soft_wrap=True, tab_behavior="focus")
@@ -36,20 +35,8 @@ class EmailSettingsSection(Section):
         yield Static(_("How a mail ends:"), classes="preview-title")
         yield Static("", id="preview", markup=False)
 
-    def load_from(self, settings: Settings) -> None:
-        email = settings.email
-        self.query_one("#from-address", Input).value = email.from_address
-        self.query_one("#from-name", Input).value = email.from_name
-        self.query_one("#signature", TextArea).text = email.signature
-        self._update_preview()
-
-    def apply_to(self, settings: Settings) -> None:
-        settings.email.from_address = self.query_one("#from-address", Input).value.strip()
-        settings.email.from_name = self.query_one("#from-name", Input).value
-        settings.email.signature = self.query_one("#signature", TextArea).text
-
-    @on(TextArea.Changed)
-    def _update_preview(self) -> None:
-        self.query_one("#preview", Static).update(
-            mail_ending(self.query_one("#signature", TextArea).text)
-        )
+    def model_shown(self, settings: Settings) -> None:
+        preview = self.query_one("#preview", Static)
+        text = mail_ending(settings.email.signature)
+        if preview.content != text:
+            preview.update(text)

@@ -24,7 +24,6 @@ from mailgw.tui import domain_text as text
 from mailgw.tui.dialogs.zone_lines import ZoneLinesScreen
 from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
-from mailgw.tui.sections.email_settings import EmailSettingsSection
 from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.records_table import RecordsTable
 from mailgw.tui.widgets.toggles import Check
@@ -119,30 +118,18 @@ class SenderDomainSection(Section):
 
     # ------------------------------------------------------------ model <-> widgets
 
-    def load_from(self, settings: Settings) -> None:
-        self.query_one("#sender-domain", Input).value = settings.sender_domain.domain
-        self.query_one("#verification-key", Input).value = settings.sender_domain.verification_key
-        self._expectations_changed(settings)
+    def model_shown(self, settings: Settings) -> None:
+        if self._shown:
+            self._expectations_changed(settings)
         address = self.query_one("#sender-address", Input)
         if not address.value:
             address.value = settings.email.from_address
-
-    def apply_to(self, settings: Settings) -> None:
-        settings.sender_domain.domain = self.query_one("#sender-domain", Input).value.strip()
-        key = self.query_one("#verification-key", Input).value.strip()
-        settings.sender_domain.verification_key = key
-
-    @on(Input.Changed, "#sender-domain, #verification-key")
-    def _key_or_domain_edited(self) -> None:
-        settings = self.app.session.settings.copy()  # type: ignore[attr-defined]
-        self.apply_to(settings)
-        self._expectations_changed(settings)
 
     def on_show(self) -> None:
         """First time on screen: work out the records (loading the DNS engine takes a while)."""
         if not self._shown:
             self._shown = True
-            self._key_or_domain_edited()
+            self._expectations_changed(self.console.session.settings)
 
     def _expectations_changed(self, settings: Settings) -> None:
         """New domain or key: show the records they need; old results no longer apply."""
@@ -205,7 +192,7 @@ class SenderDomainSection(Section):
     # ------------------------------------------------------------ checklist and step 3
 
     def _show_progress(self) -> None:
-        settings = self.app.session.settings  # type: ignore[attr-defined]
+        settings = self.console.session.settings
         state = self._progress(settings)
         lines = text.checklist(state)
         self.query_one("#domain-checklist", Static).update("\n".join(lines))
@@ -303,8 +290,7 @@ class SenderDomainSection(Section):
         self._say(said)
 
     def _start_check(self, *, auto: bool) -> None:
-        self.app.read_back()  # type: ignore[attr-defined]
-        settings = self.app.session.settings.copy()  # type: ignore[attr-defined]
+        settings = self.console.session.settings.copy()
         self._expectations_changed(settings)
         every = self._recheck_seconds() if auto else None
         self._check(settings, every)
@@ -392,11 +378,7 @@ class SenderDomainSection(Section):
 
 def assign_sender(app: MailgwApp, address: str) -> None:
     """Put `address` in the model as email.from_address and show it under Email settings."""
-    app.read_back()
-    app.session.settings.email.from_address = address
-    for section in app.query(EmailSettingsSection):
-        section.load_from(app.session.settings)
-    app.refresh_state()
+    app.edit("email.from_address", address)
 
 
 def _login_name() -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from mailgw.config import presets
-from mailgw.config.model import DEFAULT_PORTS, Gateway, Security, Settings
+from mailgw.config.model import Gateway, Security, Settings, SmtpSettings
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field
@@ -16,7 +16,7 @@ from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
 SECURITY_LABELS = {Security.NONE: N_("None"), Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
-PORT_HINT = N_("Follows the security choice; a port typed by hand is kept.")
+PORT_HINT = N_("Moves with security; a port other than 25/465/587 stays.")
 
 
 def platform_text() -> str:
@@ -53,176 +53,104 @@ def platform_text() -> str:
 
 
 class SmtpServerSection(Section):
-    """Gateway choice; for custom: preset, host, security, port, trust-all, login."""
+    """Gateway choice; for custom: preset, host, security, port, certificate, login.
+
+    Every field is bound to its key (tui/field_binding.py); what is left here is which parts
+    show for the settings, and the notes that explain them.
+    """
 
     TITLE = N_("SMTP server")
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._security = Security.STARTTLS  # the choice the port last followed
-        self._provider = "custom"  # the preset the fields were last filled from
-        self._custom_loaded = False  # the custom-server fields exist and show the model
-
     def compose(self) -> ComposeResult:
         gateway = RadioSet(
-            Radio(_("The platform's managed gateway (recommended)"), id="gateway-platform"),
-            Radio(_("Custom SMTP server"), id="gateway-custom"),
+            Radio(
+                _("The platform's managed gateway (recommended)"),
+                id="gateway-platform",
+                name=Gateway.PLATFORM.value,
+            ),
+            Radio(_("Custom SMTP server"), id="gateway-custom", name=Gateway.CUSTOM.value),
             id="gateway",
         )
         yield Field("smtp.gateway", gateway, label=_("Gateway"))
         yield Static(platform_text(), id="platform-info", markup=False)
         with Vertical(id="custom"):
-            if self._starts_custom():  # built later, when chosen: a faster first frame
-                yield CustomServerFields()
-
-    def _starts_custom(self) -> bool:
-        session = getattr(self.app, "session", None)
-        return session is not None and session.settings.smtp.gateway == Gateway.CUSTOM
+            if self.console.session.settings.smtp.gateway == Gateway.CUSTOM:
+                yield CustomServerFields()  # else built when chosen: a faster first frame
 
     def _custom_built(self) -> bool:
-        return bool(self.query(CustomServerFields))
+        """The custom-server fields exist and are composed (a mount finishes later)."""
+        return any(fields.ready for fields in self.query(CustomServerFields))
 
-    # ------------------------------------------------------------ model <-> widgets
+    def show_model(self, *, fresh: bool = False) -> None:
+        settings = self.console.session.settings
+        if settings.smtp.gateway == Gateway.CUSTOM and not self.query(CustomServerFields):
+            self.query_one("#custom").mount(CustomServerFields())  # shown once mounted
+        super().show_model(fresh=fresh)
 
-    def load_from(self, settings: Settings) -> None:
+    def model_shown(self, settings: Settings) -> None:
         smtp = settings.smtp
-        self._security = smtp.security
-        self.query_one(f"#gateway-{smtp.gateway.value}", RadioButton).value = True
-        if self._custom_built():
-            self._load_custom(settings)
-        elif smtp.gateway == Gateway.CUSTOM:
-            self.call_later(self._gateway_changed)  # builds and loads the custom fields
-        self._show_for(smtp.gateway, smtp.security, smtp.auth.enabled)
-
-    def _load_custom(self, settings: Settings) -> None:
-        smtp = settings.smtp
-        self._custom_loaded = True
-        self._security = smtp.security
-        known = smtp.provider in presets.providers()
-        self._provider = smtp.provider if known else "custom"
-        self.query_one("#provider", Select).value = self._provider
-        self.query_one("#host", Input).value = smtp.host
-        self.query_one(f"#security-{smtp.security.value}", RadioButton).value = True
-        self.query_one("#port", Input).value = str(smtp.port)
-        self.query_one("#trust-all", Checkbox).value = smtp.trust_all
-        self.query_one("#auth", Checkbox).value = smtp.auth.enabled
-        self.query_one("#username", Input).value = smtp.auth.username
-        self.query_one(PasswordField).load(smtp.auth.password)
-        self._show_password_file(smtp.auth.password_file)
-
-    def apply_to(self, settings: Settings) -> None:
-        smtp = settings.smtp
-        smtp.gateway = self._gateway()
-        if not self._custom_loaded:
-            return  # the model keeps what it holds for the fields not built
-        provider = self.query_one("#provider", Select).value
-        smtp.provider = provider if isinstance(provider, str) else "custom"
-        smtp.host = self.query_one("#host", Input).value.strip()
-        smtp.security = self._chosen_security()
-        smtp.port = _port(self.query_one("#port", Input).value)
-        smtp.trust_all = self.query_one("#trust-all", Checkbox).value
-        smtp.auth.enabled = self.query_one("#auth", Checkbox).value
-        smtp.auth.username = self.query_one("#username", Input).value
-        smtp.auth.password = self.query_one(PasswordField).password()
-
-    # ------------------------------------------------------------ behaviour
-
-    @on(RadioSet.Changed, "#security")
-    def _security_changed(self, event: RadioSet.Changed) -> None:
-        """Move the port with the security choice, unless it was set by hand to another port."""
-        new = self._pressed_security()
-        port = self.query_one("#port", Input)
-        if new != self._security and _port(port.value) in (DEFAULT_PORTS[self._security], 0):
-            port.value = str(DEFAULT_PORTS[new])
-        self._security = new
-        self._refresh_visibility()
-
-    @on(RadioSet.Changed, "#gateway")
-    async def _gateway_changed(self) -> None:
-        if self._gateway() == Gateway.CUSTOM and not self._custom_built():
-            await self.query_one("#custom").mount(CustomServerFields())
-            self._load_custom(self.app.session.settings)  # type: ignore[attr-defined]
-        self._refresh_visibility()
-
-    @on(Checkbox.Changed, "#auth")
-    def _refresh_visibility(self) -> None:
-        auth = self._custom_loaded and self.query_one("#auth", Checkbox).value
-        self._show_for(self._gateway(), self._chosen_security(), auth)
-
-    @on(Select.Changed, "#provider")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        """Fill host, security and port from the preset; show what the admin must know."""
-        preset = presets.provider(str(event.value))
-        notes = self.query_one("#preset-notes", Static)
-        notes.display = preset is not None
-        if preset is not None:
-            hint = (
-                _("\nUsername: {username_hint}").format(username_hint=preset.username_hint)
-                if preset.username_hint
-                else ""
-            )
-            notes.update(f"{presets.shown(preset.notes)}{hint}")
-        if event.value == self._provider or preset is None:
-            self._provider = str(event.value)
-            return
-        self._provider = str(event.value)
-        if preset.host:
-            self.query_one("#host", Input).value = preset.host
-        self._security = preset.security
-        self.query_one(f"#security-{preset.security.value}", RadioButton).value = True
-        self.query_one("#port", Input).value = str(preset.port)
-
-    def _show_for(self, gateway: Gateway, security: Security, auth: bool) -> None:
-        custom = gateway == Gateway.CUSTOM
+        custom = smtp.gateway == Gateway.CUSTOM
         self.query_one("#custom").display = custom
         self.query_one("#platform-info").display = not custom
-        if not self._custom_loaded:
+        if not self._custom_built():
             return
-        tls = security != Security.NONE
+        tls = smtp.security != Security.NONE
         self.query_one("#trust-all-field").display = tls
-        self.query_one("#login").display = auth
+        # shown while a pin is set; a pin is taken from a test send (Test send pane)
+        self.query_one("#pin-row").display = bool(smtp.tls_fingerprint)
+        self.query_one("#login").display = smtp.auth.enabled
+        _update(self.query_one("#preset-notes", Static), preset_notes(smtp.provider))
+        _update(self.query_one("#password-file-note", Static), password_file_note(smtp))
 
-    def _show_password_file(self, password_file: str) -> None:
-        note = self.query_one("#password-file-note", Static)
-        note.display = bool(password_file)
-        note.update(
-            _(
-                "The password is read from {password_file} "
-                "(smtp.auth.password_file), which wins over a password typed here. "
-                "Change it with `mailgw set-password --file`."
-            ).format(password_file=password_file)
-        )
+    @on(Button.Pressed, "#clear-pin")
+    def _clear_pin(self) -> None:
+        self.console.edit("smtp.tls_fingerprint", "")
 
-    def _gateway(self) -> Gateway:
-        pressed = self.query_one("#gateway", RadioSet).pressed_button
-        return Gateway.CUSTOM if pressed and pressed.id == "gateway-custom" else Gateway.PLATFORM
 
-    def _chosen_security(self) -> Security:
-        """The security shown: loaded, filled from a preset, or pressed (kept in _security).
+def preset_notes(name: str) -> str:
+    """What the admin must know about a provider preset ("" for none)."""
+    preset = presets.provider(name)
+    if preset is None:
+        return ""
+    hint = (
+        _("\nUsername: {username_hint}").format(username_hint=preset.username_hint)
+        if preset.username_hint
+        else ""
+    )
+    return f"{presets.shown(preset.notes)}{hint}"
 
-        Not read from the radio set: right after a load it still names the old button until
-        it handles the new one's message, and a read-back then would undo the load.
-        """
-        return self._security
 
-    def _pressed_security(self) -> Security:
-        if not self._custom_loaded:
-            return self._security
-        pressed = self.query_one("#security", RadioSet).pressed_button
-        if pressed is None or pressed.id is None:
-            return Security.STARTTLS
-        return Security(pressed.id.removeprefix("security-"))
+def password_file_note(smtp: SmtpSettings) -> str:
+    if not smtp.auth.password_file:
+        return ""
+    return _(
+        "The password is read from {password_file} (smtp.auth.password_file). A password "
+        "typed here is stored in the config file instead, and the file is no longer named."
+    ).format(password_file=smtp.auth.password_file)
+
+
+def _update(note: Static, text: str) -> None:
+    """Show a note only when it has something to say; repaint only when it changed."""
+    note.display = bool(text)
+    if note.content != text:
+        note.update(text)
 
 
 class CustomServerFields(Vertical):
     """Provider preset, host, security, port, trust-all and the login of a custom server."""
 
+    ready = False  # composed and mounted: its fields can show the model
+
     def compose(self) -> ComposeResult:
         yield Field("smtp.provider", self._provider_select(), label=_("Provider preset"))
         yield Static("", id="preset-notes", markup=False)
-        yield Field("smtp.host", Input(id="host", placeholder="smtp.example.com"), label=_("Host"))
+        host = Input(id="host", placeholder=_("e.g. smtp.example.com"))
+        yield Field("smtp.host", host, label=_("Host"))
         security = RadioSet(
-            *(Radio(_(text), id=f"security-{s.value}") for s, text in SECURITY_LABELS.items()),
+            *(
+                Radio(_(text), id=f"security-{s.value}", name=s.value)
+                for s, text in SECURITY_LABELS.items()
+            ),
             id="security",
         )
         yield Field("smtp.security", security, label=_("Security"))
@@ -231,6 +159,10 @@ class CustomServerFields(Vertical):
         yield Static(_(PORT_HINT), id="port-hint", markup=False)
         trust_all = Check(_("Trust all certificates"), id="trust-all")
         yield Field("smtp.trust_all", trust_all, label=" ", id="trust-all-field")
+        with Horizontal(id="pin-row"):
+            pin = Input(id="tls-fingerprint", placeholder=_("none: the certificate must verify"))
+            yield Field("smtp.tls_fingerprint", pin, label=_("Pinned certificate"))
+            yield Button(_("Clear pin"), id="clear-pin", compact=True)
         auth = Check(_("Server requires authentication"), id="auth")
         yield Field("smtp.auth.enabled", auth, label=" ")
         with Vertical(id="login"):
@@ -238,15 +170,14 @@ class CustomServerFields(Vertical):
             yield Field("smtp.auth.password", PasswordField(id="password"), label=_("Password"))
             yield Static("", id="password-file-note", markup=False)
 
+    def on_mount(self) -> None:
+        """Built after the first frame or when chosen: show the model in the new fields."""
+        self.ready = True
+        section = next(a for a in self.ancestors if isinstance(a, SmtpServerSection))
+        section.show_model(fresh=True)
+        section.console.schedule_refresh_state()
+
     def _provider_select(self) -> Select[str]:
         options = [(_("Custom (fill in by hand)"), "custom")]
         options += [(presets.shown(p.label), name) for name, p in presets.providers().items()]
         return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
-
-
-def _port(text: str) -> int:
-    """The typed port, or 0 (out of range, so validation says so) when empty."""
-    try:
-        return int(text)
-    except ValueError:
-        return 0

@@ -28,6 +28,7 @@ from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, PortReport
+    from mailgw.tui.app import MailgwApp
 
 RECIPIENT_KEY = "test.recipient"  # not a config key: the problem line of the recipient field
 KIND_LABELS = {
@@ -156,7 +157,7 @@ class TestSendSection(Section):
             )
             if answer != PIN.value:
                 return
-        write_detected(self.app, host, best, pin=pin)
+        write_detected(self.console, host, best, pin=pin)
         self.notify(
             _("SMTP server set to {host} port {port} with {security} (not saved yet).").format(
                 host=host, port=best.port, security=best.security
@@ -190,8 +191,7 @@ class TestSendSection(Section):
 
     def _current_settings(self) -> Settings:
         """The settings as edited now, saved or not (a copy: a run never changes the form)."""
-        self.app.read_back()  # type: ignore[attr-defined]
-        return self.app.session.settings.copy()  # type: ignore[attr-defined]
+        return self.console.session.settings.copy()
 
     def _recipient_problem(self, message: str) -> None:
         self._own_problems = [Problem(RECIPIENT_KEY, Severity.ERROR, message)] if message else []
@@ -210,13 +210,8 @@ class TestSendSection(Section):
             )
 
 
-def write_detected(app: object, host: str, best: PortReport, *, pin: bool = False) -> None:
+def write_detected(app: MailgwApp, host: str, best: PortReport, *, pin: bool = False) -> None:
     """Put a detect result into the session's settings and the SMTP server form."""
-    from mailgw.delivery.detect import apply_recommendation
-    from mailgw.tui.sections.smtp_server import SmtpServerSection
+    from mailgw.delivery.detect import recommended_values
 
-    app.read_back()  # type: ignore[attr-defined]
-    apply_recommendation(app.session.settings, host, best, pin=pin)  # type: ignore[attr-defined]
-    for section in app.query(SmtpServerSection):  # type: ignore[attr-defined]
-        section.load_from(app.session.settings)  # type: ignore[attr-defined]
-    app.call_after_refresh(app.refresh_state)  # type: ignore[attr-defined]
+    app.edit_many(recommended_values(host, best, pin=pin))

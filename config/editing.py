@@ -1,0 +1,316 @@
+"""The one editing path: every front changes the settings here, never a field by itself.
+
+Text typed in a field or given to `mailgw set` is parsed by the key specs the model declares;
+the rules that tie keys together (port follows security, a preset fills the server, a new host
+drops the old pin...) are written once, in `_follow`; validation, the diff and the save go
+through the store. The TUI's fields, the wizard and the commands all call `EditSession`, so the
+same input gives the same file and the same message in every front.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailgw.config import store
+from mailgw.config.errors import ConfigError, InvalidConfigFile
+from mailgw.config.model import DEFAULT_PORTS, Security, Settings
+from mailgw.config.schema import KEYS, ValueParseError, get_value, parse_value, set_value
+from mailgw.config.validate import Problem, Severity, errors, validate
+from mailgw.i18n import _
+
+PORT_KEY = "smtp.port"
+PASSWORD_KEY = "smtp.auth.password"
+PASSWORD_FILE_KEY = "smtp.auth.password_file"
+# What a host's certificate settings are: they belong to one host and go when it changes.
+_HOST_TRUST_KEYS = ("smtp.tls_fingerprint", "smtp.trust_all")
+
+
+class EditRefused(ConfigError):
+    """A save was asked while an error remains; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        found = "; ".join(f"{p.key}: {p.message}" for p in problems)
+        super().__init__(_("not saved (the file is unchanged): {found}").format(found=found))
+
+
+@dataclass
+class EditSession:
+    """One config file being edited: what is on disk, the working settings, and the rules."""
+
+    path: Path
+    loaded: store.LoadedConfig | None = None
+    broken: InvalidConfigFile | None = None  # set when the file on disk is not valid TOML
+    settings: Settings = field(default_factory=Settings)
+    replaces_broken: bool = False  # started from defaults over a broken file not yet replaced
+    text_errors: dict[str, str] = field(default_factory=dict)  # key -> why its text is unread
+    edited: set[str] = field(default_factory=set)  # keys set by the person, not by a rule
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path) -> EditSession:
+        """Read the file; an invalid one opens read-only (`broken`). UnreadableConfig raises."""
+        session = cls(path)
+        session.reload()
+        return session
+
+    @classmethod
+    def open_strict(cls, path: Path) -> EditSession:
+        """Read the file for a command: an invalid one raises, it is never edited."""
+        session = cls.open(path)
+        if session.broken is not None:
+            raise session.broken
+        return session
+
+    @property
+    def read_only(self) -> bool:
+        return self.broken is not None
+
+    def reload(self) -> None:
+        """Read the file again, dropping every edit."""
+        self.replaces_broken = False
+        self.text_errors.clear()
+        self.edited.clear()
+        try:
+            self.loaded = store.load(self.path)
+        except InvalidConfigFile as exc:
+            self.loaded, self.broken, self.settings = None, exc, Settings()
+            return
+        self.broken = None
+        self.settings = self.loaded.settings.copy()
+
+    def rebase(self) -> None:
+        """Read the file again and put this session's own edits back on top of it."""
+        mine = {key: get_value(self.settings, key) for key in self.edited}
+        typed = dict(self.text_errors)
+        self.reload()
+        if self.read_only:
+            return
+        self.update(mine)
+        self.text_errors.update(typed)
+
+    def changed_on_disk(self) -> bool:
+        """True when the file is no longer what was read (another front or admin saved)."""
+        if self.loaded is None:
+            return False
+        try:
+            now: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            now = None
+        except OSError:
+            return False
+        return now != self.loaded.original_bytes
+
+    # ------------------------------------------------------------ editing
+
+    def set_text(self, key: str, text: str) -> None:
+        """A value as typed: parsed by the key's spec; text that cannot be read is kept as an
+        error of that key (the setting keeps its last good value, a save is refused)."""
+        try:
+            value = parse_value(key, text)
+        except ValueParseError as exc:
+            if key not in KEYS:
+                raise
+            self.text_errors[key] = str(exc)
+            return
+        self.update({key: value})
+
+    def set(self, key: str, value: Any) -> None:
+        """One key to a value already of its type (a checkbox, a choice, a detect result)."""
+        self.update({key: value})
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Several keys at once (`mailgw set a=1 b=2`): the keys given win over every rule."""
+        apply(self.settings, values, self._saved())
+        for key in values:
+            self.text_errors.pop(key, None)
+        self.edited.update(values)
+
+    def reset(self, key: str) -> None:
+        """Put a key back to its default (`mailgw unset`), rules applied as for any edit."""
+        if key not in KEYS:
+            raise ValueParseError(
+                _("unknown key {key}; `mailgw show` lists the keys").format(key=repr(key))
+            )
+        self.set(key, KEYS[key].default)
+
+    def apply_text(self, assignments: dict[str, str]) -> None:
+        """Typed text for several keys at once; the first unreadable one raises."""
+        values = {}
+        for key, text in assignments.items():
+            values[key] = parse_value(key, text)
+        self.update(values)
+
+    def _saved(self) -> Settings:
+        return self.loaded.settings if self.loaded is not None else Settings()
+
+    # ------------------------------------------------------------ judging
+
+    def problems(self) -> list[Problem]:
+        """Every problem of the settings as a save would leave them, errors first."""
+        unread = [Problem(k, Severity.ERROR, m) for k, m in self.text_errors.items()]
+        found = validate(self.settings, self.path, saving=True)
+        return sorted([*unread, *found], key=lambda p: p.severity != Severity.ERROR)
+
+    def blocking_problems(self) -> list[Problem]:
+        return errors(self.problems())
+
+    def is_modified(self) -> bool:
+        """True when a save would change the file (or typed text is not yet a value)."""
+        if self.loaded is None:
+            return False
+        return (
+            self.replaces_broken
+            or bool(self.text_errors)
+            or bool(store.changes(self.loaded, self.settings))
+        )
+
+    def changes(self) -> list[store.Change]:
+        assert self.loaded is not None
+        return store.changes(self.loaded, self.settings)
+
+    def diff(self) -> str:
+        """What a save would change, password masked."""
+        assert self.loaded is not None
+        if self.replaces_broken:
+            new = store.mask_secrets(store.render(self.loaded, self.settings))
+            return _("(the broken file, already backed up, is replaced by:)\n{new}").format(new=new)
+        return store.masked_diff(self.loaded, self.settings)
+
+    def disk_difference(self) -> str:
+        """How the file on disk now differs from what an overwrite would write (masked)."""
+        assert self.loaded is not None
+        to_write = store.render(self.loaded, self.settings)
+        try:
+            on_disk = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            on_disk = ""
+        except (OSError, UnicodeDecodeError) as exc:
+            return _("(the file on disk cannot be read: {exc})").format(exc=exc)
+        return "".join(
+            difflib.unified_diff(
+                store.mask_secrets(on_disk).splitlines(keepends=True),
+                store.mask_secrets(to_write).splitlines(keepends=True),
+                fromfile=_("{path} (on disk now)").format(path=self.path),
+                tofile=_("{path} (if you overwrite)").format(path=self.path),
+            )
+        )
+
+    # ------------------------------------------------------------ saving
+
+    def save(self, *, force: bool = False) -> store.SaveResult:
+        """Validate, then write through the store; EditRefused while an error remains."""
+        assert self.loaded is not None
+        blocking = self.blocking_problems()
+        if blocking:
+            raise EditRefused(blocking)
+        result = store.save(self.loaded, self.settings, force=force)
+        self.replaces_broken = False
+        self.edited.clear()
+        return result
+
+    def restore(self, backup_id: str | None, *, force: bool = False) -> store.SaveResult:
+        """Put a backup back (the current file is backed up first), then show what it holds."""
+        result = store.restore(self.path, backup_id, force=force)
+        self.reload()
+        return result
+
+    def start_from_defaults(self) -> Path:
+        """Back the broken file up, then edit defaults; the file changes only on save."""
+        assert self.broken is not None
+        backup, loaded = store.replacement_for_broken(self.path)
+        self.loaded, self.broken = loaded, None
+        self.settings = Settings()
+        self.replaces_broken = True
+        return backup
+
+
+# ---------------------------------------------------------------- the rules, once
+
+
+def apply(settings: Settings, values: dict[str, Any], saved: Settings | None = None) -> None:
+    """Set `values` in `settings` and let the other keys follow; `saved` is the file's state
+    (a return to the saved host brings its pin back)."""
+    before = settings.copy()
+    for key, value in values.items():
+        set_value(settings, key, value)
+    _follow(before, settings, set(values), saved or before)
+
+
+def _follow(before: Settings, after: Settings, given: set[str], saved: Settings) -> None:
+    """Keys that follow others; a key in `given` was set on purpose and is never moved."""
+    filled = _follow_preset(before, after, given)
+    _follow_security(before, after, given | filled)
+    _follow_host(before, after, given, saved)
+    _follow_password(after, given)
+
+
+def _follow_preset(before: Settings, after: Settings, given: set[str]) -> set[str]:
+    """A newly chosen preset fills host, security and port; a provider that names a login
+    starts with the login on. Returns the keys it filled."""
+    if "smtp.provider" not in given or after.smtp.provider == before.smtp.provider:
+        return set()
+    from mailgw.config.presets import provider  # reads a data file: only when a preset is chosen
+
+    chosen = provider(after.smtp.provider)
+    if chosen is None:
+        return set()
+    filled = {"smtp.host": chosen.host, "smtp.security": chosen.security, PORT_KEY: chosen.port}
+    filled = {key: value for key, value in filled.items() if key not in given}
+    if "smtp.host" in filled and not chosen.host:
+        del filled["smtp.host"]  # "own server" names no host: keep the one typed
+    for key, value in filled.items():
+        set_value(after, key, value)
+    if "smtp.auth.enabled" not in given:
+        login_by_default(after)
+    return set(filled)
+
+
+def login_by_default(settings: Settings) -> None:
+    """A provider that names a login (Gmail, SendGrid...) starts with the login switched on,
+    unless a login was ever set."""
+    from mailgw.config.presets import provider
+
+    auth, chosen = settings.smtp.auth, provider(settings.smtp.provider)
+    if not auth.enabled and not auth.username and chosen is not None and chosen.username_hint:
+        auth.enabled = True
+
+
+def _follow_security(before: Settings, after: Settings, given: set[str]) -> None:
+    """As in the admin panel: a security change moves a standard port along with it; a port
+    that is none of 25, 465 and 587 was chosen by hand and stays."""
+    if after.smtp.security == before.smtp.security:
+        return
+    if PORT_KEY not in given and before.smtp.port in DEFAULT_PORTS.values():
+        after.smtp.port = DEFAULT_PORTS[Security(after.smtp.security)]
+    if after.smtp.security == Security.NONE and "smtp.trust_all" not in given:
+        after.smtp.trust_all = False  # no TLS, no certificate to trust
+
+
+def _follow_host(before: Settings, after: Settings, given: set[str], saved: Settings) -> None:
+    """A pin and trust-all belong to one host: another host starts without them, and going
+    back to the saved host brings the saved ones back (a typo in the host loses nothing)."""
+    if _same_host(after.smtp.host, before.smtp.host):
+        return
+    source = saved if _same_host(after.smtp.host, saved.smtp.host) else Settings()
+    for key in _HOST_TRUST_KEYS:
+        if key not in given:
+            set_value(after, key, get_value(source, key))
+
+
+def _same_host(one: str, other: str) -> bool:
+    return one.strip().lower().rstrip(".") == other.strip().lower().rstrip(".")
+
+
+def _follow_password(after: Settings, given: set[str]) -> None:
+    """One place holds the password: a typed password replaces the file, a file the inline one
+    (a password_file wins on read, so a stale one would silently undo the new password)."""
+    auth = after.smtp.auth
+    if PASSWORD_KEY in given and auth.password and PASSWORD_FILE_KEY not in given:
+        auth.password_file = ""
+    if PASSWORD_FILE_KEY in given and auth.password_file and PASSWORD_KEY not in given:
+        auth.password = ""

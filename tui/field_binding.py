@@ -1,0 +1,105 @@
+"""One binding between every form control and its key in the editing layer.
+
+A control's change goes into `EditSession` (text through the key's spec, choices as values);
+the model then comes back into every control whose shown value differs from it. A control is
+never rewritten with what it already reads as (typing is never undone), and a value put in by
+the model posts no change message, so every change message is the person's.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, TextArea
+
+from mailgw.config.editing import EditSession
+from mailgw.config.schema import KEYS, ValueParseError, get_value, parse_value
+from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.password_field import PasswordField
+
+
+def bound_field(node: DOMNode | None) -> Field | None:
+    """The field of a setting that `node` belongs to, or None (a recipient, a file name...)."""
+    while node is not None:
+        if isinstance(node, Field):
+            return node if node.key in KEYS else None
+        node = node.parent
+    return None
+
+
+def write(session: EditSession, field: Field, event: Message) -> None:
+    """Put the value the person gave (as the event carries it) into the session."""
+    control, key = field.control, field.key
+    if isinstance(control, PasswordField):
+        session.set(key, control.password())
+    elif isinstance(event, Input.Changed):
+        session.set_text(key, event.value)
+    elif isinstance(event, TextArea.Changed):
+        session.set_text(key, event.text_area.text)
+    elif isinstance(event, Checkbox.Changed):
+        session.set(key, event.value)
+    elif isinstance(event, RadioSet.Changed):
+        session.set(key, event.pressed.name)  # the event's button: the set may lag behind
+    elif isinstance(event, Select.Changed) and isinstance(event.value, str):
+        session.set(key, event.value)
+
+
+def show(session: EditSession, field: Field, *, fresh: bool = False) -> None:
+    """Show the model's value in the control, unless the control already shows it.
+
+    `fresh`: the file was just read or written; a password field starts empty again.
+    """
+    key, control = field.key, field.control
+    if key in session.text_errors:
+        return  # text that is not yet a value stays as typed
+    value = _plain(get_value(session.settings, key))
+    if isinstance(control, PasswordField):
+        if fresh or control.password() != value:
+            control.load(value)
+    elif isinstance(control, Input):
+        if not _reads_as(key, control.value, value):
+            with control.prevent(Input.Changed):
+                control.value = _text(value)
+    elif isinstance(control, TextArea):
+        if control.text != value:
+            with control.prevent(TextArea.Changed):
+                control.text = value
+    elif isinstance(control, Checkbox):
+        if control.value != value:
+            with control.prevent(Checkbox.Changed):
+                control.value = bool(value)
+    elif isinstance(control, RadioSet):
+        _press(control, str(value))
+    elif isinstance(control, Select) and control.value != value:
+        with control.prevent(Select.Changed):
+            control.value = value
+
+
+def _press(radio_set: RadioSet, value: str) -> None:
+    """Press the button named `value`; the set turns the others off itself."""
+    for index, button in enumerate(radio_set.query(RadioButton)):
+        if button.name == value and not button.value:
+            with radio_set.prevent(RadioSet.Changed):
+                button.value = True
+            # the set moves its cursor on its own Changed, prevented here: arrows start from it
+            radio_set._selected = index
+
+
+def _reads_as(key: str, text: str, value: Any) -> bool:
+    try:
+        return parse_value(key, text) == value
+    except ValueParseError:
+        return False
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
