@@ -33,7 +33,7 @@ class EditRefused(ConfigError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        found = "; ".join(f"{p.key}: {p.message}" for p in problems)
+        found = "; ".join(f"{p.key}: {p.for_command}" for p in problems)
         super().__init__(_("not saved (the file is unchanged): {found}").format(found=found))
 
 

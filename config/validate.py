@@ -36,9 +36,16 @@ class Problem:
     key: str
     severity: Severity
     message: str
+    # How to fix it from a shell; the console does it in the field under which it shows.
+    command_fix: str = ""
+
+    @property
+    def for_command(self) -> str:
+        """The message as a command prints it: with the shell fix, when there is one."""
+        return f"{self.message}; {self.command_fix}" if self.command_fix else self.message
 
     def as_dict(self) -> dict[str, str]:
-        return {"key": self.key, "severity": self.severity.value, "message": self.message}
+        return {"key": self.key, "severity": self.severity.value, "message": self.for_command}
 
 
 HEADER_KEYS = ("email.from_address", "email.from_name", "smtp.helo_name", "smtp.host")
@@ -217,9 +224,11 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
         )
     if not auth.password and not auth.password_file:
         out.append(
-            _error(
+            Problem(
                 "smtp.auth.password",
-                _("authentication is on but no password is set; use `mailgw set-password`"),
+                Severity.ERROR,
+                _("authentication is on but no password is set"),
+                _("use `mailgw set-password`"),
             )
         )
     out.extend(_password_file_problems(auth))
@@ -273,12 +282,13 @@ def _password_file_problems(auth: AuthSettings) -> list[Problem]:
         return [_error("smtp.auth.password_file", str(exc))]
     if not password:
         return [
-            _error(
+            Problem(
                 "smtp.auth.password_file",
-                _(
-                    "the password file {path} is empty; "
-                    "fill it with `mailgw set-password --file {path}`"
-                ).format(path=auth.password_file),
+                Severity.ERROR,
+                _("the password file {path} is empty").format(path=auth.password_file),
+                _("fill it with `mailgw set-password --file {path}`").format(
+                    path=auth.password_file
+                ),
             )
         ]
     return []

@@ -102,7 +102,7 @@ def save_edits(ctx: Context, session: EditSession, force: bool) -> store.SaveRes
         old, new = change.shown()
         click.echo(f"{change.key}: {_shown(old)} -> {_shown(new)}")
     for problem in session.problems():
-        click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}", err=True)
+        click.echo(f"{problem.severity.value}: {problem.key}: {problem.for_command}", err=True)
     return result
 
 
@@ -156,7 +156,7 @@ def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         click.echo(_("ok: no problems found"))
     for problem in problems:
-        click.echo(f"{problem.severity.value}: {problem.key}: {problem.message}")
+        click.echo(f"{problem.severity.value}: {problem.key}: {problem.for_command}")
 
 
 @click.command()

@@ -255,7 +255,7 @@ class PlainSetup:
         if owner is not None and flow.applies(owner, self.wizard.settings):
             number, _total = self.wizard.number(owner)
             where = " " + _("(step {number}: {title})").format(number=number, title=owner.title)
-        return f"  {word}: {problem.key}: {problem.message}{where}"
+        return f"  {word}: {problem.key}: {problem.for_command}{where}"
 
     def _choose_step(self, prompt: str) -> None:
         active = self.wizard.active()

@@ -98,9 +98,9 @@ def shown_default(question: Question) -> str:
 def show_problems(problems: list[Problem]) -> None:
     for problem in problems:
         if problem.severity == Severity.ERROR:
-            say("  " + _("error: {message}").format(message=problem.message))
+            say("  " + _("error: {message}").format(message=problem.for_command))
         else:
-            say("  " + _("warning: {message}").format(message=problem.message))
+            say("  " + _("warning: {message}").format(message=problem.for_command))
 
 
 def show_stage(stage: Stage) -> None:

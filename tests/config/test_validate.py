@@ -95,8 +95,9 @@ def test_login_without_username_or_password_is_an_error() -> None:
     settings = custom()
     settings.smtp.auth.enabled = True
     assert {("smtp.auth.username", E), ("smtp.auth.password", E)} <= found(settings)
-    message = next(p.message for p in validate(settings) if p.key == "smtp.auth.password")
-    assert "set-password" in message
+    problem = next(p for p in validate(settings) if p.key == "smtp.auth.password")
+    assert "set-password" in problem.for_command  # a command says how to fix it from a shell
+    assert "mailgw" not in problem.message  # the console shows it under its Password field
 
 
 def test_trust_all_is_a_warning() -> None:
