@@ -47,7 +47,9 @@ class QuestionForm(Vertical):
     def compose(self) -> ComposeResult:
         for question in self.questions:
             label = " " if question.kind == Kind.BOOL else question.label  # the box says it
-            yield Field(question.name, self._control(question), label=label)
+            # a question starts with its default: typing replaces it, as in a prompt
+            control = self._control(question)
+            yield Field(question.name, control, label=label, select_on_focus=True)
             if question.help:
                 yield Static(question.help, classes="question-help", markup=False)
 

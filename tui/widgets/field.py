@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from mailgw.config.validate import Problem, Severity
 from mailgw.i18n import _
@@ -20,10 +20,22 @@ class Field(Vertical):
 
     DEFAULT_CLASSES = "field"
 
-    def __init__(self, key: str, control: Widget, *, label: str = "", id: str | None = None):
+    def __init__(
+        self,
+        key: str,
+        control: Widget,
+        *,
+        label: str = "",
+        id: str | None = None,
+        select_on_focus: bool = False,
+    ):
         super().__init__(id=id)
         self.key = key
         self.control = control
+        if isinstance(control, Input) and not select_on_focus:
+            # Selecting the text on every focus (a Tab back, a dialog closing) made the next
+            # keystroke replace what was typed: `3587` became `87`. Keys edit; End, Ctrl+U clear.
+            control.select_on_focus = False
         self.label = label
         self._shown = ""
 

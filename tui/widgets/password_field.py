@@ -32,7 +32,7 @@ class PasswordField(Vertical):
         self._cleared = False
 
     def compose(self) -> ComposeResult:
-        yield Input(password=True, id="password-input")
+        yield Input(password=True, id="password-input", select_on_focus=False)
         yield Static("", id="password-state", markup=False)
 
     @property
