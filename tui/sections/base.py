@@ -20,6 +20,7 @@ class Section(VerticalScroll, can_focus=False):
 
     DEFAULT_CLASSES = "section"
     TITLE = ""
+    ready = False  # composed and mounted: its widgets can show the model
 
     @property
     def console(self) -> MailgwApp:
@@ -27,10 +28,13 @@ class Section(VerticalScroll, can_focus=False):
         return cast("MailgwApp", self.app)
 
     def on_mount(self) -> None:
+        self.ready = True
         self.console.section_mounted(self)
 
     def show_model(self, *, fresh: bool = False) -> None:
         """Show the session's settings in every bound field."""
+        if not self.ready:
+            return  # shown once mounted (on_mount)
         session = self.console.session
         for field in self.query(Field):
             if field_binding.bound_field(field) is field:
