@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -272,8 +273,8 @@ class MailgwApp(App[None]):
             section.focus_first()
 
     @work(exclusive=True, group="flow")
-    async def _run_flow(self, flow: object) -> None:
-        await flow  # type: ignore[misc]
+    async def _run_flow(self, flow: Awaitable[object]) -> None:
+        await flow
 
     # ------------------------------------------------------------ broken file
 

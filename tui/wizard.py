@@ -7,7 +7,7 @@ send or detect, else leaves for the console, which keeps the wizard's settings a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -66,7 +66,7 @@ class WizardScreen(ModalScreen[None]):
 
     @property
     def mailgw(self) -> MailgwApp:
-        return self.app  # type: ignore[return-value]
+        return cast("MailgwApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wizard-title", markup=False)

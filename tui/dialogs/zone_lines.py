@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
-from mailgw.i18n import _
+from mailgw.i18n import N_, _
+from mailgw.tui.bindings import translate_bindings
 
 
 class ZoneLinesScreen(ModalScreen[None]):
     """Nothing on screen but the lines and one hint: a terminal selection copies them cleanly."""
 
     DEFAULT_CLASSES = "zone-lines"
-    DEFAULT_CSS = """
-    ZoneLinesScreen { background: $surface; }
-    ZoneLinesScreen #zone-lines-hint { color: $text-muted; height: 1; }
-    ZoneLinesScreen #zone-lines-text, ZoneLinesScreen #zone-lines-text:focus {
-        border: none; padding: 0; height: 1fr; background: $surface;
-    }
-    """
+    BINDINGS = [
+        Binding("escape,q,f7", "dismiss", N_("Close"), key_display="Esc", id="zone.close"),
+        Binding("c", "copy", N_("Copy all"), key_display="C", id="zone.copy"),
+    ]
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__()
+        translate_bindings(self)
         self.lines = lines
-        self._bindings.bind("escape,q,f7", "dismiss", _("Close"), key_display="Esc")
-        self._bindings.bind("c", "copy", _("Copy all"), key_display="C")
 
     def compose(self) -> ComposeResult:
         yield Static(

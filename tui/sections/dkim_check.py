@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from mailgw.i18n import N_, _
+from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dkim_text import report_text
 from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
@@ -50,17 +52,14 @@ class DkimCheckSection(Section):
     """Message (pasted or from a file), Verify, and the verdict in plain words."""
 
     TITLE = N_("DKIM check")
-    DEFAULT_CSS = """
-    DkimCheckSection #dkim-help { color: $text-muted; margin-bottom: 1; }
-    DkimCheckSection #dkim-message { height: 8; }
-    DkimCheckSection #dkim-buttons { height: 1; margin-bottom: 1; }
-    DkimCheckSection #dkim-buttons Button { margin-right: 1; }
-    """
+    BINDINGS = [
+        Binding(key, action, description, key_display=display, id=f"dkim.{action}")
+        for key, action, description, display in KEYS
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        for key, action, description, display in KEYS:
-            self._bindings.bind(key, action, _(description), key_display=display)
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         yield Static(

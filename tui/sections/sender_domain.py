@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
@@ -21,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from mailgw.config.model import Gateway, Settings
 from mailgw.i18n import N_, _
 from mailgw.tui import domain_text as text
+from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.zone_lines import ZoneLinesScreen
 from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
@@ -68,24 +70,14 @@ class SenderDomainSection(Section):
     """Checklist, verification key, records table with live status, sender assignment."""
 
     TITLE = N_("Sender domain")
-    DEFAULT_CSS = """
-    SenderDomainSection .step-title { text-style: bold; margin-top: 1; width: 1fr; }
-    SenderDomainSection #domain-checklist { height: auto; }
-    SenderDomainSection #verification-record, SenderDomainSection #record-detail,
-    SenderDomainSection #check-state { color: $text-muted; height: auto; }
-    SenderDomainSection #records { height: auto; max-height: 8; }
-    SenderDomainSection #check-row { height: 1; margin: 1 0 0 0; }
-    SenderDomainSection #check-row Button { margin-right: 1; }
-    SenderDomainSection #check-row Check { border: none; padding: 0; width: auto; }
-    SenderDomainSection #recheck-seconds { border: none; height: 1; width: 6; padding: 0 1; }
-    SenderDomainSection #recheck-unit { margin-left: 1; }
-    SenderDomainSection #support-request { padding: 1 0 0 2; }
-    """
+    BINDINGS = [
+        Binding(key, action, description, key_display=display, id=f"domain.{action}")
+        for key, action, description, display in KEYS
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        for key, action, description, display in KEYS:
-            self._bindings.bind(key, action, _(description), key_display=display)
+        translate_bindings(self)
         self.report: DomainReport | None = None
         self._checked_for: tuple[str, str, str] | None = None
         self._shown = False  # the records are worked out when the tab is first shown
