@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mailgw.cli import EXIT_PROBLEMS, Context, emit_json, fail, pass_context
+from mailgw.commands.common import EXIT_PROBLEMS, Context, emit_json, fail, pass_context
 from mailgw.config import store
 from mailgw.config.model import DEFAULT_PORTS, Security, Settings
 from mailgw.config.schema import (
