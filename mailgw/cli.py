@@ -6,48 +6,17 @@ stderr as one line, never a traceback. Nothing here imports Textual: commands st
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
 from mailgw import __version__
+from mailgw.commands.common import EXIT_CANNOT_RUN, EXIT_OK, Context
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
 from mailgw.i18n import N_, _
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
-
-
-@dataclass
-class Context:
-    """What every command gets: the resolved config path."""
-
-    config_path: Path
-
-
-class CannotRun(click.ClickException):
-    """Exit 2 with one line on stderr."""
-
-    exit_code = EXIT_CANNOT_RUN
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"mailgw: {self.format_message()}", err=True)
-
-
-def fail(message: str) -> NoReturn:
-    raise CannotRun(message)
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

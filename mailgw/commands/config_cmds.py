@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mailgw.cli import EXIT_PROBLEMS, Context, emit_json, fail, pass_context
+from mailgw.commands.common import EXIT_PROBLEMS, Context, emit_json, fail, pass_context
 from mailgw.config import store
 from mailgw.config.editing import EditRefused, EditSession
 from mailgw.config.schema import KEYS, SECRET_KEYS, ValueParseError, json_schema, to_dict

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mailgw.cli import (
+from mailgw.commands.common import (
     EXIT_CANNOT_RUN,
     EXIT_OK,
     EXIT_PROBLEMS,

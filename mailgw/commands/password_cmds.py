@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mailgw.cli import Context, fail, pass_context
+from mailgw.commands.common import Context, fail, pass_context
 from mailgw.commands.config_cmds import save_edits
 from mailgw.config import store
 from mailgw.config.editing import EditSession

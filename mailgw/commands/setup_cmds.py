@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from mailgw.cli import Context, fail, pass_context
+from mailgw.commands.common import Context, fail, pass_context
 from mailgw.i18n import _
 
 

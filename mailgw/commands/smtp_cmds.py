@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from mailgw.cli import EXIT_CANNOT_RUN, EXIT_PROBLEMS, Context, emit_json, fail, pass_context
+from mailgw.commands.common import (
+    EXIT_CANNOT_RUN,
+    EXIT_PROBLEMS,
+    Context,
+    emit_json,
+    fail,
+    pass_context,
+)
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import N_, _
