@@ -31,14 +31,19 @@ def bound_field(node: DOMNode | None) -> Field | None:
 
 
 def write(session: EditSession, field: Field, event: Message) -> None:
-    """Put the value the person gave (as the event carries it) into the session."""
+    """Put what the person gave into the session.
+
+    Text is read from the control, not the event: on a busy machine the Changed of an early
+    keystroke arrives after later ones, and its older text would undo them. A toggle or a
+    choice is the event's: it is one discrete act, and the control may already show otherwise.
+    """
     control, key = field.control, field.key
     if isinstance(control, PasswordField):
         session.set(key, control.password())
-    elif isinstance(event, Input.Changed):
-        session.set_text(key, event.value)
-    elif isinstance(event, TextArea.Changed):
-        session.set_text(key, event.text_area.text)
+    elif isinstance(control, Input):
+        session.set_text(key, control.value)
+    elif isinstance(control, TextArea):
+        session.set_text(key, control.text)
     elif isinstance(event, Checkbox.Changed):
         session.set(key, event.value)
     elif isinstance(event, RadioSet.Changed):

@@ -39,3 +39,17 @@ async def test_port_digits_survive_a_focus_change(existing_config: Path) -> None
         await pilot.press("8", "7")
         await wait_until(pilot, lambda: app.session.settings.smtp.port == 3587, "port 3587")
         assert port.value == "3587"
+
+
+async def test_a_late_change_message_never_undoes_later_keystrokes(existing_config: Path) -> None:
+    """A busy machine delivers an Input.Changed after later keys: the field keeps all of them."""
+    app = MailgwApp(existing_config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        host = app.query_one("#host", Input)
+        await wait_until(pilot, lambda: host.value == "mail.example.com", "form loaded")
+        with host.prevent(Input.Changed):
+            host.value = "mx7.ex"  # typed; its own Changed not yet handled...
+        host.post_message(Input.Changed(host, "mx7.e"))  # ...while an older one arrives
+        await wait_until(pilot, lambda: app.session.settings.smtp.host != "mail.example.com", "")
+        assert app.session.settings.smtp.host == "mx7.ex"
+        assert host.value == "mx7.ex"
