@@ -119,7 +119,12 @@ class MailgwApp(App[None]):
                 await pane.mount(section(id=f"{tab_id}-form"))
 
     def sections(self) -> list[Section]:
-        return list(self.query(Section))
+        """The sections with their fields: one still being mounted has none to read back yet.
+
+        Ctrl+Q or Ctrl+S in the first frames read every section back; a tab still being filled
+        would raise NoMatches there. Once mounted, it loads the model itself (section_mounted).
+        """
+        return [section for section in self.query(Section) if section.is_mounted]
 
     def active_section(self) -> Section | None:
         """The section on screen, or None while its tab is still being filled."""
