@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -45,3 +46,71 @@ def test_tui_keeps_one_way_to_bind_style_and_reach_the_app() -> None:
         if word in path.read_text("utf-8")
     ]
     assert found == []
+
+
+# TUI tests wait for what the app or the screen proves (tests/tui/pilot_helpers.py), never for a
+# number of pauses or seconds: on a loaded machine a count that was enough becomes too few.
+PAUSE_HELPERS = ROOT / "tests" / "tui" / "pilot_helpers.py"
+TUI_TESTS = [
+    *sorted((ROOT / "tests" / "tui").glob("*.py")),
+    *sorted((ROOT / "tests" / "setup").glob("test_*tmux*.py")),
+]
+SLEEPS = {"time.sleep", "asyncio.sleep"}
+
+
+def fixed_pauses(source: str) -> list[str]:
+    """`pilot.pause(…)` and `wait_for_idle(…)` anywhere, sleeps in code that drives an app
+    (a function naming `pilot` or `tmux`): each as "line: call"."""
+    found: set[tuple[int, str]] = set()
+    for func in ast.walk(ast.parse(source)):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = {node.id for node in ast.walk(func) if isinstance(node, ast.Name)}
+        names |= {arg.arg for arg in ast.walk(func) if isinstance(arg, ast.arg)}
+        drives = bool(names & {"pilot", "tmux"})
+        for call in ast.walk(func):
+            if not isinstance(call, ast.Call):
+                continue
+            called = ast.unparse(call.func)
+            last = called.rsplit(".", 1)[-1]
+            if (
+                called.endswith("pilot.pause")
+                or last == "wait_for_idle"
+                or (drives and called in SLEEPS)
+            ):
+                found.add((call.lineno, called))
+    return [f"{line}: {called}(…)" for line, called in sorted(found)]
+
+
+def test_tui_tests_wait_for_conditions_not_fixed_pauses() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): fixed_pauses(path.read_text("utf-8"))
+        for path in TUI_TESTS
+        if path != PAUSE_HELPERS
+    }
+    offenders = {path: calls for path, calls in offenders.items() if calls}
+    assert offenders == {}, (
+        "wait with tests/tui/pilot_helpers.py (wait_until, settled, focus, type_into, "
+        f"press_for_dialog…) or Tmux.wait_for, not a fixed pause: {offenders}"
+    )
+
+
+def test_the_pause_lint_catches_each_form() -> None:
+    source = (
+        "async def drive(pilot):\n"
+        "    await pilot.pause()\n"
+        "    await pilot.pause(0.5)\n"
+        "    await asyncio.sleep(0.1)\n"
+        "    await wait_for_idle(0)\n"
+        "def typed(tmux):\n"
+        "    time.sleep(1)\n"
+        "async def server_handler(reader, writer):\n"
+        "    await asyncio.sleep(30)  # a server that never answers: not a wait of the test\n"
+    )
+    assert fixed_pauses(source) == [
+        "2: pilot.pause(…)",
+        "3: pilot.pause(…)",
+        "4: asyncio.sleep(…)",
+        "5: wait_for_idle(…)",
+        "7: time.sleep(…)",
+    ]

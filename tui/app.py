@@ -126,7 +126,9 @@ class MailgwApp(App[None]):
                 await pane.mount(section(id=f"{tab_id}-form"))
 
     def sections(self) -> list[Section]:
-        return list(self.query(Section))
+        """The sections with their fields: a tab still being filled has none to show yet (it
+        shows the model itself once mounted, section_mounted)."""
+        return [section for section in self.query(Section) if section.is_mounted]
 
     def active_section(self) -> Section | None:
         """The section on screen, or None while its tab is still being filled."""

@@ -33,7 +33,8 @@ class TmuxSession:
         """The visible pane, or everything printed since the start with `history`."""
         return self._tmux("capture-pane", "-p", "-J", *(["-S", "-"] if history else []))
 
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        """Poll the screen until it shows `text` (generous: a busy machine is slow, not wrong)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()

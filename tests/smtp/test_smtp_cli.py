@@ -252,7 +252,8 @@ def _mid_send(config_path: Path, password_file: str) -> Iterator[subprocess.Pope
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         try:
-            for _ in range(3000):  # bounded wait for the client's EHLO
+            deadline = time.monotonic() + 60  # generous: a loaded machine starts Python slowly
+            while time.monotonic() < deadline:  # until the server has read the client's EHLO
                 if server.lines or process.poll() is not None:
                     break
                 time.sleep(0.01)

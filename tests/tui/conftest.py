@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from mailgw.config import store
 
@@ -53,6 +54,14 @@ def existing_config(config_path: Path) -> Path:
     config_path.write_text(EXISTING, "utf-8")
     config_path.chmod(0o600)
     return config_path
+
+
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text cursor stays shown instead of blinking: a picture must not depend on when it is
+    taken (on a busy machine the snapshot came after the first half-second blink)."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
 
 
 @pytest.fixture

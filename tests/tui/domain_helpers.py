@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from textual.widgets import TabbedContent
 
 from mailgw.tui.sections.base import Section
 from mailgw.tui.sections.sender_domain import SenderDomainSection
+
+from .pilot_helpers import press_and_finish, settled, wait_until
 
 PLATFORM_CONFIG = """\
 schema_version = 1
@@ -45,33 +46,25 @@ def use_resolver(
 async def open_tab(pilot: Pilot[None], tab_id: str) -> Section:
     """Show a tab and wait until its section is mounted and loaded."""
     pilot.app.query_one(TabbedContent).active = tab_id
-    for _ in range(50):
-        await pilot.pause()
+
+    def mounted() -> Section | None:
         found = list(pilot.app.query(f"#{tab_id}-form").results(Section))
-        if found and found[0].is_mounted:
-            found[0].focus_first()
-            await pilot.pause()
-            return found[0]
-    raise AssertionError(f"the {tab_id} tab was never mounted")
+        return found[0] if found and found[0].is_mounted else None
+
+    await wait_until(pilot, mounted, f"the {tab_id} tab to be mounted")
+    section = mounted()
+    assert section is not None
+    await settled(pilot)
+    section.focus_first()
+    await settled(pilot)
+    return section
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10) -> None:
-    """Let the app run until `condition` holds (bounded: fails after `seconds`)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], what: str = "") -> None:
+    """Let the app run until `condition` holds (bounded: fails naming `what`)."""
+    await wait_until(pilot, condition, what or "the condition")
 
 
 async def run_check(pilot: Pilot[None], section: SenderDomainSection) -> None:
-    """F5, then wait for the check to end."""
-    await pilot.press("f5")
-    await pilot.pause()
-    await wait_for(pilot, lambda: not _dns_running(section))
-    await pilot.pause()
-
-
-def _dns_running(section: Section) -> bool:
-    return any(w.group == "dns" and w.is_running for w in section.app.workers)
+    """F5, then wait for the check to start and end."""
+    await press_and_finish(pilot, "f5", "dns")

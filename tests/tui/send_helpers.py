@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -12,7 +9,9 @@ from textual.pilot import Pilot
 from mailgw.tui.sections.test_send import TestSendSection
 from mailgw.tui.widgets.run_panel import RunPanel
 
-WAIT = 15.0  # seconds at most for a loopback conversation; a hang fails the test
+from .pilot_helpers import focus, settled, wait_until
+
+__all__ = ["custom_config", "open_test_pane", "run_to_end", "wait_until"]
 
 
 def custom_config(
@@ -34,28 +33,23 @@ def custom_config(
     return path
 
 
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until `condition()` holds, at most WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-        await asyncio.sleep(0)
-
-
 async def open_test_pane(pilot: Pilot[None]) -> TestSendSection:
     """F6 to the test-send tab; the pane once it is mounted and loaded."""
     await pilot.press("f6", "f6", "f6")
-    await wait_until(pilot, lambda: bool(pilot.app.query(TestSendSection)), "the test pane")
-    await pilot.pause()
+    await wait_until(pilot, lambda: _test_pane_shown(pilot), "the test pane")
+    await settled(pilot)
     return pilot.app.query_one(TestSendSection)
+
+
+def _test_pane_shown(pilot: Pilot[None]) -> bool:
+    found = list(pilot.app.query(TestSendSection))
+    return bool(found) and found[0].is_mounted and pilot.app.active_section() is found[0]
 
 
 async def run_to_end(pilot: Pilot[None], panel: RunPanel, button: str) -> None:
     """Press a button of the pane and wait for its run to end."""
     ended = panel.runs_ended
-    pilot.app.query_one(button).focus()
+    await focus(pilot, button)
     await pilot.press("enter")
     await wait_until(pilot, lambda: panel.runs_ended > ended, "the run to end")
-    await pilot.pause()
+    await settled(pilot)

@@ -11,7 +11,7 @@ from mailgw.config.errors import UnreadableConfig
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 
-from .pilot_helpers import save_and_confirm, settle, type_into
+from .pilot_helpers import answer_dialog, save_and_confirm, settle, settled, type_into
 
 BROKEN = b'[smtp\nhost = "mail.example.com"\n[smtp.auth]\npassword = "hidden-9"\n'
 
@@ -29,14 +29,14 @@ def screen_text(app: MailgwApp) -> str:
 async def test_invalid_toml_opens_read_only_with_line_and_column(broken_config: Path) -> None:
     app = MailgwApp(broken_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settled(pilot)
         assert isinstance(app.screen, BrokenFileScreen)
         shown = screen_text(app)
         assert "READ-ONLY" in shown and "line 1, column 6" in shown
         assert ">   1 | [smtp" in shown
         assert "hidden-9" not in shown
         await pilot.press("ctrl+s", "f2")
-        await pilot.pause()
+        await settled(pilot)
         await pilot.press("q")
         await settle(pilot)
         assert not app.is_running
@@ -49,9 +49,8 @@ async def test_start_from_defaults_backs_up_first_and_writes_only_on_save(
 ) -> None:
     app = MailgwApp(broken_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
+        await answer_dialog(pilot, "d")
         assert not isinstance(app.screen, BrokenFileScreen)
         backups = store.list_backups(broken_config)
         assert [b.path.read_bytes() for b in backups] == [BROKEN]
@@ -66,10 +65,9 @@ async def test_start_from_defaults_backs_up_first_and_writes_only_on_save(
 async def test_reload_after_fixing_by_hand_opens_the_editor(broken_config: Path) -> None:
     app = MailgwApp(broken_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settled(pilot)
         broken_config.write_text('[smtp]\ngateway = "custom"\nhost = "fixed.ex.io"\n', "utf-8")
-        await pilot.press("r")
-        await pilot.pause()
+        await answer_dialog(pilot, "r")
         assert not isinstance(app.screen, BrokenFileScreen)
         assert app.query_one("#host").value == "fixed.ex.io"
 
@@ -83,9 +81,8 @@ def test_unreadable_config_is_refused_before_the_screen_opens(config_path: Path)
 async def test_defaults_alone_can_be_saved_over_the_broken_file(broken_config: Path) -> None:
     app = MailgwApp(broken_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("d")
-        await pilot.pause()
+        await settled(pilot)
+        await answer_dialog(pilot, "d")
         assert "● unsaved" in str(app.query_one("#status").render())
         await save_and_confirm(pilot)
     assert store.load(broken_config).settings.schema_version == 1

@@ -14,6 +14,7 @@ from tests.dns.keys import MESSAGE, rsa_key, sign
 from tests.support.dnsserver import Zone, serving
 
 from .domain_helpers import open_tab, use_resolver, wait_for, write_config
+from .pilot_helpers import focus, press_and_finish, settled
 
 SIZE = (80, 24)
 RECEIVED = (
@@ -34,20 +35,18 @@ async def _paste_and_verify(pilot: Pilot[None], message: bytes) -> str:
     """Paste as a terminal does (bracketed paste), F5, and the verdict shown."""
     section = await open_tab(pilot, "dkim-check")
     area = section.query_one("#dkim-message", TextArea)
-    area.focus()
+    await focus(pilot, "#dkim-message")
     pasted = message.decode().replace("\r\n", "\n")  # as a terminal delivers it
     pilot.app.post_message(events.Paste(pasted))  # what the driver posts for a bracketed paste
-    await pilot.pause()
-    assert area.text == pasted
-    await pilot.press("f5")
+    await wait_for(pilot, lambda: area.text == pasted, "the pasted message")
+    await settled(pilot)
     return await _verdict(pilot)
 
 
 async def _verdict(pilot: Pilot[None]) -> str:
-    result = pilot.app.query_one("#dkim-result", Static)
-    await wait_for(pilot, lambda: not any(w.group == "dkim" for w in pilot.app.workers))
-    await pilot.pause()
-    return str(result.content)
+    """F5, and the verdict shown once the verification has ended."""
+    await press_and_finish(pilot, "f5", "dkim")
+    return str(pilot.app.query_one("#dkim-result", Static).content)
 
 
 async def test_a_pasted_signed_message_passes(
@@ -86,7 +85,6 @@ async def test_a_missing_key_says_publish_the_cnames(
         async with MailgwApp(write_config(config_path)).run_test(size=SIZE) as pilot:
             section = await open_tab(pilot, "dkim-check")
             section.query_one("#dkim-file", Input).value = str(message)
-            await pilot.press("f5")
             shown = await _verdict(pilot)
     assert "permerror" in shown and "publish the two DKIM CNAMEs" in shown
 
@@ -128,7 +126,7 @@ def test_looks_after_a_failed_verification(
     async def run_before(pilot: Pilot[None]) -> None:
         await _paste_and_verify(pilot, tampered)
         pilot.app.query_one("#dkim-result").scroll_visible(animate=False)
-        await pilot.pause()
+        await settled(pilot)
 
     with serving(_key_zone()) as server:
         use_resolver(monkeypatch, server.nameserver, server.port)

@@ -12,7 +12,7 @@ from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.field import problem_line
 from mailgw.tui.widgets.toggles import Check
 
-from .pilot_helpers import save_and_confirm, type_into
+from .pilot_helpers import focus, save_and_confirm, settled, type_into, wait_until
 
 
 async def test_editing_every_smtp_field_saves_them_and_keeps_comments(
@@ -22,11 +22,11 @@ async def test_editing_every_smtp_field_saves_them_and_keeps_comments(
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mx2.ex.io")
         app.query_one("#security-ssl", RadioButton).value = True  # port follows: 465
-        await pilot.pause()
+        await settled(pilot)
         await type_into(pilot, "#username", "ops@ex.io")
         await type_into(pilot, "#password-input", "n3w")
         app.query_one("#trust-all", Check).value = True
-        await pilot.pause()
+        await settled(pilot)
         await save_and_confirm(pilot)
     text = existing_config.read_text("utf-8")
     saved = tomlkit.parse(text).unwrap()
@@ -50,9 +50,11 @@ async def test_editing_email_settings_saves_them(existing_config: Path) -> None:
         await pilot.press("f6")
         await type_into(pilot, "#from-address", "a@fleet.io")
         await type_into(pilot, "#from-name", "Fleet A")
-        app.query_one("#signature", TextArea).focus()
+        await focus(pilot, "#signature")
         await pilot.press(*"Desk", "enter", *"+1 55")
-        await pilot.pause()
+        signature = app.query_one("#signature", TextArea)
+        await wait_until(pilot, lambda: signature.text == "Desk\n+1 55", "the typed signature")
+        await settled(pilot)
         preview = str(app.query_one("#preview", Static).render())
         assert preview.endswith('entered the geofence "Depot" at 08:14.\n\n-- \nDesk\n+1 55')
         await save_and_confirm(pilot)
@@ -67,7 +69,7 @@ async def test_switching_to_the_platform_gateway_and_saving(existing_config: Pat
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.query_one("#platform-info").display is False
         app.query_one("#gateway-platform", RadioButton).value = True
-        await pilot.pause()
+        await settled(pilot)
         info = app.query_one("#platform-info", Static)
         assert info.display is True
         shown = str(info.render())
@@ -94,7 +96,7 @@ async def test_port_follows_security_choice(existing_config: Path) -> None:
         port = app.query_one("#port", Input)
         for security, expected in (("ssl", "465"), ("none", "25"), ("starttls", "587")):
             app.query_one(f"#security-{security}", RadioButton).value = True
-            await pilot.pause()
+            await settled(pilot)
             assert port.value == expected
 
 
@@ -103,7 +105,7 @@ async def test_hand_set_port_is_kept_when_security_changes(existing_config: Path
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#port", "2525")
         app.query_one("#security-ssl", RadioButton).value = True
-        await pilot.pause()
+        await settled(pilot)
         assert app.query_one("#port", Input).value == "2525"
         await save_and_confirm(pilot)
     smtp = store.load(existing_config).settings.smtp
@@ -114,7 +116,7 @@ async def test_preset_fills_host_security_and_port_and_shows_notes(existing_conf
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#provider", Select).value = "gmail"
-        await pilot.pause()
+        await settled(pilot)
         assert app.query_one("#host", Input).value == "smtp.gmail.com"
         assert app.query_one("#port", Input).value == "465"
         assert app.query_one("#security-ssl", RadioButton).value is True
@@ -128,11 +130,11 @@ async def test_trust_all_shows_only_with_tls_and_warns(existing_config: Path) ->
         field, warning = app.query_one("#trust-all-field"), problem_line(trust_all)
         assert field.display is True and warning.display is False
         trust_all.value = True
-        await pilot.pause()
+        await settled(pilot)
         assert warning.display is True
         assert "Warning: any certificate is accepted" in str(warning.render())
         app.query_one("#security-none", RadioButton).value = True
-        await pilot.pause()
+        await settled(pilot)
         assert field.display is False
 
 
@@ -141,7 +143,7 @@ async def test_auth_checkbox_reveals_the_login(existing_config: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.query_one("#login").display is True
         app.query_one("#auth", Check).value = False
-        await pilot.pause()
+        await settled(pilot)
         assert app.query_one("#login").display is False
 
 
@@ -151,7 +153,8 @@ async def test_choosing_custom_builds_its_fields_from_the_model(config_path: Pat
     async with app.run_test(size=(80, 24)) as pilot:
         assert not app.query("#host")  # the platform gateway needs none of them
         app.query_one("#gateway-custom", RadioButton).value = True
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.query("#host"), "the custom server's fields")
+        await settled(pilot)
         assert app.query_one("#host", Input).value == "kept.ex.io"
         assert app.query_one("#port", Input).value == "2525"
         await type_into(pilot, "#host", "mx3.ex.io")

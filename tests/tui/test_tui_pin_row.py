@@ -11,7 +11,7 @@ from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.choice import ChoiceDialog
 
 from .conftest import EXISTING
-from .send_helpers import wait_until
+from .pilot_helpers import wait_until
 from .test_tui_save_dialogs import dialog_text
 
 PIN = "0F" * 32

@@ -11,7 +11,14 @@ from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.choice import ChoiceDialog
 from mailgw.tui.widgets.field import problem_line
 
-from .pilot_helpers import type_into
+from .pilot_helpers import (
+    answer_dialog,
+    press_for_dialog,
+    save_and_confirm,
+    settle,
+    settled,
+    type_into,
+)
 from .test_tui_save_dialogs import dialog_text
 
 
@@ -34,7 +41,7 @@ async def test_sections_and_fields_in_portuguese(
     monkeypatch.setenv("LANG", "pt_BR.UTF-8")
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settled(pilot)
         assert _tabs(app)[:2] == ["Servidor SMTP", "Configurações de e-mail"]
         assert {"Host", "Segurança", "Porta", "Usuário", "Senha"} <= _labels(app)
         assert {"Salvar", "Seções", "Sair"} <= _footer(app)
@@ -44,7 +51,7 @@ async def test_sections_and_fields_in_portuguese(
         problem = str(problem_line(app.query_one("#host")).render())
         assert "✗ Erro: 'bad host' não é um nome de host nem um endereço IP válido" in problem
         await pilot.press("f6")
-        await pilot.pause()
+        await settled(pilot)
         assert {"Remetente (From)", "Nome de exibição", "Assinatura"} <= _labels(app)
 
 
@@ -55,16 +62,14 @@ async def test_save_and_unsaved_dialogs_in_portuguese(
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mx9.ex.io")
-        await pilot.press("f2")
-        await pilot.pause()
+        await press_for_dialog(pilot, "f2")
         shown = dialog_text(app)
         assert shown.startswith("Salvar\nSalvar estas alterações em")
         assert "(no disco)" in shown and "(a salvar)" in shown
         buttons = [str(b.label) for b in app.screen.query(Button)]
         assert buttons == ["Salvar (Enter)", "Cancelar (Esc)"]
-        await pilot.press("escape")
-        await pilot.press("f10")
-        await pilot.pause()
+        await answer_dialog(pilot, "escape")
+        await press_for_dialog(pilot, "f10")
         assert dialog_text(app).startswith("Alterações não salvas\nVocê tem alterações")
         buttons = [str(b.label) for b in app.screen.query(Button)]
         assert buttons == ["Salvar antes (S)", "Sair sem salvar (Q)", "Cancelar (Esc)"]
@@ -77,10 +82,7 @@ async def test_lock_dialog_in_portuguese(
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mx9.ex.io")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await save_and_confirm(pilot)
         shown = dialog_text(app)
         assert shown.startswith("Outra pessoa está salvando\n")
         assert "está sendo salvo por outro processo" in shown
@@ -94,9 +96,9 @@ async def test_any_other_language_is_english(
     monkeypatch.setenv("LANG", lang)
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settled(pilot)
         assert _tabs(app)[:2] == ["SMTP server", "Email settings"]
         assert {"Save", "Sections", "Quit"} <= _footer(app)
         await pilot.press("f10")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, ChoiceDialog)  # nothing changed: quits at once

@@ -10,8 +10,15 @@ from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.choice import ChoiceDialog
 from mailgw.tui.widgets.field import problem_line
 
-from .pilot_helpers import save_and_confirm, settle, type_into
-from .send_helpers import wait_until
+from .pilot_helpers import (
+    answer_dialog,
+    press_for_dialog,
+    save_and_confirm,
+    settle,
+    settled,
+    type_into,
+    wait_until,
+)
 
 
 def dialog_text(app: MailgwApp) -> str:
@@ -21,19 +28,21 @@ def dialog_text(app: MailgwApp) -> str:
     return "\n".join([dialog.title_text, dialog.body, dialog.detail])
 
 
+def _titled(app: MailgwApp, title: str) -> bool:
+    return isinstance(app.screen, ChoiceDialog) and app.screen.title_text == title
+
+
 async def test_save_shows_the_masked_diff_before_writing(existing_config: Path) -> None:
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#password-input", "s3cr3t-NEW")
         await type_into(pilot, "#host", "mx9.ex.io")
-        await pilot.press("f2")
-        await pilot.pause()
+        await press_for_dialog(pilot, "f2")
         shown = dialog_text(app)
         assert '-host = "mail.example.com"' in shown and '+host = "mx9.ex.io"' in shown
         assert "s3cr3t-NEW" not in shown and "old-secret-1" not in shown
         assert "********" in shown
-        await pilot.press("escape")
-        await pilot.pause()
+        await answer_dialog(pilot, "escape")
         assert not isinstance(app.screen, ChoiceDialog)
     assert "mail.example.com" in existing_config.read_text("utf-8")
 
@@ -45,13 +54,12 @@ async def test_save_is_refused_with_the_errors_listed(existing_config: Path) -> 
         await type_into(pilot, "#host", "bad host")
         await pilot.press("f6")
         await type_into(pilot, "#from-address", "nobody")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_for_dialog(pilot, "ctrl+s")
         shown = dialog_text(app)
         assert "Cannot save yet" in shown
         assert "smtp.host: 'bad host' is not a valid host name" in shown
         assert "email.from_address: 'nobody' is not a valid email address" in shown
-        await pilot.press("enter")
+        await answer_dialog(pilot, "enter")
     assert existing_config.read_bytes() == before
 
 
@@ -75,14 +83,11 @@ async def test_quitting_with_unsaved_changes_asks(existing_config: Path) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mx9.ex.io")
         assert "● unsaved" in str(app.query_one("#status").render())
-        await pilot.press("ctrl+q")
-        await pilot.pause()
+        await press_for_dialog(pilot, "ctrl+q")
         assert "Unsaved changes" in dialog_text(app)
-        await pilot.press("escape")
-        await pilot.pause()
+        await answer_dialog(pilot, "escape")
         assert app.is_running and not isinstance(app.screen, ChoiceDialog)
-        await pilot.press("f10")
-        await pilot.pause()
+        await press_for_dialog(pilot, "f10")
         await pilot.press("q")  # quit without saving
         await settle(pilot)
         assert not app.is_running
@@ -101,10 +106,10 @@ async def test_save_first_from_the_quit_prompt_saves_then_quits(existing_config:
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#host", "mx9.ex.io")
-        await pilot.press("ctrl+q")
-        await pilot.pause()
+        await press_for_dialog(pilot, "ctrl+q")
         await pilot.press("s")  # save first
-        await pilot.pause()
+        await wait_until(pilot, lambda: _titled(app, "Save"), "the diff dialog")
+        await settled(pilot)
         await pilot.press("enter")  # confirm the diff
         await settle(pilot)
         assert not app.is_running
@@ -124,8 +129,7 @@ async def test_lock_held_by_another_process_says_who_and_loses_nothing(
         assert existing_config.read_bytes() == before
         lock_holder.kill()
         lock_holder.wait(timeout=10)
-        await pilot.press("t")  # try again
-        await pilot.pause()
+        await answer_dialog(pilot, "t")  # try again
         assert not isinstance(app.screen, ChoiceDialog)
     assert 'host = "mx9.ex.io"' in existing_config.read_text("utf-8")
 
@@ -160,13 +164,11 @@ async def test_file_changed_on_disk_shows_the_difference_then_overwrites(
         theirs = existing_config.read_text("utf-8").replace("old-secret-1", "their-secret-2")
         existing_config.write_text(theirs + "# their note\n", "utf-8")
         await save_and_confirm(pilot)
-        await pilot.press("d")  # show difference
-        await pilot.pause()
+        await answer_dialog(pilot, "d")  # show difference
         shown = dialog_text(app)
         assert "-# their note" in shown and '+host = "mine.ex.io"' in shown
         assert "their-secret-2" not in shown and "old-secret-1" not in shown
-        await pilot.press("o")  # overwrite
-        await pilot.pause()
+        await answer_dialog(pilot, "o")  # overwrite
     text = existing_config.read_text("utf-8")
     assert 'host = "mine.ex.io"' in text and "their note" not in text
 
@@ -180,7 +182,6 @@ async def test_save_that_cannot_write_says_why_and_keeps_the_file(existing_confi
         await save_and_confirm(pilot)
         shown = dialog_text(app)
         assert "Not saved" in shown and "The old file is unchanged" in shown
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_dialog(pilot, "enter")
         assert "● unsaved" in str(app.query_one("#status").render())
     assert existing_config.read_bytes() == before

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from mailgw.delivery.results import Category, SendResult, Stage
 from mailgw.delivery.transcript import TranscriptLine
@@ -18,6 +19,7 @@ from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.run_panel import RunPanel
 from tests.support.tls import SAMPLE_TLS
 
+from .pilot_helpers import focus, settled, wait_until
 from .send_helpers import open_test_pane
 
 SIZE = (80, 24)
@@ -57,9 +59,8 @@ async def _feed(pilot: Pilot[None], result: SendResult) -> None:
     for stage in result.stages:
         panel.post_message(RunPanel.StageDone(stage))
     panel.post_message(RunPanel.Finished(panel, result, cancelled=False))
-    await pilot.pause()
-    pilot.app.query_one("#test-recipient").focus()
-    await pilot.pause()
+    await wait_until(pilot, lambda: panel.runs_ended == 1, "the fed run to be drawn")
+    await focus(pilot, "#test-recipient")
 
 
 @pytest.fixture
@@ -75,8 +76,11 @@ def portuguese(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _pane_with_recipient(pilot: Pilot[None]) -> None:
     await open_test_pane(pilot)
-    pilot.app.query_one("#test-recipient").focus()
+    await focus(pilot, "#test-recipient")
     await pilot.press(*"ops@example.net")
+    field = pilot.app.query_one("#test-recipient", Input)
+    await wait_until(pilot, lambda: field.value.endswith("ops@example.net"), "the typed recipient")
+    await settled(pilot)
 
 
 async def _pane_after_success(pilot: Pilot[None]) -> None:
@@ -88,19 +92,18 @@ async def _pane_after_failure(pilot: Pilot[None]) -> None:
 
 
 async def _wizard_review(pilot: Pilot[None]) -> None:
-    from mailgw.tui.wizard import WizardScreen
+    from mailgw.delivery.setup_flow import StepId
 
-    await pilot.pause()
+    from .test_tui_wizard import _at
+
+    await _at(pilot, StepId.GATEWAY)
     await pilot.press("f9")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, WizardScreen)
-    screen.query_one("#q-email-from_name").focus()
+    await _at(pilot, StepId.SENDER)
+    await focus(pilot, "#q-email-from_name")
     await pilot.press(*"Fleet", "f9")
-    await pilot.pause()
+    await _at(pilot, StepId.TEST_SEND)
     await pilot.press("f8")
-    await pilot.pause()
-    await pilot.pause()
+    await _at(pilot, StepId.REVIEW)
 
 
 class TestTestSendPane:

@@ -20,7 +20,7 @@ from tests.dns.zones import DOMAIN, good_zone
 from tests.support.dnsserver import Zone, serving
 
 from .domain_helpers import open_tab, run_check, use_resolver, wait_for, write_config
-from .pilot_helpers import save_and_confirm, settle, type_into
+from .pilot_helpers import focus, save_and_confirm, settle, settled, type_into
 
 SIZE = (80, 24)
 NAME = Path("email-gateway.toml")
@@ -84,7 +84,7 @@ async def test_checklist_advances_to_assigning_the_sender_and_saves(
             assert str(checklist.content).splitlines()[0].startswith("[→] 1.")
             key = section.query_one("#verification-key", Input)
             key.value = "bad key"
-            await pilot.pause()
+            await settled(pilot)
             assert "is not a verification key" in str(problem_line(key).content)
             await type_into(pilot, "#verification-key", "K1")
             assert not problem_line(key).display
@@ -92,7 +92,7 @@ async def test_checklist_advances_to_assigning_the_sender_and_saves(
             assert f'{domain}. 3600 IN TXT "mandrill_verify.K1"' in record
             use = section.query_one("#use-sender", Button)
             section.query_one("#sender-address", Input).value = f"alerts@{domain}"
-            await pilot.pause()
+            await settled(pilot)
             assert use.disabled  # not before DNS passes
             await run_check(pilot, section)
             steps = str(checklist.content).splitlines()
@@ -101,7 +101,7 @@ async def test_checklist_advances_to_assigning_the_sender_and_saves(
             request = str(section.query_one("#support-request", Static).content)
             assert request.startswith("Every record is ok: send this to support")
             use.press()
-            await pilot.pause()
+            await settled(pilot)
             assert str(checklist.content).splitlines()[2].startswith("[✓] 3.")
             assert app.query_one("#from-address", Input).value == f"alerts@{domain}"
             await save_and_confirm(pilot)
@@ -115,7 +115,7 @@ async def test_support_request_names_the_login_and_the_address(config_path: Path
         section = await _pane(pilot)
         section.query_one("#admin-login", Input).value = "fleet-admin"
         section.query_one("#sender-address", Input).value = f"reports@{DOMAIN}"
-        await pilot.pause()
+        await settled(pilot)
         request = str(section.query_one("#support-request", Static).content)
     assert request.startswith("Once every record is ok, send this to support:")
     assert "Admin login: fleet-admin" in request
@@ -127,7 +127,7 @@ async def test_zone_lines_view_is_plain_text_without_borders(config_path: Path) 
         section = await _pane(pilot)
         expected = [record.zone_line() for record in section.records]
         await pilot.press("f7")
-        await pilot.pause()
+        await settled(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ZoneLinesScreen)
         text = screen.query_one(TextArea)
@@ -137,7 +137,7 @@ async def test_zone_lines_view_is_plain_text_without_borders(config_path: Path) 
         assert not set("│─┌┐└┘╭╮╰╯┃━") & set(shown)
         assert f'_dmarc.{DOMAIN}. 3600 IN TXT "v=DMARC1; p=none;"' in shown
         await pilot.press("escape")
-        await pilot.pause()
+        await settled(pilot)
         assert not isinstance(pilot.app.screen, ZoneLinesScreen)
 
 
@@ -255,10 +255,10 @@ def _mixed_zone() -> Zone:
 async def _show_table_after_check(pilot: Pilot[None]) -> None:
     section = await _pane(pilot)
     await run_check(pilot, section)
-    section.query_one("#records", DataTable).focus()
+    await focus(pilot, "#records")
     await pilot.press("down")  # the SPF row: its detail shows expected next to found
     section.scroll_to_widget(section.query_one("#step-two-title"), top=True, animate=False)
-    await pilot.pause()
+    await settled(pilot)
 
 
 async def _show_pane(pilot: Pilot[None]) -> None:

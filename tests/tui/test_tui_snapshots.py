@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.toggles import Check
 
-from .pilot_helpers import edit_host_and_save, type_into
+from .pilot_helpers import answer_dialog, edit_host_and_save, focus, press_for_dialog, type_into
 from .test_tui_broken_file import BROKEN
 
 SIZE = (80, 24)
@@ -21,14 +21,12 @@ NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same
 
 
 async def _focus(pilot: Pilot[None], selector: str) -> None:
-    pilot.app.query_one(selector).focus()
-    await pilot.pause()
+    await focus(pilot, selector)
 
 
 async def _confirm(pilot: Pilot[None]) -> None:
     await edit_host_and_save(pilot)
-    await pilot.press("enter")
-    await pilot.pause()
+    await answer_dialog(pilot, "enter")
 
 
 class TestSections:
@@ -74,16 +72,14 @@ class TestDialogs:
     def test_cannot_save_yet(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await type_into(pilot, "#host", "")
-            await pilot.press("f2")
-            await pilot.pause()
+            await press_for_dialog(pilot, "f2")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
     def test_unsaved_changes_on_quit(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await type_into(pilot, "#host", "mx9.ex.io")
-            await pilot.press("f10")
-            await pilot.pause()
+            await press_for_dialog(pilot, "f10")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
@@ -101,8 +97,7 @@ class TestDialogs:
         async def run_before(pilot: Pilot[None]) -> None:
             existing.write_text(existing.read_text("utf-8") + "# their note\n", "utf-8")
             await _confirm(pilot)
-            await pilot.press("d")
-            await pilot.pause()
+            await answer_dialog(pilot, "d")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from mailgw.tui.app import MailgwApp
 
-from .pilot_helpers import edit_host_and_save, type_into
+from .pilot_helpers import answer_dialog, edit_host_and_save, focus, press_for_dialog, type_into
 
 SIZE = (80, 24)
 NAME = Path("email-gateway.toml")  # relative, so the path on screen is the same on every machine
@@ -36,11 +36,9 @@ class TestSectionsPt:
     def test_email_settings_with_preview_pt(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await pilot.press("f6")
-            pilot.app.query_one("#signature").focus()
-            await pilot.pause()
+            await focus(pilot, "#signature")
             await pilot.press(*"Equipe da frota", "enter", *"+55 11")
-            pilot.app.query_one("#from-name").focus()
-            await pilot.pause()
+            await focus(pilot, "#from-name")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
@@ -52,15 +50,13 @@ class TestDialogsPt:
     def test_unsaved_changes_on_quit_pt(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await type_into(pilot, "#host", "mx9.ex.io")
-            await pilot.press("f10")
-            await pilot.pause()
+            await press_for_dialog(pilot, "f10")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
     def test_lock_held_pt(self, snap_compare, existing: Path, lock_holder: object) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await edit_host_and_save(pilot)
-            await pilot.press("enter")
-            await pilot.pause()
+            await answer_dialog(pilot, "enter")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)

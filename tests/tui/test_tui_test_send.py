@@ -15,7 +15,6 @@ from mailgw.delivery.results import Category
 from mailgw.delivery.smtp import planned_stages
 from mailgw.tui import state
 from mailgw.tui.app import MailgwApp
-from mailgw.tui.dialogs.choice import ChoiceDialog
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.widgets.status_line import StatusLine
 from mailgw.tui.widgets.timeline import RowState
@@ -24,7 +23,14 @@ from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, sec
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, RawServer, raw_server, smtp_server
 
-from .pilot_helpers import type_into
+from .pilot_helpers import (
+    focus,
+    press_and_finish,
+    settled,
+    type_into,
+    wait_for_dialog,
+    workers_done,
+)
 from .send_helpers import custom_config, open_test_pane, run_to_end, wait_until
 
 # The live SMTP fixtures of tests/smtp, shared (not copied).
@@ -111,13 +117,13 @@ async def test_escape_cancels_a_slow_send_and_keys_work_meanwhile(config_path: P
             await open_test_pane(pilot)
             await type_into(pilot, "#test-recipient", RECIPIENT)
             panel = _panel(pilot.app)
-            pilot.app.query_one("#test-send-button").focus()
+            await focus(pilot, "#test-send-button")
             await pilot.press("enter")
             await wait_until(pilot, lambda: _state(panel, "ehlo") == RowState.RUNNING, "EHLO")
             recipient = pilot.app.query_one("#test-recipient", Input)
-            recipient.focus()
+            await focus(pilot, "#test-recipient")
             await pilot.press("end", "x")  # the UI answers keys while the send waits
-            await pilot.pause()
+            await wait_until(pilot, lambda: recipient.value.endswith("x"), "the typed x")
             typed = recipient.value
             still_running = panel.running
             await pilot.press("escape")
@@ -170,10 +176,8 @@ async def test_detect_then_apply_writes_port_and_security_into_the_form(
             verdict = panel.verdict()
             apply = app.query_one("#test-apply-button", Button)
             assert not apply.disabled
-            apply.focus()
-            await pilot.press("enter")
-            await pilot.pause()
-            await pilot.pause()
+            await focus(pilot, "#test-apply-button")
+            await press_and_finish(pilot, "enter", "apply")
             port_field = app.query_one("#port", Input).value
             pressed = app.query_one("#security", RadioSet).pressed_button
             modified = app.query_one(StatusLine).modified
@@ -195,11 +199,11 @@ async def test_transcript_toggles_and_masks_the_login(config_path: Path) -> None
             panel = await _send_to(pilot)
             hidden = panel.query_one(".transcript").display
             await pilot.press("ctrl+t")
-            await pilot.pause()
+            await settled(pilot)
             shown = panel.query_one(".transcript").display
             text = panel.transcript_text()
             await pilot.press("ctrl+t")
-            await pilot.pause()
+            await settled(pilot)
             hidden_again = panel.query_one(".transcript").display
     assert (hidden, shown, hidden_again) == (False, True, False)
     assert "C: AUTH PLAIN ********" in text or "C: AUTH LOGIN" in text
@@ -233,9 +237,9 @@ async def test_a_bad_recipient_is_shown_under_the_field_and_nothing_runs(
     async with MailgwApp(config_path).run_test(size=(80, 24)) as pilot:
         await open_test_pane(pilot)
         await type_into(pilot, "#test-recipient", "not an address")
-        pilot.app.query_one("#test-send-button").focus()
+        await focus(pilot, "#test-send-button")
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot)
         problem = str(pilot.app.query_one("#test-send-form .problem").render())
         running = _panel(pilot.app).running
     assert "is not one email address" in problem and not running
@@ -263,13 +267,13 @@ async def test_apply_asks_before_pinning_a_certificate_that_is_not_valid(
             panel = _panel(app)
             await run_to_end(pilot, panel, "#test-detect-button")
             fingerprint = panel.report.recommended.tls.fingerprint_sha256
-            app.query_one("#test-apply-button", Button).focus()
+            await focus(pilot, "#test-apply-button")
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, ChoiceDialog), "the pin dialog")
+            await wait_for_dialog(pilot, "the pin dialog")
             body = str(app.screen.query_one("#dialog-body").render())
             await pilot.press(answer)
-            await pilot.pause()
-            await pilot.pause()
+            await wait_until(pilot, lambda: workers_done(app, "apply"), "the answer to be applied")
+            await settled(pilot)
     assert "is not valid" in body and fingerprint in body
     smtp = app.session.settings.smtp
     if answer == "escape":  # cancelled: the form keeps what it had

@@ -9,8 +9,7 @@ from textual.widgets import Input
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.dialogs.choice import ChoiceDialog
 
-from .pilot_helpers import type_into
-from .send_helpers import wait_until
+from .pilot_helpers import type_into, wait_until
 
 
 async def test_port_digits_survive_a_closed_dialog(existing_config: Path) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import OptionList
 
 from mailgw.config import store
 from mailgw.config.editing import EditSession
@@ -22,6 +22,7 @@ from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, sec
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, raw_server, smtp_server
 
+from .pilot_helpers import focus, settled, type_into
 from .send_helpers import custom_config, wait_until
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
@@ -36,7 +37,7 @@ def _wizard(pilot: Pilot[None]) -> WizardScreen:
 async def _at(pilot: Pilot[None], step: StepId) -> WizardScreen:
     """Wait for `step` to be drawn."""
     await wait_until(pilot, lambda: _wizard(pilot).shown_step == step, f"step {step.value}")
-    await pilot.pause()
+    await settled(pilot)
     return _wizard(pilot)
 
 
@@ -47,19 +48,14 @@ async def _key(pilot: Pilot[None], key: str, then: StepId) -> WizardScreen:
 
 async def _choose(pilot: Pilot[None], selector: str, downs: int) -> None:
     """Pick a radio button of a set by keyboard: focus it, arrow down, Enter."""
-    pilot.app.screen.query_one(selector).focus()
-    await pilot.pause()
+    await focus(pilot, selector)
     await pilot.press(*["down"] * downs, "enter")
-    await pilot.pause()
+    await settled(pilot)
 
 
 async def _typed(pilot: Pilot[None], selector: str, text: str) -> None:
     """Clear the wizard's Input at `selector` and type `text`, as a person would."""
-    await wait_until(pilot, lambda: bool(pilot.app.screen.query(selector)), selector)
-    pilot.app.screen.query_one(selector, Input).focus()
-    await pilot.pause()
-    await pilot.press("end", "ctrl+u", *text)
-    await pilot.pause()
+    await type_into(pilot, selector, text)
 
 
 def _check(config_path: Path) -> subprocess.CompletedProcess[str]:
@@ -104,7 +100,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             await _choose(pilot, "#q-smtp-security", 2)  # none
             await _typed(pilot, "#q-smtp-port", str(server.port))
             await _key(pilot, "f9", StepId.AUTH)
-            pilot.app.screen.query_one("#q-smtp-auth-enabled").focus()
+            await focus(pilot, "#q-smtp-auth-enabled")
             await pilot.press("space")  # the login questions appear
             await _typed(pilot, "#q-smtp-auth-username", SENTINEL_USER)
             await _typed(pilot, "#q-smtp-auth-password", SENTINEL_PASSWORD)
@@ -114,7 +110,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             screen = await _key(pilot, "f9", StepId.TEST_SEND)
             await _typed(pilot, "#q-test-recipient", RECIPIENT)
             panel = screen.query_one(RunPanel)
-            screen.query_one("#wizard-send").focus()
+            await focus(pilot, "#wizard-send")
             await pilot.press("enter")
             await wait_until(pilot, lambda: panel.runs_ended == 1, "the test send")
             verdict = panel.verdict()
@@ -125,8 +121,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             await _key(pilot, "f9", StepId.SAVE)
             await pilot.press("f9")
             await wait_until(pilot, lambda: not isinstance(app.screen, WizardScreen), "console")
-            await pilot.pause()
-            await pilot.pause()
+            await settled(pilot)
             changes = store.changes(app.session.loaded, app.session.settings)
     assert changes == []
     assert SENTINEL_PASSWORD not in password_screen and "•••" in password_screen
@@ -151,7 +146,7 @@ async def test_a_step_validates_before_moving_on(config_path: Path) -> None:
         screen = await _key(pilot, "f9", StepId.SERVER)
         await _typed(pilot, "#q-smtp-host", "bad host")
         await pilot.press("f9")
-        await pilot.pause()
+        await settled(pilot)
         problem = str(screen.query_one("#q-smtp-host").parent.parent.query_one(".problem").render())
         position = screen.wizard.position
     assert position == StepId.SERVER
@@ -189,12 +184,12 @@ async def test_detect_in_the_server_step_fills_port_and_security(
             screen = await _key(pilot, "f9", StepId.SERVER)
             await _typed(pilot, "#q-smtp-host", "127.0.0.1")
             panel = screen.query_one(RunPanel)
-            screen.query_one("#wizard-detect").focus()
+            await focus(pilot, "#wizard-detect")
             await pilot.press("enter")
             await wait_until(pilot, lambda: panel.runs_ended == 1, "detect")
-            screen.query_one("#wizard-use").focus()
+            await focus(pilot, "#wizard-use")  # enabled once the detect has a recommendation
             await pilot.press("enter")
-            await pilot.pause()
+            await settled(pilot)
             await _key(pilot, "f9", StepId.AUTH)
             smtp = screen.wizard.settings.smtp
     assert (smtp.port, smtp.security) == (server.port, Security.NONE)
@@ -208,12 +203,12 @@ async def test_escape_cancels_the_test_send_and_stays_in_the_step(config_path: P
         app = MailgwApp(config_path, wizard=True)
         async with app.run_test(size=(80, 24)) as pilot:
             await _at(pilot, StepId.GATEWAY)
-            pilot.app.screen.query_one("#wizard-steps").focus()
+            await focus(pilot, "#wizard-steps")
             await pilot.press("end", "up", "up", "enter")  # straight to the test send
             screen = await _at(pilot, StepId.TEST_SEND)
             await _typed(pilot, "#q-test-recipient", RECIPIENT)
             panel = screen.query_one(RunPanel)
-            screen.query_one("#wizard-send").focus()
+            await focus(pilot, "#wizard-send")
             await pilot.press("enter")
             await wait_until(pilot, lambda: panel.running, "the send to start")
             await pilot.press("escape")
@@ -234,7 +229,7 @@ async def test_leaving_keeps_the_settings_as_unsaved_edits_in_the_console(
         await _key(pilot, "f9", StepId.TEST_SEND)
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, WizardScreen), "the console")
-        await pilot.pause()
+        await settled(pilot)
         name = app.query_one("#from-name").value  # type: ignore[attr-defined]
     assert name == "Night Desk"
     assert app.session.is_modified() and not config_path.exists()

@@ -28,6 +28,7 @@ INSTALLED_MAILGW = Path(sys.executable).with_name("mailgw")  # the console scrip
 NEEDS_TMUX = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 KEY_INTERVAL = 0.03  # seconds between keys: a person never sends a burst of escape sequences
+WAIT = 60.0  # seconds at most for the screen to show what is awaited: generous for a busy machine
 
 
 class Tmux:
@@ -55,12 +56,16 @@ class Tmux:
     def pid(self) -> int:
         """The command's process id (not the recorder's)."""
         pid_file = self.status_file.with_name(self.status_file.name + ".pid")
-        self.wait_for(pid_file.exists)
+        self.wait_for(pid_file.exists, what="the command's pid")
         return int(pid_file.read_text())
 
-    def exit_code(self, timeout: float = 15.0) -> int:
+    def exit_code(self, timeout: float = WAIT) -> int:
         """Wait for the command to end; its exit code (negative: killed by that signal)."""
-        self.wait_for(lambda: self.status_file.exists() and self.status_file.read_text() != "")
+
+        def ended() -> bool:
+            return self.status_file.exists() and self.status_file.read_text() != ""
+
+        self.wait_for(ended, timeout, what="the command to end")
         return int(self.status_file.read_text())
 
     def alternate_screen(self) -> bool:
@@ -90,16 +95,21 @@ class Tmux:
     def pane(self, fmt: str) -> str:
         return self.run("display-message", "-p", fmt).strip()
 
-    def wait_for(self, what: Callable[[], bool], timeout: float = 15.0) -> None:
+    def wait_for(
+        self, condition: Callable[[], bool], timeout: float = WAIT, what: str = "the condition"
+    ) -> None:
+        """Poll `condition` until it holds; fail with the screen after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if what():
+            if condition():
                 return
             time.sleep(0.1)
-        raise AssertionError(f"timed out; the screen shows:\n{self.screen()}")
+        raise AssertionError(
+            f"timed out after {timeout:g} s waiting for {what}; screen:\n{self.screen()}"
+        )
 
-    def wait_for_text(self, text: str, timeout: float = 15.0) -> None:
-        self.wait_for(lambda: text in self.screen(), timeout)
+    def wait_for_text(self, text: str, timeout: float = WAIT) -> None:
+        self.wait_for(lambda: text in self.screen(), timeout, what=repr(text))
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
