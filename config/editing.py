@@ -266,17 +266,22 @@ def _follow_preset(before: Settings, after: Settings, given: set[str]) -> set[st
     for key, value in filled.items():
         set_value(after, key, value)
     if "smtp.auth.enabled" not in given:
-        login_by_default(after)
+        login_by_default(after, before)
     return set(filled)
 
 
-def login_by_default(settings: Settings) -> None:
+def login_by_default(settings: Settings, before: Settings | None = None) -> None:
     """A provider that names a login (Gmail, SendGrid...) starts with the login switched on,
-    unless a login was ever set."""
+    unless a login was ever set: `before` this edit, so that a username given along with the
+    preset (`mailgw set smtp.provider=sendgrid smtp.auth.username=apikey`) switches it on as
+    typing it after choosing the preset does."""
     from mailgw.config.presets import provider
 
+    ever = (before or settings).smtp.auth
     auth, chosen = settings.smtp.auth, provider(settings.smtp.provider)
-    if not auth.enabled and not auth.username and chosen is not None and chosen.username_hint:
+    if ever.enabled or ever.username or auth.enabled:
+        return
+    if chosen is not None and chosen.username_hint:
         auth.enabled = True
 
 
