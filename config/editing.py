@@ -139,11 +139,19 @@ class EditSession:
         self.set(key, KEYS[key].default)
 
     def apply_text(self, assignments: dict[str, str]) -> None:
-        """Typed text for several keys at once; the first unreadable one raises."""
-        values = {}
+        """Typed text for several keys at once (`mailgw set a=1 b=2`), applied together; text
+        that cannot be read is kept as its key's error, as `set_text` keeps a field's, so a
+        save is refused naming every problem as the console does. An unknown key raises."""
+        values, unread = {}, {}
         for key, text in assignments.items():
-            values[key] = parse_value(key, text)
+            try:
+                values[key] = parse_value(key, text)
+            except ValueParseError as exc:
+                if key not in KEYS:
+                    raise
+                unread[key] = str(exc)
         self.update(values)
+        self.text_errors.update(unread)
 
     def _saved(self) -> Settings:
         return self.loaded.settings if self.loaded is not None else Settings()
