@@ -139,11 +139,19 @@ class EditSession:
         self.set(key, KEYS[key].default)
 
     def apply_text(self, assignments: dict[str, str]) -> None:
-        """Typed text for several keys at once; the first unreadable one raises."""
-        values = {}
+        """Typed text for several keys at once (`mailgw set a=1 b=2`), applied together; text
+        that cannot be read is kept as its key's error, as `set_text` keeps a field's, so a
+        save is refused naming every problem as the console does. An unknown key raises."""
+        values, unread = {}, {}
         for key, text in assignments.items():
-            values[key] = parse_value(key, text)
+            try:
+                values[key] = parse_value(key, text)
+            except ValueParseError as exc:
+                if key not in KEYS:
+                    raise
+                unread[key] = str(exc)
         self.update(values)
+        self.text_errors.update(unread)
 
     def _saved(self) -> Settings:
         return self.loaded.settings if self.loaded is not None else Settings()
@@ -266,17 +274,22 @@ def _follow_preset(before: Settings, after: Settings, given: set[str]) -> set[st
     for key, value in filled.items():
         set_value(after, key, value)
     if "smtp.auth.enabled" not in given:
-        login_by_default(after)
+        login_by_default(after, before)
     return set(filled)
 
 
-def login_by_default(settings: Settings) -> None:
+def login_by_default(settings: Settings, before: Settings | None = None) -> None:
     """A provider that names a login (Gmail, SendGrid...) starts with the login switched on,
-    unless a login was ever set."""
+    unless a login was ever set: `before` this edit, so that a username given along with the
+    preset (`mailgw set smtp.provider=sendgrid smtp.auth.username=apikey`) switches it on as
+    typing it after choosing the preset does."""
     from mailgw.config.presets import provider
 
+    ever = (before or settings).smtp.auth
     auth, chosen = settings.smtp.auth, provider(settings.smtp.provider)
-    if not auth.enabled and not auth.username and chosen is not None and chosen.username_hint:
+    if ever.enabled or ever.username or auth.enabled:
+        return
+    if chosen is not None and chosen.username_hint:
         auth.enabled = True
 
 
