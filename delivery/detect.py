@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailgw.config.model import Gateway, Security, Settings
+from mailgw.config.schema import set_value
 from mailgw.delivery.errors import DeliveryError
 from mailgw.delivery.hosts import Resolver, resolve_host
+from mailgw.delivery.pinning import pin_values
 from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo
-from mailgw.i18n import _
+from mailgw.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,15 @@ DEFAULT_CANDIDATES = (
     Candidate(587, Security.STARTTLS),
     Candidate(25, Security.STARTTLS),
 )
-_UNREACHABLE = {Category.DNS, Category.CONNECT_REFUSED, Category.TIMEOUT, Category.CANCELLED}
+
+
+def typed_first(candidates: Sequence[Candidate], port: int, security: Security) -> list[Candidate]:
+    """The port on screen first (with its security; starttls also notices a plain server),
+    then the other candidates; a port that is not a port is left out."""
+    if not 1 <= port <= 65535:
+        return list(candidates)
+    typed = Candidate(port, security if security == Security.SSL else Security.STARTTLS)
+    return [typed, *(c for c in candidates if c.port != port)]
 
 
 @dataclass
@@ -86,6 +96,22 @@ class DetectReport:
     def recommended(self) -> PortReport | None:
         working = [report for report in self.ports if report.works]
         return min(working, key=lambda r: (r.rank(), r.port), default=None)
+
+    def nothing_works(self) -> str:
+        """Why no port can be recommended, blaming the network only when nothing connected."""
+        connected = [str(report.port) for report in self.ports if report.reachable]
+        if connected:
+            took = ngettext(
+                "No port works, though port {ports} took a connection: see each port's reason.",
+                "No port works, though ports {ports} took a connection: see each port's reason.",
+                len(connected),
+            )
+            return took.format(ports=", ".join(connected))
+        if self.ports and all(report.category == Category.DNS for report in self.ports):
+            return _("The host name {host} does not resolve: check it for typos.").format(
+                host=self.host
+            )
+        return _("No port took a connection: check the host name and the outbound firewall.")
 
     def as_dict(self) -> dict[str, Any]:
         best = self.recommended
@@ -159,7 +185,7 @@ async def _check(target: Target, resolver: Resolver, ca_file: str | None) -> Por
     deadline = loop.time() + target.timeout
     result = await probe_target(target, resolver=resolver, ca_file=ca_file)
     report = PortReport(target.port, target.security, tls=result.tls, server=result.server)
-    report.reachable = result.category not in _UNREACHABLE
+    report.reachable = result.connected
     if result.ok:
         report.security = target.security.value
         report.certificate_valid = True if result.tls else None
@@ -232,4 +258,5 @@ def apply_recommendation(
     if smtp.security == Security.NONE:
         smtp.trust_all = False
     if best.certificate_valid is False:
-        smtp.tls_fingerprint, smtp.trust_all = fingerprint, False
+        for key, value in pin_values(fingerprint).items():
+            set_value(settings, key, value)

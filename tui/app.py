@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -137,6 +138,10 @@ class MailgwApp(App[None]):
         self.refresh_bindings()
         self._focus_active_section()
         self.refresh_state()
+
+    def refresh_from_model(self) -> None:
+        """Every section shows the session's settings again (after `session.set`)."""
+        self.load_sections()
 
     def section_mounted(self, section: Section) -> None:
         """A lazily mounted section joins: it shows the model as it is now."""
@@ -276,12 +281,16 @@ class MailgwApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run(config_path: Path, wizard: bool = False) -> None:
+def run(
+    config_path: Path, wizard: bool = False, detect_candidates: Sequence[Candidate] | None = None
+) -> None:
     """Open the console on `config_path`, with the first-run wizard over it when asked or when
-    there is no config file yet; an unreadable file raises before the screen opens."""
+    there is no config file yet; an unreadable file raises before the screen opens.
+    `detect_candidates` are the ports detection tries after the one on screen."""
     session = EditSession.open(config_path)
     fresh = session.loaded is not None and not session.loaded.exists
     app = MailgwApp(config_path, session=session, wizard=wizard or fresh)
+    app.detect_candidates = tuple(detect_candidates) if detect_candidates else None
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

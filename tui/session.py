@@ -18,7 +18,7 @@ import tomlkit.exceptions
 from mailgw.config import store
 from mailgw.config.errors import InvalidConfigFile
 from mailgw.config.model import SCHEMA_VERSION, Settings
-from mailgw.config.schema import SECRET_KEYS
+from mailgw.config.schema import SECRET_KEYS, set_value
 from mailgw.config.validate import Problem, errors, validate
 from mailgw.i18n import _
 
@@ -54,6 +54,10 @@ class EditSession:
             return
         self.broken = None
         self.settings = self.loaded.settings.copy()
+
+    def set(self, key: str, value: object) -> None:
+        """One setting (dotted key) to a value already of its type."""
+        set_value(self.settings, key, value)
 
     def is_modified(self) -> bool:
         """True when a save would change the file."""
