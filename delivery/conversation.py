@@ -123,6 +123,8 @@ class Conversation:
             category=failure.category if failure else None,
             message=self.redact(failure.message) if failure else self._success_message(),
             fix=self.redact(failure.fix) if failure else "",
+            command=self.redact(failure.command) if failure else "",
+            connected=bool(self.connected),
             stages=list(self.stages),
             tls=self.tls,
             transcript=list(self.transcript.lines),
@@ -367,13 +369,10 @@ class Conversation:
             return failure
         self.tls = dataclasses.replace(info, verified=False, problem=failure.message)
         names = ", ".join(info.sans) or info.subject
-        return Failure(
-            failure.category,
-            _("{message} (it names {names}; issued by {issuer})").format(
-                message=failure.message, names=names, issuer=info.issuer
-            ),
-            failures.certificate_fix(info.fingerprint_sha256),
+        message = _("{message} (it names {names}; issued by {issuer})").format(
+            message=failure.message, names=names, issuer=info.issuer
         )
+        return failures.certificate_refused(message, info.fingerprint_sha256)
 
     async def _fetch_certificate(self) -> TlsInfo:
         self.transcript.note("fetching the certificate over a new connection (no login, no mail)")

@@ -13,11 +13,12 @@ from mailgw.config import editing
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.delivery.errors import DeliveryError
 from mailgw.delivery.hosts import Resolver, resolve_host
+from mailgw.delivery.pinning import pin_values
 from mailgw.delivery.results import Category, SendResult, ServerInfo
 from mailgw.delivery.smtp import probe_target
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo
-from mailgw.i18n import _
+from mailgw.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,15 @@ DEFAULT_CANDIDATES = (
     Candidate(587, Security.STARTTLS),
     Candidate(25, Security.STARTTLS),
 )
-_UNREACHABLE = {Category.DNS, Category.CONNECT_REFUSED, Category.TIMEOUT, Category.CANCELLED}
+
+
+def typed_first(candidates: Sequence[Candidate], port: int, security: Security) -> list[Candidate]:
+    """The port on screen first (with its security; starttls also notices a plain server),
+    then the other candidates; a port that is not a port is left out."""
+    if not 1 <= port <= 65535:
+        return list(candidates)
+    typed = Candidate(port, security if security == Security.SSL else Security.STARTTLS)
+    return [typed, *(c for c in candidates if c.port != port)]
 
 
 @dataclass
@@ -87,6 +96,22 @@ class DetectReport:
     def recommended(self) -> PortReport | None:
         working = [report for report in self.ports if report.works]
         return min(working, key=lambda r: (r.rank(), r.port), default=None)
+
+    def nothing_works(self) -> str:
+        """Why no port can be recommended, blaming the network only when nothing connected."""
+        connected = [str(report.port) for report in self.ports if report.reachable]
+        if connected:
+            took = ngettext(
+                "No port works, though port {ports} took a connection: see each port's reason.",
+                "No port works, though ports {ports} took a connection: see each port's reason.",
+                len(connected),
+            )
+            return took.format(ports=", ".join(connected))
+        if self.ports and all(report.category == Category.DNS for report in self.ports):
+            return _("The host name {host} does not resolve: check it for typos.").format(
+                host=self.host
+            )
+        return _("No port took a connection: check the host name and the outbound firewall.")
 
     def as_dict(self) -> dict[str, Any]:
         best = self.recommended
@@ -160,7 +185,7 @@ async def _check(target: Target, resolver: Resolver, ca_file: str | None) -> Por
     deadline = loop.time() + target.timeout
     result = await probe_target(target, resolver=resolver, ca_file=ca_file)
     report = PortReport(target.port, target.security, tls=result.tls, server=result.server)
-    report.reachable = result.category not in _UNREACHABLE
+    report.reachable = result.connected
     if result.ok:
         report.security = target.security.value
         report.certificate_valid = True if result.tls else None
@@ -230,7 +255,7 @@ def recommended_values(host: str, best: PortReport, *, pin: bool = False) -> dic
         "smtp.security": Security(best.security).value,
     }
     if best.certificate_valid is False:
-        values.update({"smtp.tls_fingerprint": fingerprint, "smtp.trust_all": False})
+        values.update(pin_values(fingerprint))
     return values
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import ssl
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ _GMAIL_APP_PASSWORD = re.compile(
     r"5\.7\.9\b",
     re.I,
 )
+SET_PASSWORD = "mailgw set-password"
 _M365_BASIC_AUTH = re.compile(
     r"5\.7\.139|5\.7\.30\b|basic authentication is (disabled|not supported)|"
     r"SmtpClientAuthentication is disabled",
@@ -32,8 +34,11 @@ def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
     return f"{exc.code} {exc.message}".replace("\n", " ")
 
 
-def timeout(target: Target, stage: str, tried: Sequence[str] = ()) -> Failure:
-    """The overall deadline passed; `tried` names the addresses a connection was tried to."""
+def timeout(
+    target: Target, stage: str, tried: Sequence[str] = (), connected: bool = False
+) -> Failure:
+    """The overall deadline passed; `tried` names the addresses a connection was tried to,
+    `connected` says one took the connection (then no firewall is to blame)."""
     if stage == StageName.RESOLVE:
         return Failure(
             Category.DNS,
@@ -46,24 +51,34 @@ def timeout(target: Target, stage: str, tried: Sequence[str] = ()) -> Failure:
             ),
         )
     where = _("{host} port {port}").format(host=target.host, port=target.port)
-    message = _("no complete answer from {where} within {timeout:g} s (during {stage})").format(
-        where=where, timeout=target.timeout, stage=stage
-    )
-    if tried and stage == StageName.CONNECT:
+    if stage == StageName.CONNECT and connected:
+        message = _("{where} took the connection but sent no greeting within {timeout:g} s")
+    else:
+        message = _("no complete answer from {where} within {timeout:g} s (during {stage})")
+    message = message.format(where=where, timeout=target.timeout, stage=stage)
+    if tried and stage == StageName.CONNECT and not connected:
         message += _("; tried {tried}").format(tried=", ".join(tried))
+    fix = _timeout_fix(target, stage, connected)
+    return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
+
+
+def _timeout_fix(target: Target, stage: str, connected: bool) -> str:
     if stage == StageName.CONNECT and target.security != Security.SSL and target.port == 465:
-        fix = _("port 465 expects TLS from the first byte: set smtp.security = ssl")
-    elif stage == StageName.CONNECT:
-        fix = _(
+        return _("port 465 expects TLS from the first byte: set smtp.security = ssl")
+    if stage == StageName.CONNECT and connected:
+        return _(
+            "something listens on port {port} but does not greet as a mail server: if it "
+            "expects TLS from the first byte, set smtp.security = ssl; else check smtp.port"
+        ).format(port=target.port)
+    if stage == StageName.CONNECT:
+        return _(
             "outbound port {port} is often blocked by hosting providers and "
             "firewalls: ask yours to open it, or try 587 (starttls) or 465 (ssl)"
         ).format(port=target.port)
-    else:
-        fix = _(
-            "the server accepted the connection but answers too slowly: try "
-            "again later, or raise smtp.timeout"
-        )
-    return with_provider_note(Failure(Category.TIMEOUT, message, fix), target)
+    return _(
+        "the server accepted the connection but answers too slowly: try "
+        "again later, or raise smtp.timeout"
+    )
 
 
 def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]]) -> Failure:
@@ -73,11 +88,8 @@ def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]])
     if not errors:  # every address stayed silent within its share of the time
         return timeout(target, StageName.CONNECT, tried)
     failure = classify(errors[-1], StageName.CONNECT, target)
-    return Failure(
-        failure.category,
-        _("{message} (tried {tried})").format(message=failure.message, tried=", ".join(tried)),
-        failure.fix,
-    )
+    message = _("{message} (tried {tried})").format(message=failure.message, tried=", ".join(tried))
+    return dataclasses.replace(failure, message=message)
 
 
 def cancelled(stage: str) -> Failure:
@@ -113,7 +125,7 @@ def with_provider_note(failure: Failure, target: Target) -> Failure:
     """Add the provider preset's quirks to the fix where they are the likely cause."""
     if failure.category not in _NOTED or not target.provider_note:
         return failure
-    return Failure(failure.category, failure.message, f"{failure.fix} ({target.provider_note})")
+    return dataclasses.replace(failure, fix=f"{failure.fix} ({target.provider_note})")
 
 
 def _root(exc: BaseException) -> BaseException:
@@ -125,24 +137,23 @@ def _root(exc: BaseException) -> BaseException:
 
 
 def _certificate(exc: ssl.SSLCertVerificationError, stage: str, target: Target) -> Failure:
-    return Failure(
-        Category.CERTIFICATE,
-        _("the server's certificate was refused: {exc}").format(exc=verify_problem(exc)),
-        certificate_fix(""),
-    )
+    message = _("the server's certificate was refused: {exc}").format(exc=verify_problem(exc))
+    return certificate_refused(message, "")
 
 
-def certificate_fix(fingerprint: str) -> str:
+def certificate_refused(message: str, fingerprint: str) -> Failure:
+    """A certificate that does not verify; with its fingerprint known, the fix pins it."""
     if fingerprint:
-        pin = _('pin it with `mailgw set smtp.tls_fingerprint="{fingerprint}"`').format(
-            fingerprint=fingerprint
-        )
+        pin = _("pin it (smtp.tls_fingerprint = {fingerprint})").format(fingerprint=fingerprint)
+        command = f'mailgw set smtp.tls_fingerprint="{fingerprint}"'
     else:
-        pin = _("pin it with smtp.tls_fingerprint (`mailgw probe` shows the fingerprint)")
-    return _(
+        pin = _("pin it with smtp.tls_fingerprint (a probe shows the fingerprint)")
+        command = "mailgw probe"
+    fix = _(
         "if you trust this server's certificate, {pin}; smtp.trust_all = "
         "true also works but accepts any certificate"
     ).format(pin=pin)
+    return Failure(Category.CERTIFICATE, message, fix, command)
 
 
 def _ssl(exc: ssl.SSLError, stage: str, target: Target) -> Failure:
@@ -200,7 +211,9 @@ def _disconnected(exc: BaseException, stage: str, target: Target) -> Failure:
 
 def _auth(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
     reply = _reply(exc)
+    command = SET_PASSWORD
     if _M365_BASIC_AUTH.search(reply):
+        command = ""  # fixed in the Microsoft 365 admin centre, not here
         fix = _(
             "Microsoft 365 has SMTP AUTH (basic authentication) disabled for "
             "this tenant or mailbox: enable Authenticated SMTP for the mailbox "
@@ -210,14 +223,12 @@ def _auth(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> 
     elif exc.code in (534, 535) and _GMAIL_APP_PASSWORD.search(reply):
         fix = _(
             "Gmail refuses the account's normal password here: turn on 2-Step "
-            "Verification, create an app password and store it with `mailgw "
-            "set-password`"
+            "Verification, create an app password and store it as the password"
         )
     else:
-        fix = _("check smtp.auth.username and the password (`mailgw set-password`)")
-    return Failure(
-        Category.AUTH_FAILED, _("the server refused the login: {reply}").format(reply=reply), fix
-    )
+        fix = _("check smtp.auth.username and the password")
+    message = _("the server refused the login: {reply}").format(reply=reply)
+    return Failure(Category.AUTH_FAILED, message, fix, command)
 
 
 def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
@@ -226,10 +237,8 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
         return Failure(
             Category.SENDER_REJECTED,
             _("the server wants a login before it accepts mail: {reply}").format(reply=reply),
-            _(
-                "turn on smtp.auth.enabled with the username, and store the password "
-                "with `mailgw set-password`"
-            ),
+            _("turn on smtp.auth.enabled with the username, and store the password"),
+            SET_PASSWORD,
         )
     if stage == StageName.MAIL_FROM:
         return Failure(

@@ -79,11 +79,16 @@ class ServerInfo:
 
 @dataclass(frozen=True)
 class Failure:
-    """A classified failure: category, what happened, and the fix in one sentence."""
+    """A classified failure: category, what happened, and the fix in one sentence.
+
+    `fix` names no shell command (the TUI shows it too); `command` is the one that applies the
+    fix from a shell, for the command-line fronts ("" when none does).
+    """
 
     category: Category
     message: str
     fix: str
+    command: str = ""
 
 
 @dataclass
@@ -95,6 +100,8 @@ class SendResult:
     category: Category | None = None
     message: str = ""
     fix: str = ""
+    command: str = ""  # the shell command that applies the fix (see Failure)
+    connected: bool = False  # a TCP connection was made (whatever happened after)
     stages: list[Stage] = field(default_factory=list)
     tls: TlsInfo | None = None
     transcript: list[TranscriptLine] = field(default_factory=list)
@@ -112,6 +119,8 @@ class SendResult:
             "category": self.category.value if self.category else None,
             "message": self.message,
             "fix": self.fix,
+            "command": self.command,
+            "connected": self.connected,
             "stages": [s.as_dict() for s in self.stages],
             "tls": self.tls.as_dict() if self.tls else None,
             "transcript": [line.as_dict() for line in self.transcript],
@@ -137,8 +146,17 @@ class SendResult:
         out += [Finding("smtp:warning", Status.WARNING, warning) for warning in self.warnings]
         status = Status.OK if self.ok else Status.FAILED
         category = self.category.value if self.category else ""
-        out.append(Finding("smtp", status, self.message, found=category, fix=self.fix))
+        out.append(Finding("smtp", status, self.message, found=category, fix=self.shell_fix()))
         return out
+
+    def shell_fix(self) -> str:
+        """The fix as a command-line front says it: with the command that applies it."""
+        return shell_fix(self.fix, self.command)
+
+
+def shell_fix(fix: str, command: str) -> str:
+    """`fix`, followed by the shell command that applies it, when there is one."""
+    return f"{fix} (`{command}`)" if command else fix
 
 
 @dataclass

@@ -110,7 +110,8 @@ async def _converse(
             stage="config",
             category=Category.CONFIG_INVALID,
             message=str(exc),
-            fix=_("fix the setting named above (`mailgw check` lists every problem)"),
+            fix=_("fix the setting named above"),
+            command="mailgw check",
         )
         if progress is not None:
             progress.result = result
@@ -135,7 +136,9 @@ async def _run(
     except Abort as abort:
         conversation.failure = abort.failure
     except asyncio.TimeoutError:
-        deadline = failures.timeout(target, conversation.current, conversation.tried)
+        deadline = failures.timeout(
+            target, conversation.current, conversation.tried, bool(conversation.connected)
+        )
         conversation.failure = conversation.failure or deadline
     except asyncio.CancelledError:  # keep the record, then let the caller's cancel go on
         conversation.failure = failures.cancelled(conversation.current)

@@ -47,11 +47,7 @@ def target_for(settings: Settings, gateway: PlatformGateway | None = None) -> Ta
     problems = errors(validate(settings))
     if problems:
         first = problems[0]
-        more = (
-            _(" (and {count} more; see `mailgw check`)").format(count=len(problems) - 1)
-            if len(problems) > 1
-            else ""
-        )
+        more = _(" (and {count} more)").format(count=len(problems) - 1) if len(problems) > 1 else ""
         raise ConfigInvalid(f"{first.key}: {first.message}{more}")
     if settings.smtp.gateway == Gateway.PLATFORM:
         return _platform_target(settings, gateway or platform_gateway())

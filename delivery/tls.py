@@ -59,6 +59,17 @@ class TlsInfo:
         }
 
 
+def summary(tls: TlsInfo) -> str:
+    """The session and how its certificate was accepted, as every front says it."""
+    if tls.pinned:
+        state = _("pinned")
+    else:
+        state = _("verified") if tls.verified else _("NOT verified")
+    return _("TLS: {protocol}, {cipher}; certificate {state}").format(
+        protocol=tls.protocol, cipher=tls.cipher, state=state
+    )
+
+
 def fingerprint(der: bytes) -> str:
     """SHA-256 of the DER certificate, as AA:BB:... (the form admins paste into the config)."""
     digest = hashlib.sha256(der).hexdigest().upper()

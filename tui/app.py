@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,6 +150,11 @@ class MailgwApp(App[None]):
         """Every section shows the session's settings."""
         for section in self.sections():
             section.show_model(fresh=fresh)
+
+    def refresh_from_model(self) -> None:
+        """Every section shows the session's settings again, and the state follows."""
+        self.show_model()
+        self.schedule_refresh_state()
 
     def section_mounted(self, section: Section) -> None:
         """A lazily mounted section joins: it shows the model as it is now."""
@@ -323,12 +328,16 @@ class MailgwApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run(config_path: Path, wizard: bool = False) -> None:
+def run(
+    config_path: Path, wizard: bool = False, detect_candidates: Sequence[Candidate] | None = None
+) -> None:
     """Open the console on `config_path`, with the first-run wizard over it when asked or when
-    there is no config file yet; an unreadable file raises before the screen opens."""
+    there is no config file yet; an unreadable file raises before the screen opens.
+    `detect_candidates` are the ports detection tries after the one on screen."""
     session = EditSession.open(config_path)
     fresh = session.loaded is not None and not session.loaded.exists
     app = MailgwApp(config_path, session=session, wizard=wizard or fresh)
+    app.detect_candidates = tuple(detect_candidates) if detect_candidates else None
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

@@ -6,10 +6,8 @@ This module stays light (it is imported for every command); the plain front itse
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -32,17 +30,21 @@ def register(group: click.Group) -> None:
 @pass_context
 def setup(ctx: Context, plain: bool, detect_ports: str) -> None:
     """First-time setup: gateway, server, login, sender, a test send, review and save."""
+    from mailgw.commands.smtp_cmds import _parse_ports
+
+    candidates = _parse_ports(detect_ports)
     if not plain and _full_screen_possible():
-        _open_tui_wizard(ctx.config_path)
+        from mailgw.tui.app import run as run_tui
+
+        run_tui(ctx.config_path, wizard=True, detect_candidates=candidates)
         return
     from mailgw.commands.setup_plain import PlainSetup
-    from mailgw.commands.smtp_cmds import _parse_ports
     from mailgw.config import store
     from mailgw.delivery.setup_wizard import Wizard
 
     wizard = Wizard(store.load(ctx.config_path))
     try:
-        PlainSetup(wizard, _parse_ports(detect_ports)).run()
+        PlainSetup(wizard, candidates).run()
     except (EOFError, KeyboardInterrupt):
         click.echo("")
         fail(_("setup interrupted: nothing was saved"))
@@ -51,13 +53,3 @@ def setup(ctx: Context, plain: bool, detect_ports: str) -> None:
 def _full_screen_possible() -> bool:
     term = os.environ.get("TERM", "")
     return sys.stdin.isatty() and sys.stdout.isatty() and term not in ("", "dumb")
-
-
-def _open_tui_wizard(config_path: Path) -> None:
-    """Hook for the TUI wizard: `run(config_path, wizard=True)` once the TUI accepts it."""
-    from mailgw.tui.app import run as run_tui
-
-    if "wizard" in inspect.signature(run_tui).parameters:
-        run_tui(config_path, wizard=True)  # type: ignore[call-arg]
-    else:
-        run_tui(config_path)

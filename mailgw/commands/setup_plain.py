@@ -29,7 +29,7 @@ from mailgw.delivery.setup_wizard import Wizard
 from mailgw.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from mailgw.delivery.detect import Candidate, PortReport
+    from mailgw.delivery.detect import Candidate, DetectReport
     from mailgw.delivery.results import SendResult
 
 DETECT_TIMEOUT = 10.0  # seconds per port; the ports are probed at once
@@ -140,15 +140,16 @@ class PlainSetup:
     def _offer_detect(self, host: str, answers: dict[str, Any]) -> None:
         if not ask_yes_no(_("Detect the port and security of {host} now?").format(host=host), True):
             return
-        best = self._detect(host)
+        report = self._detect(host)
+        best = report.recommended
         if best is None:
-            say(_("No port answered: check the host name and the outbound firewall."))
+            say(report.nothing_works())
             return
         offer = _("Recommended: port {port} with {security}. Use it?")
         if ask_yes_no(offer.format(port=best.port, security=best.security), True):
             answers.update(flow.detected_answers(best.port, best.security))
 
-    def _detect(self, host: str) -> PortReport | None:
+    def _detect(self, host: str) -> DetectReport:
         from mailgw.delivery.detect import detect
         from mailgw.delivery.target import helo_name
 
@@ -166,7 +167,7 @@ class PlainSetup:
                 on_result=show_port,
             )
         )
-        return report.recommended
+        return report
 
     # ------------------------------------------------------------ test send
 
@@ -177,7 +178,7 @@ class PlainSetup:
             if result is None or result.ok:
                 self.wizard.complete()
                 return
-            say(_("Fix: {fix}").format(fix=result.fix))
+            say(_("Fix: {fix}").format(fix=result.shell_fix()))
             self._ask_retry()
 
     def _ask_retry(self) -> None:

@@ -142,16 +142,13 @@ def _print_result(result: SendResult, transcript: bool) -> None:
                 stage=result.stage, category=category, message=result.message
             )
         )
-        click.echo(_("fix: {fix}").format(fix=result.fix))
+        click.echo(_("fix: {fix}").format(fix=result.shell_fix()))
 
 
 def _print_tls(tls: TlsInfo) -> None:
-    state = _("pinned") if tls.pinned else _("verified") if tls.verified else _("NOT verified")
-    click.echo(
-        _("TLS: {protocol}, {cipher}; certificate {state}").format(
-            protocol=tls.protocol, cipher=tls.cipher, state=state
-        )
-    )
+    from mailgw.delivery.tls import summary
+
+    click.echo(summary(tls))
     click.echo(_("  subject:  {subject}").format(subject=tls.subject))
     self_signed = _("  (self-signed)") if tls.self_signed else ""
     click.echo(
@@ -257,7 +254,7 @@ def _print_report(report: DetectReport) -> None:
         _print_port(port.as_dict())
     best = report.recommended
     if best is None:
-        click.echo(_("no port accepted a connection: check the host name and outbound firewall"))
+        click.echo(report.nothing_works())
     else:
         click.echo(
             _("recommended: port {port}, security {security}").format(

@@ -35,23 +35,28 @@ def test_full_screen_only_on_a_real_terminal(
     assert setup_cmds._full_screen_possible() is full_screen
 
 
-def test_tui_wizard_hook_asks_for_the_wizard_once_the_tui_accepts_it(
+def test_detect_ports_reach_the_full_screen_wizard(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    calls: list[tuple[Path, dict[str, bool]]] = []
+    from click.testing import CliRunner
 
-    def run_with_wizard(config_path: Path, wizard: bool = False) -> None:
-        calls.append((config_path, {"wizard": wizard}))
+    from mailgw.cli import main
+    from mailgw.config.model import Security
+    from mailgw.delivery.detect import Candidate
 
-    def run_without(config_path: Path) -> None:
-        calls.append((config_path, {}))
+    calls: list[dict[str, object]] = []
+
+    def run(config_path: Path, **options: object) -> None:
+        calls.append({"path": config_path, **options})
 
     path = tmp_path / "email-gateway.toml"
-    monkeypatch.setattr("mailgw.tui.app.run", run_with_wizard)
-    setup_cmds._open_tui_wizard(path)
-    monkeypatch.setattr("mailgw.tui.app.run", run_without)
-    setup_cmds._open_tui_wizard(path)
-    assert calls == [(path, {"wizard": True}), (path, {})]
+    monkeypatch.setattr(setup_cmds, "_full_screen_possible", lambda: True)
+    monkeypatch.setattr("mailgw.tui.app.run", run)
+    arguments = ["--config", str(path), "setup", "--detect-ports", "2525:starttls,4650:ssl"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    expected = [Candidate(2525, Security.STARTTLS), Candidate(4650, Security.SSL)]
+    assert calls == [{"path": path, "wizard": True, "detect_candidates": expected}]
 
 
 def test_the_tui_takes_the_wizard_parameter() -> None:

@@ -159,3 +159,43 @@ def test_a_certificate_that_is_not_valid_is_only_applied_pinned() -> None:
     assert settings == Settings()  # nothing changed by a refusal
     apply_recommendation(settings, "mail.example.com", report, pin=True)
     assert (settings.smtp.tls_fingerprint, settings.smtp.trust_all) == ("EF" * 32, False)
+
+
+async def test_no_working_port_blames_the_firewall_only_when_nothing_connected() -> None:
+    def greets_garbage(state):
+        async def handle(reader, writer) -> None:
+            writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a web server, not SMTP
+            await writer.drain()
+            await asyncio.sleep(30)
+
+        return handle
+
+    refused = free_port()
+    with raw_server(greets_garbage) as web:
+        candidates = [Candidate(web.port, Security.STARTTLS), Candidate(refused, Security.SSL)]
+        report = await detect("127.0.0.1", candidates=candidates, timeout=2)
+    ports = {r.port: r for r in report.ports}
+    assert report.recommended is None
+    assert ports[web.port].reachable and not ports[refused].reachable
+    verdict = report.nothing_works()
+    assert f"port {web.port} took a connection" in verdict and "firewall" not in verdict
+
+
+async def test_no_connection_at_all_names_the_firewall() -> None:
+    report = await detect("127.0.0.1", candidates=[Candidate(free_port(), Security.SSL)], timeout=2)
+    assert "outbound firewall" in report.nothing_works()
+
+
+def test_the_typed_port_is_probed_first_then_the_others_once() -> None:
+    from mailgw.delivery.detect import DEFAULT_CANDIDATES, typed_first
+
+    assert typed_first(DEFAULT_CANDIDATES, 2525, Security.NONE) == [
+        Candidate(2525, Security.STARTTLS),  # starttls also notices a plain server
+        *DEFAULT_CANDIDATES,
+    ]
+    assert typed_first(DEFAULT_CANDIDATES, 587, Security.SSL) == [
+        Candidate(587, Security.SSL),
+        Candidate(465, Security.SSL),
+        Candidate(25, Security.STARTTLS),
+    ]
+    assert typed_first(DEFAULT_CANDIDATES, 0, Security.SSL) == list(DEFAULT_CANDIDATES)

@@ -402,7 +402,9 @@ async def test_missing_ca_file_is_config_invalid(make_settings, tmp_path, good_c
     assert result.category == "config_invalid" and "missing-ca.pem" in result.message
 
 
-async def test_silent_server_times_out_naming_the_port(make_settings) -> None:
+async def test_a_server_silent_after_connecting_is_not_blamed_on_a_firewall(
+    make_settings,
+) -> None:
     def silent(state):
         async def handle(reader, writer) -> None:
             await asyncio.sleep(30)
@@ -411,8 +413,10 @@ async def test_silent_server_times_out_naming_the_port(make_settings) -> None:
 
     with raw_server(silent) as srv:
         result = await probe(make_settings(srv.port, "starttls", timeout=1.0))
-    assert (result.category, result.stage) == ("timeout", "connect")
-    assert f"port {srv.port}" in result.fix and "blocked" in result.fix
+    assert (result.category, result.stage) == ("timeout", "connect") and result.connected
+    assert "took the connection but sent no greeting" in result.message
+    assert f"port {srv.port}" in result.fix and "smtp.security = ssl" in result.fix
+    assert "blocked" not in result.fix and "firewall" not in result.fix
 
 
 async def test_auth_login_when_plain_is_not_offered(make_settings, ca_file, good_cert) -> None:
@@ -442,3 +446,17 @@ async def test_non_ascii_recipient_is_refused_with_a_reason(make_settings) -> No
         result = await send(settings, message)
     assert (result.category, result.stage) == ("recipient_rejected", "rcpt_to")
     assert "non-ASCII" in result.message and server.recorder.messages == []
+
+
+async def test_a_refused_certificate_names_the_fix_without_a_shell_command(
+    make_settings, unknown_ca_cert
+) -> None:
+    from mailgw.delivery.pinning import refused_certificate
+
+    with smtp_server("ssl", cert=unknown_ca_cert) as server:
+        result = await probe(make_settings(server.port, "ssl"))
+    tls = refused_certificate(result)
+    assert tls is not None and tls.fingerprint_sha256 in result.fix
+    assert "`" not in result.fix and "mailgw " not in result.fix  # the TUI shows it too
+    assert result.command == f'mailgw set smtp.tls_fingerprint="{tls.fingerprint_sha256}"'
+    assert result.shell_fix().endswith(f"(`{result.command}`)")

@@ -17,7 +17,7 @@ from mailgw.delivery.results import Category, SendResult, Stage
 from mailgw.delivery.transcript import TranscriptLine
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.run_panel import RunPanel
-from tests.support.tls import SAMPLE_TLS
+from tests.support.tls import SAMPLE_TLS, sample_tls
 
 from .pilot_helpers import focus, settled, wait_until
 from .send_helpers import open_test_pane
@@ -45,9 +45,19 @@ def _auth_failure() -> SendResult:
         "auth",
         Category.AUTH_FAILED,
         "the server refused the login: 535 5.7.8 Authentication credentials invalid",
-        "check smtp.auth.username and the password (`mailgw set-password`)",
+        "check smtp.auth.username and the password",
         stages=stages,
         tls=TLS,
+    )
+
+
+def _certificate_refused() -> SendResult:
+    stages = [Stage(name, True, 12.0) for name in STARTTLS_STAGES[:3]]
+    stages.append(Stage("tls", False, 20.0))
+    problem = "the server's certificate was refused: the certificate is self-signed"
+    tls = sample_tls(verified=False, self_signed=True, problem=problem, issuer="CN=mail")
+    return SendResult(
+        False, "tls", Category.CERTIFICATE, problem, "(the fix)", stages=stages, tls=tls
     )
 
 
@@ -91,6 +101,10 @@ async def _pane_after_failure(pilot: Pilot[None]) -> None:
     await _feed(pilot, _auth_failure())
 
 
+async def _pane_after_certificate_refused(pilot: Pilot[None]) -> None:
+    await _feed(pilot, _certificate_refused())
+
+
 async def _wizard_review(pilot: Pilot[None]) -> None:
     from mailgw.delivery.setup_flow import StepId
 
@@ -122,6 +136,12 @@ class TestTestSendPane:
     def test_after_failure_pt(self, snap_compare, existing: Path, portuguese: None) -> None:
         app = MailgwApp(NAME)
         assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_failure)
+
+    def test_certificate_refused_offers_pin_and_trust_any(
+        self, snap_compare, existing: Path
+    ) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_certificate_refused)
 
 
 class TestWizard:

@@ -71,7 +71,8 @@ async def test_send_succeeds_with_a_mark_and_ms_for_every_stage(
     shown = str(tls)
     assert "TLS: TLSv1." in shown and "Issuer:" in shown and "Expires:" in shown
     assert "mail.example.test" in shown  # the certificate's subject
-    assert "Self-signed: no · host name matches: yes · verified: yes" in shown
+    assert "; certificate verified" in shown  # as `mailgw test-send` says it
+    assert "Self-signed: no · host name matches: yes" in shown
     assert panel.result is not None and panel.result.tls is not None
     assert panel.result.tls.fingerprint_sha256 in shown
     assert len(server.recorder.messages) == 1
@@ -161,9 +162,9 @@ async def test_detect_then_apply_writes_port_and_security_into_the_form(
     config_path: Path, ca_file: str, good_cert, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAILGW_CA_FILE", ca_file)
-    closed = free_port()
+    closed, typed = free_port(), free_port()
     with smtp_server("starttls", cert=good_cert) as server:
-        custom_config(config_path, 2525, "none")
+        custom_config(config_path, typed, "none")
         app = MailgwApp(config_path)
         app.detect_candidates = (
             Candidate(closed, Security.SSL),
@@ -182,14 +183,15 @@ async def test_detect_then_apply_writes_port_and_security_into_the_form(
             pressed = app.query_one("#security", RadioSet).pressed_button
             modified = app.query_one(StatusLine).modified
     assert f"Recommended: 127.0.0.1 port {server.port} with starttls" in verdict
-    assert _state(panel, f"port-{closed}") == RowState.FAILED
+    assert [row.name for row in panel.timeline.rows][0] == f"port-{typed}"  # the form's first
+    assert _state(panel, f"port-{typed}") == _state(panel, f"port-{closed}") == RowState.FAILED
     assert _state(panel, f"port-{server.port}") == RowState.OK
     smtp = app.session.settings.smtp
     assert (smtp.port, smtp.security) == (server.port, Security.STARTTLS)
     assert port_field == str(server.port)
     assert pressed is not None and pressed.id == "security-starttls"
     assert modified
-    assert "port = 2525" in config_path.read_text("utf-8")  # nothing saved by Apply
+    assert f"port = {typed}" in config_path.read_text("utf-8")  # nothing saved by Apply
 
 
 async def test_transcript_toggles_and_masks_the_login(config_path: Path) -> None:
@@ -259,7 +261,8 @@ async def test_apply_asks_before_pinning_a_certificate_that_is_not_valid(
 ) -> None:
     monkeypatch.setenv("MAILGW_CA_FILE", ca_file)  # the server's CA is not among these
     with smtp_server("starttls", cert=unknown_ca_cert) as server:
-        custom_config(config_path, 2525, "none")
+        typed = free_port()
+        custom_config(config_path, typed, "none")
         app = MailgwApp(config_path)
         app.detect_candidates = (Candidate(server.port, Security.STARTTLS),)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -270,15 +273,68 @@ async def test_apply_asks_before_pinning_a_certificate_that_is_not_valid(
             await focus(pilot, "#test-apply-button")
             await pilot.press("enter")
             await wait_for_dialog(pilot, "the pin dialog")
-            body = str(app.screen.query_one("#dialog-body").render())
+            body = str(app.screen.query_one("#dialog-body").render()) + app.screen.detail
             await pilot.press(answer)
             await wait_until(pilot, lambda: workers_done(app, "apply"), "the answer to be applied")
             await settled(pilot)
-    assert "is not valid" in body and fingerprint in body
+    assert "is not trusted" in body and fingerprint in body
     smtp = app.session.settings.smtp
     if answer == "escape":  # cancelled: the form keeps what it had
-        assert (smtp.port, smtp.tls_fingerprint) == (2525, "")
+        assert (smtp.port, smtp.tls_fingerprint) == (typed, "")
     else:
         assert (smtp.port, smtp.security) == (server.port, Security.STARTTLS)
         assert (smtp.tls_fingerprint, smtp.trust_all) == (fingerprint, False)
-    assert "port = 2525" in config_path.read_text("utf-8")  # nothing saved by Apply
+    assert f"port = {typed}" in config_path.read_text("utf-8")  # nothing saved by Apply
+
+
+async def test_detect_probes_the_port_in_the_form_first_and_recommends_it(
+    config_path: Path,
+) -> None:
+    with smtp_server("plain") as server:
+        custom_config(config_path, free_port(), "none")
+        app = MailgwApp(config_path)
+        app.detect_candidates = (Candidate(free_port(), Security.SSL),)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await type_into(pilot, "#port", str(server.port))  # typed, not saved
+            await open_test_pane(pilot)
+            panel = _panel(app)
+            await run_to_end(pilot, panel, "#test-detect-button")
+            first = panel.timeline.rows[0].name
+            verdict = panel.verdict()
+    assert first == f"port-{server.port}"
+    assert f"Recommended: 127.0.0.1 port {server.port} with none" in verdict
+
+
+def _answers_as_a_web_server(state: RawServer):  # type: ignore[no-untyped-def]
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    return handle
+
+
+async def test_no_working_port_after_a_connection_does_not_blame_the_firewall(
+    config_path: Path,
+) -> None:
+    with raw_server(_answers_as_a_web_server) as server:
+        custom_config(config_path, server.port, "none")
+        app = MailgwApp(config_path)
+        app.detect_candidates = (Candidate(free_port(), Security.SSL),)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_test_pane(pilot)
+            panel = _panel(app)
+            await run_to_end(pilot, panel, "#test-detect-button")
+            verdict = panel.verdict()
+    assert f"port {server.port} took a connection" in verdict and "firewall" not in verdict
+
+
+async def test_the_recipient_placeholder_reads_as_a_hint_not_an_address(
+    config_path: Path,
+) -> None:
+    custom_config(config_path, free_port())
+    async with MailgwApp(config_path).run_test(size=(80, 24)) as pilot:
+        pane = await open_test_pane(pilot)
+        recipient = pane.query_one("#test-recipient", Input)
+        shown = (recipient.value, recipient.placeholder)
+    assert shown == ("", "e.g. you@example.com")

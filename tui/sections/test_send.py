@@ -6,8 +6,7 @@ one used (kept in mailgw's state file, not in the config). Esc cancels a running
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,15 +18,17 @@ from mailgw.config.model import Gateway, Settings
 from mailgw.config.validate import Problem, Severity
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.i18n import N_, _
-from mailgw.tui import state
+from mailgw.tui import flows, state
 from mailgw.tui.bindings import translate_bindings
-from mailgw.tui.dialogs.choice import CANCEL, Choice, ChoiceDialog
+from mailgw.tui.dialogs.pin import confirm_pin, confirm_trust_any
 from mailgw.tui.sections.base import Section
-from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, PortReport
+    from mailgw.delivery.results import SendResult
+    from mailgw.delivery.tls import TlsInfo
     from mailgw.tui.app import MailgwApp
 
 RECIPIENT_KEY = "test.recipient"  # not a config key: the problem line of the recipient field
@@ -41,9 +42,6 @@ KIND_LABELS = {
 
 def kind_options() -> list[tuple[str, str]]:
     return [(_(label), kind) for kind, label in KIND_LABELS.items()]
-
-
-PIN = Choice("pin", N_("Pin and apply"), "p")
 
 
 class TestSendSection(Section):
@@ -62,7 +60,7 @@ class TestSendSection(Section):
         self._own_problems: list[Problem] = []
 
     def compose(self) -> ComposeResult:
-        recipient = Input(id="test-recipient", placeholder="ops@example.com")
+        recipient = Input(id="test-recipient", placeholder=example("you@example.com"))
         yield Field(RECIPIENT_KEY, recipient, label=_("Recipient"))
         kind = Select(kind_options(), id="test-kind", value="test", allow_blank=False, compact=True)
         yield Field("test.kind", kind, label=_("Message kind"))
@@ -125,7 +123,7 @@ class TestSendSection(Section):
                 _("Detect needs a custom server: choose it under SMTP server and fill in the host.")
             )
             return
-        self.panel.detect(host, self.candidates(), helo_name(settings))
+        self.panel.detect(host, self.candidates(settings), helo_name(settings))
 
     @on(Button.Pressed, "#test-apply-button")
     def apply_detected(self) -> None:
@@ -139,30 +137,56 @@ class TestSendSection(Section):
     async def _apply(self, host: str, best: PortReport) -> None:
         """Apply, asking first when only pinning the certificate would make the port usable."""
         pin = best.certificate_valid is False
-        if pin:
-            answer = await self.app.push_screen_wait(
-                ChoiceDialog(
-                    _("Certificate not valid"),
-                    _(
-                        "The certificate on port {port} is not valid ({problem}): mail could not "
-                        "be sent with it. Pin it if you trust this server: exactly this "
-                        "certificate will be accepted.\nSHA-256 {fingerprint}"
-                    ).format(
-                        port=best.port,
-                        problem=best.certificate_problem,
-                        fingerprint=best.tls.fingerprint_sha256 if best.tls else "?",
-                    ),
-                    [PIN, CANCEL],
-                )
-            )
-            if answer != PIN.value:
-                return
+        if pin and not await self._confirm_detected_pin(host, best):
+            return
         write_detected(self.console, host, best, pin=pin)
         self.notify(
             _("SMTP server set to {host} port {port} with {security} (not saved yet).").format(
                 host=host, port=best.port, security=best.security
             )
         )
+
+    async def _confirm_detected_pin(self, host: str, best: PortReport) -> bool:
+        where = _("{host} port {port}").format(host=host, port=best.port)
+        tls = best.tls
+        return tls is not None and await confirm_pin(self.app, tls, where, best.certificate_problem)
+
+    @on(RunPanel.TrustAsked)
+    def _trust_asked(self, event: RunPanel.TrustAsked) -> None:
+        self._trust(event.result, event.tls, pin=event.pin)
+
+    @work(exclusive=True, group="trust")
+    async def _trust(self, result: SendResult, tls: TlsInfo, *, pin: bool) -> None:
+        """Pin the refused certificate (or trust any), then save through the save dialog."""
+        from mailgw.delivery.pinning import pin_values, trust_any_values
+
+        if not self._same_server(result):
+            return
+        where = _("{host} port {port}").format(host=result.host, port=result.port)
+        problem = tls.problem or result.message
+        if pin and not await confirm_pin(self.app, tls, where, problem):
+            return
+        if not pin and not await confirm_trust_any(self.app, where):
+            return
+        change_settings(
+            self.console, pin_values(tls.fingerprint_sha256) if pin else trust_any_values()
+        )
+        saved = await flows.save(self.console)
+        self.panel.trust_settled(trust_note(pin=pin, saved=saved))
+
+    def _same_server(self, result: SendResult) -> bool:
+        """The form still names the server that was run against (else a pin would go astray)."""
+        smtp = self._current_settings().smtp
+        same = smtp.gateway == Gateway.CUSTOM and (smtp.host.strip(), smtp.port) == (
+            result.host,
+            result.port,
+        )
+        if not same:
+            self.notify(
+                _("The server in the form changed since this run: run it again first."),
+                severity="warning",
+            )
+        return same
 
     @on(Button.Pressed, "#test-transcript-button")
     def action_toggle_transcript(self) -> None:
@@ -183,11 +207,17 @@ class TestSendSection(Section):
 
     # ------------------------------------------------------------ helpers
 
-    def candidates(self) -> Sequence[Candidate]:
-        """The ports detect tries (the app may narrow them, as `--detect-ports` does)."""
-        from mailgw.delivery.detect import DEFAULT_CANDIDATES
+    def candidates(self, settings: Settings) -> list[Candidate]:
+        """The port in the form first, then the usual ones (or those of `--detect-ports`)."""
+        from mailgw.delivery.detect import DEFAULT_CANDIDATES, typed_first
 
-        return getattr(self.app, "detect_candidates", None) or DEFAULT_CANDIDATES
+        others = self.console.detect_candidates or DEFAULT_CANDIDATES
+        return typed_first(others, settings.smtp.port, settings.smtp.security)
+
+    @property
+    def console(self) -> MailgwApp:
+        """The console this section is part of, typed."""
+        return cast("MailgwApp", self.app)
 
     def _current_settings(self) -> Settings:
         """The settings as edited now, saved or not (a copy: a run never changes the form)."""
@@ -208,6 +238,22 @@ class TestSendSection(Section):
                 ),
                 severity="warning",
             )
+
+
+def change_settings(app: MailgwApp, values: dict[str, Any]) -> None:
+    """Settings changed from this pane: through the editing layer, shown in every section."""
+    app.edit_many(values)
+
+
+def trust_note(*, pin: bool, saved: bool) -> str:
+    """What the answered certificate question changed, under the verdict."""
+    if pin and saved:
+        return _("✓ Certificate pinned and saved: run it again to use it.")
+    if pin:
+        return _("Certificate pinned, not saved yet (F2 saves): run it again to try it.")
+    if saved:
+        return _("! Any certificate is now accepted (saved): run it again.")
+    return _("! Any certificate is now accepted, not saved yet (F2 saves).")
 
 
 def write_detected(app: MailgwApp, host: str, best: PortReport, *, pin: bool = False) -> None:

@@ -68,3 +68,8 @@ def problem_line(control: Widget) -> Static:
     """The problem line of the field `control` belongs to."""
     field = next(node for node in control.ancestors if isinstance(node, Field))
     return field.query_one(".problem", Static)
+
+
+def example(value: str) -> str:
+    """A placeholder that cannot pass for a value, even without colour: "e.g. …"."""
+    return _("e.g. {example}").format(example=value)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Settings
@@ -83,6 +83,15 @@ class RunPanel(Vertical):
         cancelled: bool
 
     @dataclass
+    class TrustAsked(Message):
+        """The admin pressed Pin this certificate (`pin`) or Trust any certificate."""
+
+        panel: RunPanel
+        result: SendResult
+        tls: TlsInfo
+        pin: bool
+
+    @dataclass
     class Detected(Message):
         """A detect ended; the report holds the ports that answered."""
 
@@ -101,11 +110,15 @@ class RunPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield self.timeline
         yield Static("", classes="verdict", markup=False)
+        with Horizontal(classes="actions certificate-actions"):
+            yield Button(_("Pin this certificate"), classes="pin-certificate", compact=True)
+            yield Button(_("Trust any certificate"), classes="trust-any", compact=True)
         yield Static("", classes="tls-details", markup=False)
         yield Static("", classes="transcript", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(".transcript").display = False
+        self.query_one(".certificate-actions").display = False
 
     # ------------------------------------------------------------ starting and stopping
 
@@ -147,6 +160,7 @@ class RunPanel(Vertical):
 
     def _start(self, stages: list[str]) -> None:
         self.result, self.report = None, None
+        self.query_one(".certificate-actions").display = False
         self.timeline.plan(stages)
         self.query_one(".tls-details", Static).update("")
         self._show_transcript()
@@ -217,8 +231,34 @@ class RunPanel(Vertical):
         self._verdict(verdict_text(event.result, cancelled=event.cancelled))
         tls = event.result.tls if event.result else None
         self.query_one(".tls-details", Static).update(tls_text(tls, event.result))
+        self.query_one(".certificate-actions").display = self.refused_certificate() is not None
         self._show_transcript()
         self.runs_ended += 1
+
+    def refused_certificate(self) -> TlsInfo | None:
+        """The certificate the last run refused and a pin would accept, or None."""
+        from mailgw.delivery.pinning import refused_certificate
+
+        return refused_certificate(self.result)
+
+    @on(Button.Pressed, ".pin-certificate")
+    def _pin_pressed(self, event: Button.Pressed) -> None:
+        self._ask_trust(event, pin=True)
+
+    @on(Button.Pressed, ".trust-any")
+    def _trust_any_pressed(self, event: Button.Pressed) -> None:
+        self._ask_trust(event, pin=False)
+
+    def _ask_trust(self, event: Button.Pressed, *, pin: bool) -> None:
+        event.stop()
+        tls = self.refused_certificate()
+        if self.result is not None and tls is not None:
+            self.post_message(self.TrustAsked(self, self.result, tls, pin))
+
+    def trust_settled(self, note: str) -> None:
+        """The certificate question was answered: the buttons go, a line says what changed."""
+        self.query_one(".certificate-actions").display = False
+        self.show_verdict(f"{self.verdict()}\n{note}")
 
     @on(Detected)
     def _detected(self, event: Detected) -> None:
@@ -300,13 +340,27 @@ def verdict_text(result: SendResult | None, *, cancelled: bool) -> str:
             )
         )
         lines.append(result.message)
-        lines.append(_("Fix: {fix}").format(fix=result.fix))
+        lines.append(_("Fix: {fix}").format(fix=fix_text(result)))
     lines += [_("! Warning: {message}").format(message=w) for w in result.warnings]
     return "\n".join(line for line in lines if line)
 
 
+def fix_text(result: SendResult) -> str:
+    """The fix as the console says it: a refused certificate points at the buttons below."""
+    tls = result.tls
+    if result.category is not None and result.category.value == "certificate" and tls:
+        if tls.problem:  # refused by verification, not a pin that no longer matches
+            return _(
+                "if you trust this server, pin its certificate (button below): exactly this "
+                "one is then accepted; trusting any certificate also works but accepts any"
+            )
+    return result.fix
+
+
 def tls_text(tls: TlsInfo | None, result: SendResult | None) -> str:
     """The TLS session and certificate, or why there is none."""
+    from mailgw.delivery.tls import summary
+
     if tls is None:
         if result is not None and result.security == "none" and result.stages:
             return _("No TLS: security is none, the mail crosses the network unencrypted.")
@@ -314,17 +368,16 @@ def tls_text(tls: TlsInfo | None, result: SendResult | None) -> str:
     yes, no = _("yes"), _("no")
     return "\n".join(
         [
-            _("TLS: {protocol}, {cipher}").format(protocol=tls.protocol, cipher=tls.cipher),
+            summary(tls),
             _("Certificate: {subject}").format(subject=tls.subject),
             _("Names: {names}").format(names=", ".join(tls.sans) or "-"),
             _("Issuer: {issuer}").format(issuer=tls.issuer),
             _("Expires: {date}{expired}").format(
                 date=tls.not_after, expired=" " + _("(expired)") if tls.expired else ""
             ),
-            _("Self-signed: {self_signed} · host name matches: {match} · verified: {ok}").format(
+            _("Self-signed: {self_signed} · host name matches: {match}").format(
                 self_signed=yes if tls.self_signed else no,
                 match=yes if tls.hostname_match else no,
-                ok=yes if tls.verified else no,
             ),
             _("SHA-256: {fingerprint}").format(fingerprint=tls.fingerprint_sha256),
         ]
@@ -336,7 +389,7 @@ def detect_text(report: DetectReport, *, cancelled: bool) -> str:
         return _("⊘ Detection cancelled: the ports that answered are shown.")
     best = report.recommended
     if best is None:
-        return _("✗ No port answered: check the host name and the outbound firewall.")
+        return "✗ " + report.nothing_works()
     text = _("✓ Recommended: {host} port {port} with {security}. Apply writes it into the form.")
     text = text.format(host=report.host, port=best.port, security=best.security)
     if best.certificate_valid is False:
