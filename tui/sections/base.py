@@ -22,7 +22,8 @@ class Section(VerticalScroll, can_focus=False):
         """Read the widgets back into the model."""
 
     def on_mount(self) -> None:
-        self.app.section_mounted(self)  # type: ignore[attr-defined]
+        if self.app.is_running:  # not when quitting mid-mount: the fields are already gone
+            self.app.section_mounted(self)  # type: ignore[attr-defined]
 
     def focus_first(self) -> None:
         """Put the cursor in the first field, so Tab walks the form from the top."""
