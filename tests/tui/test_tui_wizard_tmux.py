@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,12 +30,27 @@ def _shown(tmux: Tmux, label: str) -> str | None:
     return None
 
 
-def _field(tmux: Tmux, label: str, text: str) -> None:
-    """Empty the focused field and type `text`, as a person watching the screen would.
+FOCUSED_FIELD = "\x1b[48;5;17m"  # the background the theme draws behind the focused field
+SGR = re.compile(r"\x1b\[[0-9;]*m")
 
-    Typing starts once the emptied field is drawn: the Input selects its text when it gets the
-    focus, and on a busy machine that came after the first typed keys and ate them ("7.0.0.1").
+
+def _focused(tmux: Tmux, label: str) -> bool:
+    """Whether the field right of `label` is drawn focused."""
+    for line in tmux.styled().splitlines():
+        _, bar, rest = SGR.sub("", line).partition("│ ")
+        if bar and rest.startswith(label):
+            return FOCUSED_FIELD in line.split(label, 1)[1]
+    return False
+
+
+def _field(tmux: Tmux, label: str, text: str) -> None:
+    """Empty the field at `label` and type `text`, as a person watching the screen would.
+
+    Each step waits for the screen to show the last one: a Tab moves the focus only after the
+    keys already sent, so keys typed before the field is drawn focused went to the previous
+    control ("127.0.0.1" became "27.0.0.1" on a busy machine).
     """
+    tmux.wait_for(lambda: _focused(tmux, label), what=f"the focus on {label!r}")
     tmux.keys("End", "C-u")
     tmux.wait_for(lambda: _shown(tmux, label) == "", what=f"{label!r} emptied")
     tmux.text(text)
