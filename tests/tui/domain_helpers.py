@@ -35,7 +35,7 @@ def write_config(
 
 
 def use_resolver(
-    monkeypatch: pytest.MonkeyPatch, nameserver: str, authoritative_port: int, timeout: float = 1
+    monkeypatch: pytest.MonkeyPatch, nameserver: str, authoritative_port: int, timeout: float = 5
 ) -> None:
     """Point the console's DNS checks at loopback servers (as an admin would with the env)."""
     monkeypatch.setenv("MAILGW_NAMESERVERS", nameserver)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
+from mailgw.tui.app import SECTIONS
 from mailgw.tui.sections.test_send import TestSendSection
 from mailgw.tui.widgets.run_panel import RunPanel
 
@@ -35,7 +37,13 @@ def custom_config(
 
 async def open_test_pane(pilot: Pilot[None]) -> TestSendSection:
     """F6 to the test-send tab; the pane once it is mounted and loaded."""
-    await pilot.press("f6", "f6", "f6")
+    tabs = pilot.app.query_one(TabbedContent)
+    for _ in range(len(SECTIONS)):  # F6 until it is shown, each press seen to move the tab
+        if tabs.active == "test-send":
+            break
+        before = tabs.active
+        await pilot.press("f6")
+        await wait_until(pilot, lambda b=before: tabs.active != b, f"F6 to leave the {before} tab")
     await wait_until(pilot, lambda: _test_pane_shown(pilot), "the test pane")
     await settled(pilot)
     return pilot.app.query_one(TestSendSection)

@@ -97,6 +97,7 @@ async def test_quitting_with_unsaved_changes_asks(existing_config: Path) -> None
 async def test_quitting_without_changes_does_not_ask(existing_config: Path) -> None:
     app = MailgwApp(existing_config)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)  # the console is shown, every tab filled, as a person sees it
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert not app.is_running

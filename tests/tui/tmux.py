@@ -92,6 +92,10 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p")
 
+    def styled(self) -> str:
+        """The screen with its colours (SGR escape sequences): which field is focused."""
+        return self.run("capture-pane", "-p", "-e")
+
     def pane(self, fmt: str) -> str:
         return self.run("display-message", "-p", fmt).strip()
 

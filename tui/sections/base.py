@@ -29,7 +29,8 @@ class Section(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.ready = True
-        self.console.section_mounted(self)
+        if self.app.is_running:  # not when quitting mid-mount: the fields are already gone
+            self.console.section_mounted(self)
 
     def show_model(self, *, fresh: bool = False) -> None:
         """Show the session's settings in every bound field."""
