@@ -267,7 +267,13 @@ def _follow_preset(before: Settings, after: Settings, given: set[str]) -> set[st
     chosen = provider(after.smtp.provider)
     if chosen is None:
         return set()
-    filled = {"smtp.host": chosen.host, "smtp.security": chosen.security, PORT_KEY: chosen.port}
+    port = chosen.port
+    if "smtp.security" in given and after.smtp.security != chosen.security:
+        # a security chosen with the preset wins over the preset's: the preset's standard port
+        # moves with it, as any security change moves a standard port (`_follow_security`)
+        if port in DEFAULT_PORTS.values():
+            port = DEFAULT_PORTS[Security(after.smtp.security)]
+    filled = {"smtp.host": chosen.host, "smtp.security": chosen.security, PORT_KEY: port}
     filled = {key: value for key, value in filled.items() if key not in given}
     if "smtp.host" in filled and not chosen.host:
         del filled["smtp.host"]  # "own server" names no host: keep the one typed

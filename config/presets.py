@@ -52,6 +52,8 @@ class PlatformGateway(Preset):
 
 def shown(text: str) -> str:
     """A label or note of presets.toml in the current language (their msgids are in config.po)."""
+    if not text:
+        return ""  # gettext("") is the catalog's header, not an empty note
     return _(text)  # data, not a literal: tests/test_translations.py checks each one
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailgw.config.model import Gateway, Security, Settings
-from mailgw.config.presets import platform_gateway, provider, providers
+from mailgw.config.presets import platform_gateway, provider, providers, shown
 from mailgw.config.schema import get_value
 from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import _
@@ -67,7 +67,7 @@ def server_questions(current: Settings, answers: dict[str, Any]) -> list[Questio
     presets = providers()
     provider_choices = (
         Choice("custom", _("Other server (enter host, port and security)")),
-        *(Choice(name, preset.label) for name, preset in presets.items()),
+        *(Choice(name, shown(preset.label)) for name, preset in presets.items()),
     )
     chosen = presets.get(current.smtp.provider)
     security_choices = (
@@ -89,7 +89,7 @@ def server_questions(current: Settings, answers: dict[str, Any]) -> list[Questio
             "smtp.host",
             _("Server host name or IP address"),
             Kind.TEXT,
-            chosen.notes if chosen else "",
+            shown(chosen.notes) if chosen else "",
             action=DETECT,
         ),
         _q(current, "smtp.security", _("Security"), Kind.CHOICE, "", security_choices),
@@ -123,7 +123,7 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
             "smtp.auth.enabled",
             _("Does the server need a login?"),
             Kind.BOOL,
-            chosen.notes if chosen else "",
+            shown(chosen.notes) if chosen else "",
         )
     ]
     if not auth.enabled:

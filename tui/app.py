@@ -202,8 +202,8 @@ class MailgwApp(App[None]):
             and self._sections_loaded
             and not self.session.read_only
         ):
-            field_binding.write(self.session, field, event)
-            self.show_model()
+            if field_binding.write(self.session, field, event):
+                self.show_model()
         self.schedule_refresh_state()
 
     def schedule_refresh_state(self) -> None:

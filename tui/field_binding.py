@@ -30,26 +30,43 @@ def bound_field(node: DOMNode | None) -> Field | None:
     return None
 
 
-def write(session: EditSession, field: Field, event: Message) -> None:
-    """Put what the person gave into the session.
+def write(session: EditSession, field: Field, event: Message) -> bool:
+    """Put what the control shows now into the session; False when that is already the model.
 
-    Text is read from the control, not the event: on a busy machine the Changed of an early
-    keystroke arrives after later ones, and its older text would undo them. A toggle or a
-    choice is the event's: it is one discrete act, and the control may already show otherwise.
+    The control is read, not the message: messages queue up while a person types on, so one
+    handled after the next key carries older text than the field shows, and the show that
+    follows its write would put that older text back (typed characters lost or out of
+    order). A Select also posts its first value when it mounts, after the model may already
+    have put the file's value in: read now, it is the model's, and nothing is edited.
     """
     control, key = field.control, field.key
+    value: Any
     if isinstance(control, PasswordField):
-        session.set(key, control.password())
-    elif isinstance(control, Input):
-        session.set_text(key, control.value)
-    elif isinstance(control, TextArea):
-        session.set_text(key, control.text)
+        value = control.password()
+    elif isinstance(event, (Input.Changed, TextArea.Changed)):
+        text = event.input.value if isinstance(event, Input.Changed) else event.text_area.text
+        if key in session.text_errors or not _reads_as(key, text, _model(session, key)):
+            session.set_text(key, text)
+            return True
+        return False
     elif isinstance(event, Checkbox.Changed):
-        session.set(key, event.value)
+        value = event.checkbox.value
     elif isinstance(event, RadioSet.Changed):
-        session.set(key, event.pressed.name)  # the event's button: the set may lag behind
-    elif isinstance(event, Select.Changed) and isinstance(event.value, str):
-        session.set(key, event.value)
+        if not event.pressed.value:
+            return False  # pressed, then another one before this was handled: that one counts
+        value = event.pressed.name  # the event's button: the set's own state may lag behind
+    elif isinstance(event, Select.Changed) and isinstance(event.select.value, str):
+        value = event.select.value
+    else:
+        return False
+    if value == _model(session, key):
+        return False
+    session.set(key, value)
+    return True
+
+
+def _model(session: EditSession, key: str) -> Any:
+    return _plain(get_value(session.settings, key))
 
 
 def show(session: EditSession, field: Field, *, fresh: bool = False) -> None:

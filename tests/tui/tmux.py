@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 import uuid
 from collections.abc import Callable
@@ -29,6 +31,14 @@ NEEDS_TMUX = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 KEY_INTERVAL = 0.03  # seconds between keys: a person never sends a burst of escape sequences
 WAIT = 60.0  # seconds at most for the screen to show what is awaited: generous for a busy machine
+
+_STYLE = re.compile(r"\x1b\[[0-9;:?]*[A-Za-z]")
+LABEL_WIDTH = 16  # .field-label in app.tcss: a longer label wraps, its control beside line one
+
+
+def label_line(label: str) -> str:
+    """The first line of a field's label as drawn: what `Tmux.row` finds the field by."""
+    return textwrap.wrap(label, LABEL_WIDTH)[0]
 
 
 class Tmux:
@@ -92,9 +102,39 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p")
 
-    def styled(self) -> str:
-        """The screen with its colours (SGR escape sequences): which field is focused."""
+    def styled_screen(self) -> str:
+        """The pane with its colours and attributes (escape sequences) kept."""
         return self.run("capture-pane", "-p", "-e")
+
+    def row(self, label: str, *, styled: bool = False) -> str:
+        """The first line whose form part (right of the wizard's `│`) starts with `label`;
+        "" when none does. `styled`: with its escape sequences."""
+        for line in self.styled_screen().splitlines():
+            plain = _STYLE.sub("", line)
+            if plain.rpartition("│")[2].lstrip().startswith(label):
+                return line if styled else plain
+        return ""
+
+    def value(self, label: str) -> str:
+        """What the field labelled `label` shows right of its label (its first line)."""
+        return self.row(label).rpartition("│")[2].strip()[len(label) :].strip()
+
+    def replace(self, label: str, text: str) -> None:
+        """Type `text` into the focused field labelled `label`, emptied first, and wait until
+        it shows. Ctrl+U is a binding: it takes effect only once the key has bubbled up to the
+        app, while a typed character goes in at once, so the emptying is waited for."""
+        if self.value(label):
+            self.keys("End", "C-u")
+            self.wait_for(lambda: self.value(label) == "")
+        self.text(text)
+        self.wait_for(lambda: self.value(label).startswith(text))
+
+    def focus(self, label: str, key: str = "Tab") -> None:
+        """Press `key` and wait until the field labelled `label` is drawn focused (its line's
+        style changes). Keys sent before that would still go to the field that had the focus."""
+        before = self.row(label, styled=True)
+        self.keys(key)
+        self.wait_for(lambda: self.row(label, styled=True) not in (before, ""))
 
     def pane(self, fmt: str) -> str:
         return self.run("display-message", "-p", fmt).strip()
