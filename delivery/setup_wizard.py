@@ -8,6 +8,7 @@ from typing import Any
 
 from mailgw.config import store
 from mailgw.config.model import Settings
+from mailgw.config.schema import set_value
 from mailgw.config.validate import Problem, errors, validate
 from mailgw.delivery.messages import build_message
 from mailgw.delivery.setup_flow import (
@@ -83,6 +84,11 @@ class Wizard:
         else:
             self.status[self.position] = StepStatus.DONE
         return problems
+
+    def set(self, values: dict[str, Any]) -> None:
+        """Settings no question asks (a pinned certificate), each already of its type."""
+        for key, value in values.items():
+            set_value(self.settings, key, value)
 
     def complete(self) -> None:
         """Mark the current step done (review, save, a test send that was run) and move on."""
