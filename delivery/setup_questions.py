@@ -50,6 +50,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     action: str = ""  # DETECT: offer auto-detection once this question is answered
     has_current: bool = False  # SECRET: a value is already set, so an empty answer keeps it
+    example: str = ""  # what an answer looks like, shown as a hint (never as a value)
 
 
 def gateway_questions(current: Settings, answers: dict[str, Any]) -> list[Question]:
@@ -173,7 +174,9 @@ def test_send_questions(current: Settings, answers: dict[str, Any]) -> list[Ques
     }
     kinds = tuple(Choice(kind, labels.get(kind, kind)) for kind in KINDS)
     return [
-        Question(TEST_RECIPIENT, _("Send the test message to"), Kind.TEXT, ""),
+        Question(
+            TEST_RECIPIENT, _("Send the test message to"), Kind.TEXT, "", example="you@example.com"
+        ),
         Question(TEST_KIND, _("Message kind"), Kind.CHOICE, "test", choices=kinds),
     ]
 

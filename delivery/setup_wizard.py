@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from mailgw.config import store
+from mailgw.config import editing, store
 from mailgw.config.editing import EditSession
 from mailgw.config.model import Settings
 from mailgw.config.validate import Problem, errors, validate
@@ -83,6 +83,10 @@ class Wizard:
         else:
             self.status[self.position] = StepStatus.DONE
         return problems
+
+    def set(self, values: dict[str, Any]) -> None:
+        """Settings no question asks (a pinned certificate), through the editing layer's rules."""
+        editing.apply(self.settings, values, self.loaded.settings)
 
     def complete(self) -> None:
         """Mark the current step done (review, save, a test send that was run) and move on."""

@@ -18,20 +18,25 @@ from textual.widgets import Button, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mailgw.config.errors import ConfigError
+from mailgw.config.model import Security
 from mailgw.config.validate import Problem, Severity, errors
 from mailgw.delivery import setup_flow as flow
-from mailgw.delivery.detect import DEFAULT_CANDIDATES
+from mailgw.delivery.detect import DEFAULT_CANDIDATES, PortReport, typed_first
 from mailgw.delivery.errors import MessageInvalid
+from mailgw.delivery.pinning import pin_values, trust_any_values
 from mailgw.delivery.setup_flow import TEST_RECIPIENT, StepId, StepStatus
 from mailgw.delivery.setup_wizard import Wizard
 from mailgw.delivery.target import helo_name
 from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.bindings import translate_bindings
+from mailgw.tui.dialogs.pin import confirm_pin, confirm_trust_any
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard_form import QuestionForm, control_id
 
 if TYPE_CHECKING:
+    from mailgw.delivery.results import SendResult
+    from mailgw.delivery.tls import TlsInfo
     from mailgw.tui.app import MailgwApp
 
 STATUS_MARKS = {
@@ -40,6 +45,9 @@ STATUS_MARKS = {
     StepStatus.PENDING: ("·", N_("to do")),
     StepStatus.NOT_APPLICABLE: ("-", N_("not needed")),
 }
+PINNED_NOTE_SERVER = N_("✓ Certificate pinned: it is saved with the other settings at the end.")
+PINNED_NOTE = N_("✓ Certificate pinned (saved at the end with the rest): send the test again.")
+TRUST_ANY_NOTE = N_("! Any certificate is now accepted (saved at the end): send the test again.")
 _QUESTION_STEPS = (StepId.GATEWAY, StepId.SERVER, StepId.AUTH, StepId.SENDER, StepId.TEST_SEND)
 
 
@@ -285,13 +293,16 @@ class WizardScreen(ModalScreen[None]):
     @on(Button.Pressed, "#wizard-detect")
     def _detect(self) -> None:
         assert self.form is not None
-        host = str(self.form.answers().get("smtp.host", "")).strip()
+        answers = self.form.answers()
+        host = str(answers.get("smtp.host", "")).strip()
         if not host:
             self.form.show_problems(
                 [Problem("smtp.host", Severity.ERROR, _("type the host to detect"))]
             )
             return
-        candidates = getattr(self.app, "detect_candidates", None) or DEFAULT_CANDIDATES
+        others = self.mailgw.detect_candidates or DEFAULT_CANDIDATES
+        port, security = answers.get("smtp.port", 0), Security(answers["smtp.security"])
+        candidates = typed_first(others, port, security)
         self.query_one(RunPanel).detect(host, candidates, helo_name(self.wizard.settings))
 
     @on(RunPanel.Detected)
@@ -299,20 +310,53 @@ class WizardScreen(ModalScreen[None]):
         self.query_one("#wizard-use", Button).disabled = event.report.recommended is None
 
     @on(Button.Pressed, "#wizard-use")
-    def _use_detected(self) -> None:
+    def _use_pressed(self) -> None:
         report = self.query_one(RunPanel).report
         best = report.recommended if report else None
-        if self.form is None or best is None:
-            return
+        if self.form is not None and report is not None and best is not None:
+            self._use_detected(report.host, best)
+
+    @work(exclusive=True, group="trust")
+    async def _use_detected(self, host: str, best: PortReport) -> None:
+        """Use the recommendation; a certificate that is not valid only once pinned (asked)."""
+        assert self.form is not None
+        answers = flow.detected_answers(best.port, best.security)
         if best.certificate_valid is False:  # as `detect --apply`: never a port mail cannot use
-            refusal = _(
-                "✗ The certificate on port {port} is not valid ({problem}); if you trust this "
-                "server, pin it from the console's Test send pane (Apply) or with "
-                "`mailgw detect --apply --pin`."
-            ).format(port=best.port, problem=best.certificate_problem)
-            self.query_one(RunPanel).show_verdict(refusal)
+            tls, where = best.tls, _("{host} port {port}").format(host=host, port=best.port)
+            if tls is None or not await confirm_pin(self.app, tls, where, best.certificate_problem):
+                return
+            answers["smtp.trust_all"] = False
+            if not self._apply_server_step(answers):
+                return
+            self.wizard.set(pin_values(tls.fingerprint_sha256))
+            self.query_one(RunPanel).trust_settled(_(PINNED_NOTE_SERVER))
+        self.form.set_answers(answers)
+
+    def _apply_server_step(self, detected: dict[str, Any]) -> bool:
+        """The server step's answers, the detected ones over them, into the wizard's settings
+        (a pin goes in after them: it belongs to this host)."""
+        assert self.form is not None
+        problems = self.wizard.apply({**self.form.answers(), **detected})
+        self.form.show_problems(problems)
+        if errors(problems):
+            self.notify(_("Fix the problems shown under the fields first."), severity="error")
+        return not errors(problems)
+
+    @on(RunPanel.TrustAsked)
+    def _trust_asked(self, event: RunPanel.TrustAsked) -> None:
+        self._trust(event.result, event.tls, pin=event.pin)
+
+    @work(exclusive=True, group="trust")
+    async def _trust(self, result: SendResult, tls: TlsInfo, *, pin: bool) -> None:
+        """A test send refused the certificate: pin it (or trust any) in the wizard's settings."""
+        where = _("{host} port {port}").format(host=result.host, port=result.port)
+        if pin and not await confirm_pin(self.app, tls, where, tls.problem or result.message):
             return
-        self.form.set_answers(flow.detected_answers(best.port, best.security))
+        if not pin and not await confirm_trust_any(self.app, where):
+            return
+        self.wizard.set(pin_values(tls.fingerprint_sha256) if pin else trust_any_values())
+        note = PINNED_NOTE if pin else TRUST_ANY_NOTE
+        self.query_one(RunPanel).trust_settled(_(note))
 
     @on(Button.Pressed, "#wizard-send")
     def _send(self) -> None:

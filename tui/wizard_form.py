@@ -19,7 +19,7 @@ from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Select, Stat
 from mailgw.config.validate import Problem
 from mailgw.delivery.setup_flow import Kind, Question
 from mailgw.i18n import _
-from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.password_field import KEEP_HINT
 from mailgw.tui.widgets.toggles import Check, Radio
 
@@ -75,7 +75,9 @@ class QuestionForm(Vertical):
         if question.kind == Kind.SECRET:
             hint = _(KEEP_HINT) if question.has_current else ""
             return Input(id=cid, password=True, placeholder=hint)
-        return Input(id=cid, type="integer" if question.kind == Kind.INT else "text")
+        hint = example(question.example) if question.example else ""
+        kind = "integer" if question.kind == Kind.INT else "text"
+        return Input(id=cid, type=kind, placeholder=hint)
 
     def _put(self, question: Question, value: Any) -> None:
         """Show `value` in the question's control, remembered as the form's own."""

@@ -183,6 +183,7 @@ async def test_detect_in_the_server_step_fills_port_and_security(
             await _choose(pilot, "#q-smtp-gateway", 1)
             screen = await _key(pilot, "f9", StepId.SERVER)
             await _typed(pilot, "#q-smtp-host", "127.0.0.1")
+            await _typed(pilot, "#q-smtp-port", str(free_port()))  # probed first: refused
             panel = screen.query_one(RunPanel)
             await focus(pilot, "#wizard-detect")
             await pilot.press("enter")

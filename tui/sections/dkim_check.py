@@ -22,7 +22,7 @@ from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dkim_text import report_text
 from mailgw.tui.dns_config import resolver_config
 from mailgw.tui.sections.base import Section
-from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.field import Field, example
 
 if TYPE_CHECKING:  # dkimpy and dnspython load on first use: a faster first frame
     from mailgw.delivery.dkim import DkimReport
@@ -72,7 +72,8 @@ class DkimCheckSection(Section):
         )
         message = TextArea(id="dkim-message", soft_wrap=False, tab_behavior="focus")
         yield Field("", message, label=_("Message"))
-        yield Field("", Input(id="dkim-file", placeholder="/path/message.eml"), label=_("or file"))
+        file = Input(id="dkim-file", placeholder=example("/path/message.eml"))
+        yield Field("", file, label=_("or file"))
         with Horizontal(id="dkim-buttons"):
             yield Button(_("Verify (F5)"), id="dkim-verify", compact=True)
             yield Button(_("Clear"), id="dkim-clear", compact=True)

@@ -8,7 +8,7 @@ from textual.widgets import Input, Static, TextArea
 from mailgw.config.model import Settings
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
-from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.field import Field, example
 
 SAMPLE_BODY = N_('Vehicle ABC-1234 entered the geofence "Depot" at 08:14.')
 
@@ -27,7 +27,7 @@ class EmailSettingsSection(Section):
     TITLE = N_("Email settings")
 
     def compose(self) -> ComposeResult:
-        sender = Input(id="from-address", placeholder=_("e.g. no-reply@example.com"))
+        sender = Input(id="from-address", placeholder=example("no-reply@example.com"))
         yield Field("email.from_address", sender, label=_("Sender (From)"))
         yield Field("email.from_name", Input(id="from-name"), label=_("Display name"))
         signature = TextArea(id="signature", soft_wrap=True, tab_behavior="focus")

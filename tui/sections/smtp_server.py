@@ -11,7 +11,7 @@ from mailgw.config import presets
 from mailgw.config.model import Gateway, Security, Settings, SmtpSettings
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
-from mailgw.tui.widgets.field import Field
+from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
@@ -144,7 +144,7 @@ class CustomServerFields(Vertical):
     def compose(self) -> ComposeResult:
         yield Field("smtp.provider", self._provider_select(), label=_("Provider preset"))
         yield Static("", id="preset-notes", markup=False)
-        host = Input(id="host", placeholder=_("e.g. smtp.example.com"))
+        host = Input(id="host", placeholder=example("smtp.example.com"))
         yield Field("smtp.host", host, label=_("Host"))
         security = RadioSet(
             *(
