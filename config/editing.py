@@ -251,37 +251,36 @@ def apply(settings: Settings, values: dict[str, Any], saved: Settings | None = N
 
 def _follow(before: Settings, after: Settings, given: set[str], saved: Settings) -> None:
     """Keys that follow others; a key in `given` was set on purpose and is never moved."""
-    filled = _follow_preset(before, after, given)
-    _follow_security(before, after, given | filled)
+    # a chosen preset is where the security rule starts from: a security chosen with it moves
+    # the preset's standard port as it would move any standard port
+    start = _follow_preset(before, after, given) or before
+    _follow_security(start, after, given)
     _follow_host(before, after, given, saved)
     _follow_password(after, given)
 
 
-def _follow_preset(before: Settings, after: Settings, given: set[str]) -> set[str]:
-    """A newly chosen preset fills host, security and port; a provider that names a login
-    starts with the login on. Returns the keys it filled."""
+def _follow_preset(before: Settings, after: Settings, given: set[str]) -> Settings | None:
+    """A newly chosen preset fills host, security and port (those not given); a provider that
+    names a login starts with the login on. Returns the settings as the preset alone left
+    them, or None when no preset was chosen."""
     if "smtp.provider" not in given or after.smtp.provider == before.smtp.provider:
-        return set()
+        return None
     from mailgw.config.presets import provider  # reads a data file: only when a preset is chosen
 
     chosen = provider(after.smtp.provider)
     if chosen is None:
-        return set()
-    port = chosen.port
-    if "smtp.security" in given and after.smtp.security != chosen.security:
-        # a security chosen with the preset wins over the preset's: the preset's standard port
-        # moves with it, as any security change moves a standard port (`_follow_security`)
-        if port in DEFAULT_PORTS.values():
-            port = DEFAULT_PORTS[Security(after.smtp.security)]
-    filled = {"smtp.host": chosen.host, "smtp.security": chosen.security, PORT_KEY: port}
-    filled = {key: value for key, value in filled.items() if key not in given}
-    if "smtp.host" in filled and not chosen.host:
-        del filled["smtp.host"]  # "own server" names no host: keep the one typed
+        return None
+    filled = {"smtp.security": chosen.security, PORT_KEY: chosen.port}
+    if chosen.host:  # "own server" names no host: keep the one typed
+        filled["smtp.host"] = chosen.host
+    start = before.copy()
     for key, value in filled.items():
-        set_value(after, key, value)
+        set_value(start, key, value)
+        if key not in given:
+            set_value(after, key, value)
     if "smtp.auth.enabled" not in given:
         login_by_default(after, before)
-    return set(filled)
+    return start
 
 
 def login_by_default(settings: Settings, before: Settings | None = None) -> None:
