@@ -8,7 +8,6 @@ the model posts no change message, so every change message is the person's.
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from textual.dom import DOMNode
@@ -66,7 +65,7 @@ def write(session: EditSession, field: Field, event: Message) -> bool:
 
 
 def _model(session: EditSession, key: str) -> Any:
-    return _plain(get_value(session.settings, key))
+    return get_value(session.settings, key)  # plain: an enum's value
 
 
 def show(session: EditSession, field: Field, *, fresh: bool = False) -> None:
@@ -77,7 +76,7 @@ def show(session: EditSession, field: Field, *, fresh: bool = False) -> None:
     key, control = field.key, field.control
     if key in session.text_errors:
         return  # text that is not yet a value stays as typed
-    value = _plain(get_value(session.settings, key))
+    value = _model(session, key)
     if isinstance(control, PasswordField):
         if fresh or control.password() != value:
             control.load(value)
@@ -97,7 +96,7 @@ def show(session: EditSession, field: Field, *, fresh: bool = False) -> None:
         _press(control, str(value))
     elif isinstance(control, Select) and control.value != value:
         with control.prevent(Select.Changed):
-            control.value = value
+            control.value = value  # every Select offers the values its key can hold
 
 
 def _press(radio_set: RadioSet, value: str) -> None:
@@ -115,10 +114,6 @@ def _reads_as(key: str, text: str, value: Any) -> bool:
         return parse_value(key, text) == value
     except ValueParseError:
         return False
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _text(value: Any) -> str:

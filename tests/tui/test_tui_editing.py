@@ -161,3 +161,19 @@ async def test_choosing_custom_builds_its_fields_from_the_model(config_path: Pat
         await save_and_confirm(pilot)
     smtp = store.load(config_path).settings.smtp
     assert (smtp.gateway.value, smtp.host, smtp.port) == ("custom", "mx3.ex.io", 2525)
+
+
+async def test_a_preset_this_mailgw_does_not_know_is_shown_and_kept(config_path: Path) -> None:
+    config_path.write_text('[smtp]\ngateway = "custom"\nprovider = "retired_one"\nhost = "a.ex"\n')
+    app = MailgwApp(config_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: bool(app.query("#provider")), "the preset list")
+        await settled(pilot)
+        assert app.query_one("#provider", Select).value == "retired_one"
+        assert not app.session.is_modified()
+        config_path.write_text(config_path.read_text().replace("retired_one", "retired_two"))
+        app.session.reload()
+        app.after_reload()
+        await settled(pilot)
+        assert app.query_one("#provider", Select).value == "retired_two"
+        assert not app.session.is_modified()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,6 +16,9 @@ from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
+
+if TYPE_CHECKING:
+    from mailgw.tui.app import MailgwApp
 
 SECURITY_LABELS = {Security.NONE: N_("None"), Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
 PORT_HINT = N_("Moves with security; a port other than 25/465/587 stays.")
@@ -85,6 +90,9 @@ class SmtpServerSection(Section):
         settings = self.console.session.settings
         if settings.smtp.gateway == Gateway.CUSTOM and not self.query(CustomServerFields):
             self.query_one("#custom").mount(CustomServerFields())  # shown once mounted
+        for fields in self.query(CustomServerFields):
+            if fields.ready:
+                fields.offer(settings.smtp.provider)
         super().show_model(fresh=fresh)
 
     def model_shown(self, settings: Settings) -> None:
@@ -178,6 +186,26 @@ class CustomServerFields(Vertical):
         section.console.schedule_refresh_state()
 
     def _provider_select(self) -> Select[str]:
-        options = [(_("Custom (fill in by hand)"), "custom")]
-        options += [(presets.shown(p.label), name) for name, p in presets.providers().items()]
-        return Select(options, allow_blank=False, value="custom", id="provider", compact=True)
+        held = cast("MailgwApp", self.app).session.settings.smtp.provider
+        options = provider_options(held)
+        self._offered = {value for _label, value in options}
+        return Select(options, allow_blank=False, value=held, id="provider", compact=True)
+
+    def offer(self, provider: str) -> None:
+        """Let the preset list show `provider` (a file read again may name another one)."""
+        if provider not in self._offered:
+            options = provider_options(provider)
+            self._offered = {value for _label, value in options}
+            select = self.query_one("#provider", Select)
+            with select.prevent(Select.Changed):
+                select.set_options(options)
+
+
+def provider_options(held: str) -> list[tuple[str, str]]:
+    """Every preset, and the file's own name when this mailgw does not know it: the control
+    shows what the file holds (validation warns about the name), so nothing changes it."""
+    options = [(_("Custom (fill in by hand)"), "custom")]
+    options += [(presets.shown(p.label), name) for name, p in presets.providers().items()]
+    if held not in {value for _label, value in options}:
+        options.append((_("{name} (unknown preset)").format(name=held), held))
+    return options
