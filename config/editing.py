@@ -10,6 +10,7 @@ same input gives the same file and the same message in every front.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ class EditSession:
     replaces_broken: bool = False  # started from defaults over a broken file not yet replaced
     text_errors: dict[str, str] = field(default_factory=dict)  # key -> why its text is unread
     edited: set[str] = field(default_factory=set)  # keys set by the person, not by a rule
+    # what the last look at the file saw (its stat) and found (differs from `loaded`?)
+    _seen_on_disk: tuple[int, ...] | None = field(default=None, repr=False)
+    _differs_on_disk: bool | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------ opening
 
@@ -75,6 +79,7 @@ class EditSession:
         self.replaces_broken = False
         self.text_errors.clear()
         self.edited.clear()
+        self._differs_on_disk = None
         try:
             self.loaded = store.load(self.path)
         except InvalidConfigFile as exc:
@@ -94,16 +99,28 @@ class EditSession:
         self.text_errors.update(typed)
 
     def changed_on_disk(self) -> bool:
-        """True when the file is no longer what was read (another front or admin saved)."""
+        """True when the file is no longer what was read (another front or admin saved).
+
+        Polled by the console: a stat each time, the file read only when the stat moved.
+        """
         if self.loaded is None:
             return False
         try:
-            now: bytes | None = self.path.read_bytes()
+            info = os.stat(self.path)
+            seen: tuple[int, ...] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
         except FileNotFoundError:
-            now = None
+            seen = None
         except OSError:
             return False
-        return now != self.loaded.original_bytes
+        if seen == self._seen_on_disk and self._differs_on_disk is not None:
+            return self._differs_on_disk
+        try:
+            now = self.path.read_bytes() if seen is not None else None
+        except OSError:
+            return False  # unreadable now: the next save says why
+        self._seen_on_disk = seen
+        self._differs_on_disk = now != self.loaded.original_bytes
+        return self._differs_on_disk
 
     # ------------------------------------------------------------ editing
 
@@ -219,6 +236,7 @@ class EditSession:
         result = store.save(self.loaded, self.settings, force=force)
         self.replaces_broken = False
         self.edited.clear()
+        self._differs_on_disk = None
         return result
 
     def restore(self, backup_id: str | None, *, force: bool = False) -> store.SaveResult:
@@ -232,6 +250,7 @@ class EditSession:
         assert self.broken is not None
         backup, loaded = store.replacement_for_broken(self.path)
         self.loaded, self.broken = loaded, None
+        self._differs_on_disk = None
         self.settings = Settings()
         self.replaces_broken = True
         return backup

@@ -151,11 +151,6 @@ class MailgwApp(App[None]):
         for section in self.sections():
             section.show_model(fresh=fresh)
 
-    def refresh_from_model(self) -> None:
-        """Every section shows the session's settings again, and the state follows."""
-        self.show_model()
-        self.schedule_refresh_state()
-
     def section_mounted(self, section: Section) -> None:
         """A lazily mounted section joins: it shows the model as it is now."""
         if self._sections_loaded:
@@ -195,13 +190,9 @@ class MailgwApp(App[None]):
     def _edited(self, event: Message) -> None:
         """A bound control changed: the edit goes into the session, the model back out."""
         field = field_binding.bound_field(getattr(event, "control", None))
-        on_console = field is not None and field.screen is self.screen_stack[0]
-        if (
-            field is not None
-            and on_console
-            and self._sections_loaded
-            and not self.session.read_only
-        ):
+        editable = self._sections_loaded and not self.session.read_only
+        # a wizard's question is a field too: only the console's own fields edit the session
+        if field is not None and editable and field.screen is self.screen_stack[0]:
             if field_binding.write(self.session, field, event):
                 self.show_model()
         self.schedule_refresh_state()

@@ -6,11 +6,11 @@ edits. Nothing here is lost silently: every failure ends in a dialog that says w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mailgw.config.errors import (
     ConfigError,
-    InvalidConfigFile,
     LockHeld,
     SaveFailed,
     StaleConfig,
@@ -117,31 +117,30 @@ async def _stale(app: MailgwApp, exc: StaleConfig) -> bool:
 
 async def _rebase(app: MailgwApp) -> bool:
     """Their file with my edits on top, shown unsaved; the next save asks as usual."""
-    try:
-        app.session.rebase()
-    except ConfigError as exc:
-        await app.push_screen_wait(ChoiceDialog(_("Cannot read the file"), str(exc), [OK]))
-        return False
-    app.after_reload()
-    if not app.session.read_only:
-        app.notify(_("Their version is loaded with your edits on top; save when ready (F2)."))
-    return False
+    note = _("Their version is loaded with your edits on top; save when ready (F2).")
+    await _read_again(app, app.session.rebase, note)
+    return False  # the file does not hold the edits yet
 
 
 async def reload(app: MailgwApp, *, quiet: bool = False) -> bool:
-    """Read the file again; an unreadable one is said, not raised. `quiet`: a save by
-    another front noticed with no edits here, said in a note rather than asked."""
+    """Read the file again; `quiet`: a save by another front noticed with no edits here,
+    said in a note rather than asked."""
+    note = _("{path} changed on disk; showing the new version.").format(path=app.session.path)
+    return await _read_again(app, app.session.reload, note if quiet else "")
+
+
+async def _read_again(app: MailgwApp, read: Callable[[], None], note: str) -> bool:
+    """Read the file with `read`; an unreadable one is said, not raised. True when the
+    console shows a file it can edit."""
     try:
-        app.session.reload()
+        read()
     except ConfigError as exc:
         await app.push_screen_wait(ChoiceDialog(_("Cannot read the file"), str(exc), [OK]))
         return False
     app.after_reload()
-    if quiet and not app.session.read_only:
-        app.notify(
-            _("{path} changed on disk; showing the new version.").format(path=app.session.path)
-        )
-    return not isinstance(app.session.broken, InvalidConfigFile)
+    if note and not app.session.read_only:
+        app.notify(note)
+    return not app.session.read_only
 
 
 async def quit_asking(app: MailgwApp) -> None:

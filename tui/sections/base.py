@@ -20,7 +20,6 @@ class Section(VerticalScroll, can_focus=False):
 
     DEFAULT_CLASSES = "section"
     TITLE = ""
-    ready = False  # composed and mounted: its widgets can show the model
 
     @property
     def console(self) -> MailgwApp:
@@ -28,14 +27,11 @@ class Section(VerticalScroll, can_focus=False):
         return cast("MailgwApp", self.app)
 
     def on_mount(self) -> None:
-        self.ready = True
         if self.app.is_running:  # not when quitting mid-mount: the fields are already gone
             self.console.section_mounted(self)
 
     def show_model(self, *, fresh: bool = False) -> None:
         """Show the session's settings in every bound field."""
-        if not self.ready:
-            return  # shown once mounted (on_mount)
         session = self.console.session
         for field in self.query(Field):
             if field_binding.bound_field(field) is field:
