@@ -30,8 +30,7 @@ from mailgw.tui.widgets.field import Field
 from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.wizard import WizardScreen
 
-from .pilot_helpers import save_and_confirm, settle, type_into
-from .send_helpers import wait_until
+from .pilot_helpers import focus, save_and_confirm, settle, settled, type_into, wait_until
 from .test_tui_save_dialogs import dialog_text
 from .test_tui_wizard import _at, _choose, _key, _typed
 
@@ -110,7 +109,6 @@ async def _loaded(pilot: Pilot[None]) -> None:
         pilot, lambda: any(f.ready for f in app.query(CustomServerFields)), "the server fields"
     )
     await settle(pilot)
-    await pilot.pause()
 
 
 def _status(app: MailgwApp) -> str:
@@ -119,13 +117,12 @@ def _status(app: MailgwApp) -> str:
 
 async def _provider(pilot: Pilot[None], downs_or_end: str | int) -> None:
     """Open the wizard's provider list and pick by keys, as a person would."""
-    pilot.app.screen.query_one("#q-smtp-provider").focus()
-    await pilot.pause()
+    await focus(pilot, "#q-smtp-provider")
     await pilot.press("enter")
-    await pilot.pause()
+    await settled(pilot)
     keys = ["end"] if downs_or_end == "end" else ["down"] * int(downs_or_end)
     await pilot.press(*keys, "enter")
-    await pilot.pause()
+    await settled(pilot)
 
 
 @pytest.mark.parametrize(
@@ -158,8 +155,7 @@ async def test_wizard_save_leaves_the_console_showing_the_file(
         if provider == "own_server":
             await _typed(pilot, "#q-smtp-host", host)
         # one away from the preset's own security (STARTTLS for own server, SSL for Gmail)
-        pilot.app.screen.query_one("#q-smtp-security").focus()
-        await pilot.pause()
+        await focus(pilot, "#q-smtp-security")
         await pilot.press(security_key, "enter")
         await wait_until(
             pilot,
@@ -168,9 +164,9 @@ async def test_wizard_save_leaves_the_console_showing_the_file(
         )
         screen = await _key(pilot, "f9", StepId.AUTH)
         if screen.wizard.settings.smtp.auth.enabled:
-            pilot.app.screen.query_one("#q-smtp-auth-enabled").focus()
+            await focus(pilot, "#q-smtp-auth-enabled")
             await pilot.press("space")  # no login this time
-            await pilot.pause()
+            await settled(pilot)
         await _key(pilot, "f9", StepId.SENDER)
         await _typed(pilot, "#q-email-from_address", "alerts@example.org")
         await _key(pilot, "f9", StepId.TEST_SEND)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mailgw.tui.widgets.field import example
+
 # Runs the command and records its pid and exit code: tmux sometimes misses the SIGCHLD of a
 # pane's process and never reports its exit status, so the test does not rely on tmux for it.
 RECORDER = (
@@ -119,15 +121,21 @@ class Tmux:
         """What the field labelled `label` shows right of its label (its first line)."""
         return self.row(label).rpartition("│")[2].strip()[len(label) :].strip()
 
+    def typed(self, label: str) -> str:
+        """What the field labelled `label` holds: "" while it shows its hint ("e.g. …", as
+        `example()` writes every hint, in the language the command runs in: the test's)."""
+        shown = self.value(label)
+        return "" if shown.startswith(example("")) else shown
+
     def replace(self, label: str, text: str) -> None:
         """Type `text` into the focused field labelled `label`, emptied first, and wait until
         it shows. Ctrl+U is a binding: it takes effect only once the key has bubbled up to the
         app, while a typed character goes in at once, so the emptying is waited for."""
-        if self.value(label):
+        if self.typed(label):
             self.keys("End", "C-u")
-            self.wait_for(lambda: self.value(label) == "")
+            self.wait_for(lambda: self.typed(label) == "", what=f"{label!r} emptied")
         self.text(text)
-        self.wait_for(lambda: self.value(label).startswith(text))
+        self.wait_for(lambda: self.typed(label).startswith(text), what=f"{label!r}: {text!r}")
 
     def focus(self, label: str, key: str = "Tab") -> None:
         """Press `key` and wait until the field labelled `label` is drawn focused (its line's
