@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 
 from mailgw.config.editing import EditSession
-from mailgw.config.model import Gateway
+from mailgw.config.model import Gateway, Security
 from mailgw.i18n import N_, _
 from mailgw.tui import field_binding, flows
 from mailgw.tui.bindings import translate_bindings
@@ -124,6 +124,13 @@ class MailgwApp(App[None]):
             pane = self.query_one(f"#{tab_id}", TabPane)
             if self.is_running and pane.is_attached and not pane.query(Section):
                 await pane.mount(section(id=f"{tab_id}-form"))
+
+    def detect_order(self, port: int, security: Security) -> list[Candidate]:
+        """The ports detect tries: the one on screen first, then `--detect-ports` or the
+        usual ones."""
+        from mailgw.delivery.detect import DEFAULT_CANDIDATES, typed_first
+
+        return typed_first(self.detect_candidates or DEFAULT_CANDIDATES, port, security)
 
     def sections(self) -> list[Section]:
         """The sections with their fields: a tab still being filled has none to show yet (it

@@ -21,16 +21,16 @@ from mailgw.config.errors import ConfigError
 from mailgw.config.model import Security
 from mailgw.config.validate import Problem, Severity, errors
 from mailgw.delivery import setup_flow as flow
-from mailgw.delivery.detect import DEFAULT_CANDIDATES, PortReport, typed_first
+from mailgw.delivery.detect import PortReport
 from mailgw.delivery.errors import MessageInvalid
-from mailgw.delivery.pinning import pin_values, trust_any_values
+from mailgw.delivery.pinning import pin_values
 from mailgw.delivery.setup_flow import TEST_RECIPIENT, StepId, StepStatus
 from mailgw.delivery.setup_wizard import Wizard
 from mailgw.delivery.target import helo_name
 from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.bindings import translate_bindings
-from mailgw.tui.dialogs.pin import confirm_pin, confirm_trust_any
+from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard_form import QuestionForm, control_id
 
@@ -300,9 +300,8 @@ class WizardScreen(ModalScreen[None]):
                 [Problem("smtp.host", Severity.ERROR, _("type the host to detect"))]
             )
             return
-        others = self.mailgw.detect_candidates or DEFAULT_CANDIDATES
         port, security = answers.get("smtp.port", 0), Security(answers["smtp.security"])
-        candidates = typed_first(others, port, security)
+        candidates = self.mailgw.detect_order(port, security)
         self.query_one(RunPanel).detect(host, candidates, helo_name(self.wizard.settings))
 
     @on(RunPanel.Detected)
@@ -322,7 +321,7 @@ class WizardScreen(ModalScreen[None]):
         assert self.form is not None
         answers = flow.detected_answers(best.port, best.security)
         if best.certificate_valid is False:  # as `detect --apply`: never a port mail cannot use
-            tls, where = best.tls, _("{host} port {port}").format(host=host, port=best.port)
+            tls, where = best.tls, server_name(host, best.port)
             if tls is None or not await confirm_pin(self.app, tls, where, best.certificate_problem):
                 return
             answers["smtp.trust_all"] = False
@@ -349,14 +348,12 @@ class WizardScreen(ModalScreen[None]):
     @work(exclusive=True, group="trust")
     async def _trust(self, result: SendResult, tls: TlsInfo, *, pin: bool) -> None:
         """A test send refused the certificate: pin it (or trust any) in the wizard's settings."""
-        where = _("{host} port {port}").format(host=result.host, port=result.port)
-        if pin and not await confirm_pin(self.app, tls, where, tls.problem or result.message):
+        where, problem = server_name(result.host, result.port), tls.problem or result.message
+        values = await trust_values(self.app, tls, where, problem, pin=pin)
+        if values is None:
             return
-        if not pin and not await confirm_trust_any(self.app, where):
-            return
-        self.wizard.set(pin_values(tls.fingerprint_sha256) if pin else trust_any_values())
-        note = PINNED_NOTE if pin else TRUST_ANY_NOTE
-        self.query_one(RunPanel).trust_settled(_(note))
+        self.wizard.set(values)
+        self.query_one(RunPanel).trust_settled(_(PINNED_NOTE if pin else TRUST_ANY_NOTE))
 
     @on(Button.Pressed, "#wizard-send")
     def _send(self) -> None:

@@ -6,7 +6,7 @@ the wizard). What a yes sets is `delivery.pinning`'s.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailgw.i18n import N_, _
 from mailgw.tui.dialogs.choice import CANCEL, Choice, ChoiceDialog
@@ -59,3 +59,23 @@ async def confirm_pin(app: App[object], tls: TlsInfo, where: str, problem: str) 
 async def confirm_trust_any(app: App[object], where: str) -> bool:
     """Ask before accepting any certificate; True when the admin said so."""
     return await app.push_screen_wait(trust_any_dialog(where)) == TRUST_ANY.value
+
+
+def server_name(host: str, port: int) -> str:
+    """How the dialogs name the server whose certificate is asked about."""
+    return _("{host} port {port}").format(host=host, port=port)
+
+
+async def trust_values(
+    app: App[object], tls: TlsInfo, where: str, problem: str, *, pin: bool
+) -> dict[str, Any] | None:
+    """Ask, then the settings a yes sets (`delivery.pinning`); None when the admin said no."""
+    from mailgw.delivery.pinning import pin_values, trust_any_values
+
+    if pin:
+        return (
+            pin_values(tls.fingerprint_sha256)
+            if await confirm_pin(app, tls, where, problem)
+            else None
+        )
+    return trust_any_values() if await confirm_trust_any(app, where) else None

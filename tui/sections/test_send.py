@@ -6,7 +6,7 @@ one used (kept in mailgw's state file, not in the config). Esc cancels a running
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +20,7 @@ from mailgw.delivery.errors import MessageInvalid
 from mailgw.i18n import N_, _
 from mailgw.tui import flows, state
 from mailgw.tui.bindings import translate_bindings
-from mailgw.tui.dialogs.pin import confirm_pin, confirm_trust_any
+from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.run_panel import RunPanel
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, PortReport
     from mailgw.delivery.results import SendResult
     from mailgw.delivery.tls import TlsInfo
-    from mailgw.tui.app import MailgwApp
 
 RECIPIENT_KEY = "test.recipient"  # not a config key: the problem line of the recipient field
 KIND_LABELS = {
@@ -139,7 +138,9 @@ class TestSendSection(Section):
         pin = best.certificate_valid is False
         if pin and not await self._confirm_detected_pin(host, best):
             return
-        write_detected(self.console, host, best, pin=pin)
+        from mailgw.delivery.detect import recommended_values
+
+        self.console.edit_many(recommended_values(host, best, pin=pin))
         self.notify(
             _("SMTP server set to {host} port {port} with {security} (not saved yet).").format(
                 host=host, port=best.port, security=best.security
@@ -147,7 +148,7 @@ class TestSendSection(Section):
         )
 
     async def _confirm_detected_pin(self, host: str, best: PortReport) -> bool:
-        where = _("{host} port {port}").format(host=host, port=best.port)
+        where = server_name(host, best.port)
         tls = best.tls
         return tls is not None and await confirm_pin(self.app, tls, where, best.certificate_problem)
 
@@ -158,19 +159,13 @@ class TestSendSection(Section):
     @work(exclusive=True, group="trust")
     async def _trust(self, result: SendResult, tls: TlsInfo, *, pin: bool) -> None:
         """Pin the refused certificate (or trust any), then save through the save dialog."""
-        from mailgw.delivery.pinning import pin_values, trust_any_values
-
         if not self._same_server(result):
             return
-        where = _("{host} port {port}").format(host=result.host, port=result.port)
-        problem = tls.problem or result.message
-        if pin and not await confirm_pin(self.app, tls, where, problem):
+        where, problem = server_name(result.host, result.port), tls.problem or result.message
+        values = await trust_values(self.app, tls, where, problem, pin=pin)
+        if values is None:
             return
-        if not pin and not await confirm_trust_any(self.app, where):
-            return
-        change_settings(
-            self.console, pin_values(tls.fingerprint_sha256) if pin else trust_any_values()
-        )
+        self.console.edit_many(values)
         saved = await flows.save(self.console)
         self.panel.trust_settled(trust_note(pin=pin, saved=saved))
 
@@ -209,15 +204,7 @@ class TestSendSection(Section):
 
     def candidates(self, settings: Settings) -> list[Candidate]:
         """The port in the form first, then the usual ones (or those of `--detect-ports`)."""
-        from mailgw.delivery.detect import DEFAULT_CANDIDATES, typed_first
-
-        others = self.console.detect_candidates or DEFAULT_CANDIDATES
-        return typed_first(others, settings.smtp.port, settings.smtp.security)
-
-    @property
-    def console(self) -> MailgwApp:
-        """The console this section is part of, typed."""
-        return cast("MailgwApp", self.app)
+        return self.console.detect_order(settings.smtp.port, settings.smtp.security)
 
     def _current_settings(self) -> Settings:
         """The settings as edited now, saved or not (a copy: a run never changes the form)."""
@@ -240,11 +227,6 @@ class TestSendSection(Section):
             )
 
 
-def change_settings(app: MailgwApp, values: dict[str, Any]) -> None:
-    """Settings changed from this pane: through the editing layer, shown in every section."""
-    app.edit_many(values)
-
-
 def trust_note(*, pin: bool, saved: bool) -> str:
     """What the answered certificate question changed, under the verdict."""
     if pin and saved:
@@ -254,10 +236,3 @@ def trust_note(*, pin: bool, saved: bool) -> str:
     if saved:
         return _("! Any certificate is now accepted (saved): run it again.")
     return _("! Any certificate is now accepted, not saved yet (F2 saves).")
-
-
-def write_detected(app: MailgwApp, host: str, best: PortReport, *, pin: bool = False) -> None:
-    """Put a detect result into the session's settings and the SMTP server form."""
-    from mailgw.delivery.detect import recommended_values
-
-    app.edit_many(recommended_values(host, best, pin=pin))
