@@ -18,7 +18,14 @@ from typing import Any
 from mailgw.config import store
 from mailgw.config.errors import ConfigError, InvalidConfigFile
 from mailgw.config.model import DEFAULT_PORTS, Security, Settings
-from mailgw.config.schema import KEYS, ValueParseError, get_value, parse_value, set_value
+from mailgw.config.schema import (
+    KEYS,
+    ValueParseError,
+    get_value,
+    key_spec,
+    parse_value,
+    set_value,
+)
 from mailgw.config.validate import Problem, Severity, errors, validate
 from mailgw.i18n import _
 
@@ -149,11 +156,7 @@ class EditSession:
 
     def reset(self, key: str) -> None:
         """Put a key back to its default (`mailgw unset`), rules applied as for any edit."""
-        if key not in KEYS:
-            raise ValueParseError(
-                _("unknown key {key}; `mailgw show` lists the keys").format(key=repr(key))
-            )
-        self.set(key, KEYS[key].default)
+        self.set(key, key_spec(key).default)
 
     def apply_text(self, assignments: dict[str, str]) -> None:
         """Typed text for several keys at once (`mailgw set a=1 b=2`), applied together; text

@@ -107,13 +107,19 @@ def to_dict(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def parse_value(key: str, text: str) -> Any:
-    """Read a command-line string as the type of `key` (for `mailgw set`)."""
+def key_spec(key: str) -> KeySpec:
+    """The spec of a dotted key; ValueParseError naming it when the contract has no such key."""
     spec = KEYS.get(key)
     if spec is None:
         raise ValueParseError(
             _("unknown key {key}; `mailgw show` lists the keys").format(key=repr(key))
         )
+    return spec
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Read a command-line string as the type of `key` (for `mailgw set`)."""
+    spec = key_spec(key)
     if spec.choices is not None:
         if text not in spec.choices:
             message = _("{key} must be one of {choices}, not {value}")

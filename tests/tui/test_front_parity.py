@@ -67,7 +67,8 @@ from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.status_line import StatusLine
 from tests.cli.mailgw_runner import MAILGW
 
-from .send_helpers import wait_until
+from .conftest import EXISTING
+from .pilot_helpers import wait_until
 
 PIN = ":".join(["AB"] * 32)
 
@@ -84,28 +85,7 @@ gateway = "platform"
 from_address = "no-reply@x-gpsmail.com"
 """
 
-LOGIN = """\
-# Managed by the ops team: keep this comment.
-schema_version = 1
-
-[smtp]
-gateway = "custom"  # chosen in 2024
-host = "mail.example.com"
-port = 587
-security = "starttls"
-
-[smtp.auth]
-enabled = true
-username = "gps@example.com"
-password = "old-secret-1"
-
-[email]
-from_address = "gps@example.com"
-from_name = "Fleet"
-
-[platform_extra]
-retention_days = 30
-"""
+LOGIN = EXISTING  # a custom server with a login, comments and the platform's own keys
 
 PINNED = f"""\
 schema_version = 1
