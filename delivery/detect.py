@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailgw.config import editing
-from mailgw.config.model import Gateway, Security, Settings
+from mailgw.config.model import Gateway, Security
 from mailgw.delivery.errors import DeliveryError
 from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.pinning import pin_values
@@ -257,10 +256,3 @@ def recommended_values(host: str, best: PortReport, *, pin: bool = False) -> dic
     if best.certificate_valid is False:
         values.update(pin_values(fingerprint))
     return values
-
-
-def apply_recommendation(
-    settings: Settings, host: str, best: PortReport, *, pin: bool = False
-) -> None:
-    """Write a detect result into `settings` through the editing layer's rules."""
-    editing.apply(settings, recommended_values(host, best, pin=pin))

@@ -1,6 +1,6 @@
 """Trusting a server's certificate: what a pin, or trusting any certificate, sets.
 
-Written once for every front: the detect result (`detect.apply_recommendation`), a failed test
+Written once for every front: the detect result (`detect.recommended_values`), a failed test
 send or probe in the TUI, and the wizard all pin through `pin_values`.
 """
 

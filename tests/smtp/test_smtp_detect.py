@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 
+from mailgw.config import editing
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.delivery.detect import (
     Candidate,
     CertificateNotTrusted,
     PortReport,
-    apply_recommendation,
     detect,
+    recommended_values,
 )
 from tests.smtp.conftest import SENTINEL_PASSWORD, SENTINEL_USER
 from tests.support.ports import free_port
@@ -127,6 +128,13 @@ def _report(port: int, security: str, *, valid: bool | None, fingerprint: str = 
         certificate_valid=valid,
         certificate_problem="" if valid is not False else "unknown CA",
     )
+
+
+def apply_recommendation(
+    settings: Settings, host: str, best: PortReport, *, pin: bool = False
+) -> None:
+    """A detect result applied as every front applies it: through the editing layer."""
+    editing.apply(settings, recommended_values(host, best, pin=pin))
 
 
 def test_applying_another_host_drops_the_old_certificate_trust() -> None:
