@@ -353,7 +353,7 @@ class WizardScreen(ModalScreen[None]):
         if values is None:
             return
         self.wizard.set(values)
-        self.query_one(RunPanel).trust_settled(_(PINNED_NOTE if pin else TRUST_ANY_NOTE))
+        self.query_one(RunPanel).trust_settled(_(PINNED_NOTE) if pin else _(TRUST_ANY_NOTE))
 
     @on(Button.Pressed, "#wizard-send")
     def _send(self) -> None:

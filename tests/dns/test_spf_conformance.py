@@ -19,7 +19,7 @@ if not SUITE_PATH.exists():
 
 SCENARIOS = load_suite()
 CASES = cases(SCENARIOS)
-TIMEOUT = 0.4  # TIMEOUT names never answer: keep the wait short
+TIMEOUT = 2.0  # TIMEOUT names never answer; an answer on a loaded machine may take a while
 
 
 def test_suite_is_complete() -> None:
