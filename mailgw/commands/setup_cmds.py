@@ -30,9 +30,9 @@ def register(group: click.Group) -> None:
 @pass_context
 def setup(ctx: Context, plain: bool, detect_ports: str) -> None:
     """First-time setup: gateway, server, login, sender, a test send, review and save."""
-    from mailgw.commands.smtp_cmds import _parse_ports
+    from mailgw.commands.smtp_cmds import parse_ports
 
-    candidates = _parse_ports(detect_ports)
+    candidates = parse_ports(detect_ports)
     if not plain and _full_screen_possible():
         from mailgw.tui.app import run as run_tui
 

@@ -212,7 +212,7 @@ def detect(
     host = (host or loaded.settings.smtp.host).strip()
     if not host:
         fail(_("no host given and smtp.host is empty; run: mailgw detect HOST"))
-    candidates = _parse_ports(ports)
+    candidates = parse_ports(ports)
     report = _run_live(
         detection.detect(
             host, candidates=candidates, timeout=timeout, helo_name=helo_name(loaded.settings)
@@ -229,7 +229,8 @@ def detect(
         _apply(ctx, host, best, pin=pin)
 
 
-def _parse_ports(spec: str) -> list[Candidate]:
+def parse_ports(spec: str) -> list[Candidate]:
+    """`--ports` / `--detect-ports`: PORT[:ssl|starttls],... as detect candidates."""
     from mailgw.config.model import Security
     from mailgw.delivery.detect import Candidate
 
