@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def register(group: click.Group) -> None:
-    for command in (test_send, probe, detect):
+    for command in (test_send, probe, token, detect):
         group.add_command(command)
 
 
@@ -65,11 +65,28 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
     """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
     from mailgw.delivery import smtp
+
+    _check(ctx, smtp.probe, as_json=as_json, transcript=transcript)
+
+
+@click.command()
+@click.option("--transcript", is_flag=True, help=N_("Print the token request (secrets masked)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
+@pass_context
+def token(ctx: Context, transcript: bool, as_json: bool) -> None:
+    """Get an OAuth 2.0 token as the platform would, without contacting the SMTP server."""
+    from mailgw.delivery import smtp
+
+    _check(ctx, smtp.token_check, as_json=as_json, transcript=transcript)
+
+
+def _check(ctx: Context, check: Any, *, as_json: bool, transcript: bool) -> None:
+    """A live check of the saved settings that sends nothing (probe, token)."""
     from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
     progress = Progress()
-    result = _run_live(smtp.probe(settings, progress=progress), progress)
+    result = _run_live(check(settings, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
 
 
