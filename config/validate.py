@@ -270,7 +270,7 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 OAUTH2 = "smtp.auth.oauth2."
 # what each provider needs besides the username, and the key that holds the secret
-_OAUTH2_NEEDS: dict[OAuth2Provider, tuple[str, ...]] = {
+OAUTH2_NEEDS: dict[OAuth2Provider, tuple[str, ...]] = {
     OAuth2Provider.MICROSOFT: ("tenant", "client_id", "client_secret_file"),
     OAuth2Provider.GOOGLE: ("service_account_file",),
     OAuth2Provider.CUSTOM: ("token_url", "client_id", "client_secret_file", "scope"),
@@ -306,7 +306,7 @@ def _oauth2(settings: Settings) -> list[Problem]:
             "an OAuth 2.0 token must never cross the network unencrypted; choose ssl or starttls"
         )
         out.append(_error("smtp.security", message))
-    for name in _OAUTH2_NEEDS[oauth2.provider]:
+    for name in OAUTH2_NEEDS[oauth2.provider]:
         if not getattr(oauth2, name).strip():
             out.append(_oauth2_missing(name))
     out += _tenant_problems(oauth2.tenant, oauth2.provider)

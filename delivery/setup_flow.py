@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from mailgw.config import editing
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.schema import KEYS, get_value, set_value
-from mailgw.config.validate import Problem, Severity, errors, validate
+from mailgw.config.validate import OAUTH2, Problem, Severity, errors, validate
 from mailgw.delivery.setup_questions import (
     BUILDERS,
     DETECT,
@@ -87,7 +87,13 @@ STEPS: tuple[Step, ...] = (
         StepId.AUTH,
         N_("Authentication"),
         N_("The login the server asks for, if any."),
-        ("smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"),
+        (
+            "smtp.auth.enabled",
+            "smtp.auth.method",
+            "smtp.auth.username",
+            "smtp.auth.password",
+            *(key for key in KEYS if key.startswith(OAUTH2)),
+        ),
     ),
     Step(
         StepId.SENDER,

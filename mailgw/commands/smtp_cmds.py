@@ -20,6 +20,7 @@ from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
+    from mailgw.config.model import Settings
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
     from mailgw.delivery.results import Progress, SendResult
     from mailgw.delivery.tls import TlsInfo
@@ -239,11 +240,26 @@ def detect(
         emit_json(report.as_dict())
     else:
         _print_report(report)
+        _warn_without_xoauth2(loaded.settings, report.recommended)
     best = report.recommended
     if best is None:
         _exit(EXIT_PROBLEMS)
     if apply_:
         _apply(ctx, host, best, pin=pin)
+
+
+def _warn_without_xoauth2(settings: Settings, best: PortReport | None) -> None:
+    """detect logs in to nothing; with an OAuth 2.0 login, say when XOAUTH2 is not offered."""
+    from mailgw.config.validate import uses_oauth2
+
+    offered = best.server.auth_mechanisms if best and best.server else ()
+    if best is not None and uses_oauth2(settings) and "XOAUTH2" not in offered:
+        click.echo(
+            _(
+                "warning: port {port} does not offer AUTH XOAUTH2, which smtp.auth.method = "
+                "oauth2 needs"
+            ).format(port=best.port)
+        )
 
 
 def parse_ports(spec: str) -> list[Candidate]:

@@ -133,3 +133,18 @@ def test_set_secret_refuses_an_empty_secret_and_keeps_the_file(
     result = _mailgw(config_path, ca_file, "set-secret", "--stdin", stdin="\n")
     assert result.returncode == 2 and "empty" in result.stderr
     assert config_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("offers_xoauth2", [True, False])
+def test_detect_says_when_the_recommended_port_takes_no_token(
+    tmp_path, config_path, authority, endpoint, good_cert, ca_file, offers_xoauth2
+) -> None:
+    oauth = authority if offers_xoauth2 else None
+    with smtp_server("starttls", cert=good_cert, oauth=oauth) as server:
+        _write(config_path, server.port, "starttls", _microsoft(authority, endpoint, tmp_path))
+        ports = f"{server.port}:starttls"
+        result = _mailgw(config_path, ca_file, "detect", "127.0.0.1", "--ports", ports)
+    assert result.returncode == 0, result.stdout + result.stderr
+    warned = "does not offer AUTH XOAUTH2" in result.stdout
+    assert warned is not offers_xoauth2
+    assert authority.requests == []  # detect logs in to nothing: no token is fetched
