@@ -148,3 +148,37 @@ def test_detect_says_when_the_recommended_port_takes_no_token(
     warned = "does not offer AUTH XOAUTH2" in result.stdout
     assert warned is not offers_xoauth2
     assert authority.requests == []  # detect logs in to nothing: no token is fetched
+
+
+SWEEP = [
+    ("show",), ("show", "--json"), ("show", "--show-secrets"), ("check", "--json"),
+    ("backups",), ("backups", "--json"), ("token", "--transcript"), ("token", "--json"),
+    ("probe", "--transcript"), ("probe", "--json"),
+    ("test-send", "--to", RECIPIENT, "--transcript"), ("test-send", "--to", RECIPIENT, "--json"),
+]  # fmt: skip
+
+
+def test_no_command_prints_the_client_secret_or_a_token(
+    tmp_path, config_path, authority, endpoint, good_cert, ca_file
+) -> None:
+    """The secret goes in through set-secret; every command then runs, sending ones included,
+    and its output is searched for the secret, every token issued and any traceback."""
+    auth = _microsoft(authority, endpoint, tmp_path)
+    del auth["oauth2"]["client_secret_file"]
+    with smtp_server("starttls", cert=good_cert, oauth=authority) as server:
+        _write(config_path, server.port, "starttls", auth)
+        child = subprocess.Popen(
+            [str(MAILGW), "set-secret", "--stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "MAILGW_CONFIG": str(config_path)},
+        )  # fmt: skip
+        argv = Path(f"/proc/{child.pid}/cmdline").read_bytes()
+        out, err = child.communicate(CLIENT_SECRET + "\n", timeout=60)
+        assert child.returncode == 0, err
+        runs = {" ".join(args): _mailgw(config_path, ca_file, *args) for args in SWEEP}
+    assert CLIENT_SECRET.encode() not in argv
+    assert len(server.recorder.messages) == 2 and authority.issued  # the secret was used
+    for what, result in runs.items():
+        assert result.returncode == 0, f"{what}: {result.stdout}{result.stderr}"
+        assert "Traceback" not in result.stdout + result.stderr, what
+        _assert_clean(result.stdout, result.stderr, out, err, authority=authority)
