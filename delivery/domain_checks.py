@@ -165,7 +165,7 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
     if answer.failed:
         return SpfState([], None, answer.describe(), f"v=spf1 {mechanism} ~all", answer)
     texts = [t for t in answer.records if is_spf(t)]
-    found = " | ".join(texts) or answer.describe()
+    found = " | ".join(sorted(texts)) or answer.describe()
     merge, salvage = proposed_spf(texts, mechanism)
     expected = merge.value
     if not texts:
@@ -307,7 +307,7 @@ def check_dmarc(
     if found_at.answer.failed:
         return unanswered("dmarc", found_at.answer, expected)
     texts = found_at.texts
-    found = " | ".join(texts) or found_at.answer.describe()
+    found = " | ".join(sorted(texts)) or found_at.answer.describe()
     if found_at.organizational:
         found = f"{found_at.owner}: {found}"
     if not texts:
