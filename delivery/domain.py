@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from mailgw.config.model import Settings
 from mailgw.delivery import domain_checks as checks
-from mailgw.delivery.dkim_checks import check_dkim
+from mailgw.delivery import domain_registry as registry
 from mailgw.delivery.dmarc import (
     DmarcError,
     external_destinations,
@@ -36,7 +36,7 @@ from mailgw.delivery.spf_tally import tally_spf
 from mailgw.i18n import _
 
 MAX_AUTHORITATIVE = 4
-SETTLED = (Status.OK, Status.WARNING)
+SETTLED = registry.SETTLED
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class DomainReport:
             "findings": [
                 {
                     "check": f.check,
+                    "label": registry.label_of(f.check),
                     "status": f.status.value,
                     "title": f.title,
                     "found": f.found,
@@ -100,7 +101,7 @@ async def check_domain(
     else:
         auth_side = _no_authoritative()
     (view, extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
-    findings = _findings(setup, view, extra)
+    findings = registry.judge_all(setup, view, extra)
     findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
     asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
     servers = [f"{a.server} ({a.address})" for a in auth_views]
@@ -129,7 +130,7 @@ async def _resolver_side(
     setup: SenderSetup, lookups: Lookups
 ) -> tuple[View, dict[str, list[Issue]]]:
     """The first round of answers, and per check the issues found by the lookups after it."""
-    questions = checks.resolver_questions(setup)
+    questions = registry.resolver_questions(setup)
     if setup.server_host and not _is_ip(setup.server_host):
         questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
     view = await lookups.many(questions)
@@ -274,20 +275,6 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _findings(setup: SenderSetup, view: View, extra: dict[str, list[Issue]]) -> list[Finding]:
-    findings = []
-    if setup.platform:
-        findings.append(checks.check_verification(setup, view))
-    spf = checks.spf_finding(checks.spf_state(setup, view), extra["spf"])
-    findings.append(spf)
-    dkim = [check_dkim(setup, d, view) for d in setup.dkim]
-    findings.extend(dkim)
-    dkim_ok = bool(dkim) and all(f.status in SETTLED for f in dkim)
-    findings.append(checks.check_dmarc(setup, view, dkim_ok, spf.status in SETTLED, extra["dmarc"]))
-    findings.append(checks.check_mx(setup, view))
-    return findings
-
-
 # ------------------------------------------------------------------ the authoritative side
 
 
@@ -297,7 +284,7 @@ async def _authoritative_side(
     """The views of the domain's own servers, or none and a note saying why."""
     servers, unchecked = await _name_servers(setup.domain, lookups)
     questions = list(
-        dict.fromkeys(q for qs in checks.primary_questions(setup).values() for q in qs)
+        dict.fromkeys(q for qs in registry.primary_questions(setup).values() for q in qs)
     )
 
     async def ask(server: str, address: str) -> AuthoritativeView:
@@ -347,7 +334,7 @@ def _propagation(
     findings: list[Finding],
 ) -> Finding:
     """Turn a finding into `pending` when the authoritative servers tell another story."""
-    questions = checks.primary_questions(setup).get(found.check, [])
+    questions = registry.primary_questions(setup).get(found.check, [])
     if not questions or found.status not in (*SETTLED, Status.MISSING, Status.WRONG):
         return found
     reruns: list[tuple[AuthoritativeView, Finding]] = []
@@ -358,7 +345,9 @@ def _propagation(
         if all(_same(a, view[q]) for a, q in zip(answers, questions, strict=True)):
             continue
         merged = {**view, **{q: auth.view[q] for q in questions}}
-        reruns.append((auth, _rerun(setup, found.check, merged, findings)))
+        rerun = registry.rejudge(setup, found.check, merged, findings)
+        if rerun is not None:
+            reruns.append((auth, rerun))
     ttl = max((view[q].ttl for q in questions if q in view), default=0)
     if found.status in SETTLED:
         lagging = [a for a, rerun in reruns if rerun.status not in SETTLED]
@@ -396,19 +385,3 @@ def _propagation(
 
 def _same(a: LookupResult, b: LookupResult | None) -> bool:
     return b is not None and a.outcome == b.outcome and sorted(a.records) == sorted(b.records)
-
-
-def _rerun(setup: SenderSetup, check: str, view: View, findings: list[Finding]) -> Finding:
-    if check == "verification":
-        return checks.check_verification(setup, view)
-    if check == "spf":
-        return checks.spf_finding(checks.spf_state(setup, view))
-    if check == "mx":
-        return checks.check_mx(setup, view)
-    if check == "dmarc":
-        dkim_ok = all(f.status in SETTLED for f in findings if f.check.startswith("dkim:"))
-        spf_ok = all(f.status in SETTLED for f in findings if f.check == "spf")
-        return checks.check_dmarc(setup, view, dkim_ok and bool(setup.dkim), spf_ok)
-    selector = check.partition(":")[2]
-    dkim = next(d for d in setup.dkim if d.selector == selector)
-    return check_dkim(setup, dkim, view)

@@ -74,30 +74,6 @@ def dmarc_names(setup: SenderSetup) -> list[str]:
     return record_names(setup.from_domain)
 
 
-def primary_questions(setup: SenderSetup) -> dict[str, list[tuple[str, str]]]:
-    """Per check, the records of the domain itself (asked of its authoritative servers too)."""
-    questions = {
-        "verification": [(setup.domain, "TXT")],
-        "spf": [(setup.domain, "TXT")],
-        "dmarc": [(name, "TXT") for name in dmarc_names(setup)],
-        "mx": [(setup.domain, "MX")],
-    }
-    for dkim in setup.dkim:
-        rdtype = "CNAME" if dkim.type == "cname" else "TXT"
-        questions[f"dkim:{dkim.selector}"] = [(dkim_name(setup, dkim), rdtype)]
-    if not setup.platform:
-        del questions["verification"]
-    return questions
-
-
-def resolver_questions(setup: SenderSetup) -> list[tuple[str, str]]:
-    """Every independent question of the first round, deduplicated, in a stable order."""
-    asked = [q for qs in primary_questions(setup).values() for q in qs]
-    asked += [(dkim_key_name(setup, dkim), "TXT") for dkim in setup.dkim]
-    asked += [(dkim_name(setup, d), "TXT") for d in setup.dkim if d.type == "cname"]
-    return list(dict.fromkeys(asked))
-
-
 # ------------------------------------------------------------------ verification
 
 

@@ -16,6 +16,7 @@ from mailgw.delivery.dmarc import (
     repaired,
     stricter_or_equal,
 )
+from mailgw.delivery.domain_registry import dkim_check
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
 from mailgw.delivery.sender import SenderSetup, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT
@@ -45,6 +46,7 @@ class Record:
     purpose: str
     note: str = ""  # e.g. "merged with your current record"
     placeholder: bool = False  # the value holds a part the admin must fill in
+    check: str = ""  # the check (domain_registry) that judges it once published
 
     def zone_line(self, ttl: int = 3600) -> str:
         """The record as a zone-file line (TXT split into quoted 255-byte strings)."""
@@ -120,17 +122,17 @@ def records_for(
     value, note = merge_dmarc(current_dmarc, setup.dmarc_default)
     purpose = _("DMARC: tells receivers what to do with mail that fails SPF and DKIM alignment")
     owner = dmarc_owner or f"_dmarc.{setup.from_domain}"
-    records.append(Record(owner, "TXT", value, purpose, note))
+    records.append(Record(owner, "TXT", value, purpose, note, check="dmarc"))
     return records
 
 
 def _verification(setup: SenderSetup) -> Record:
     purpose = _("proves to the gateway that you own the domain")
     if setup.verification:
-        return Record(setup.domain, "TXT", setup.verification, purpose)
+        return Record(setup.domain, "TXT", setup.verification, purpose, check="verification")
     value = f"{setup.verification_prefix}{KEY_PLACEHOLDER}"
     note = _("ask support for the key, then: mailgw set sender_domain.verification_key=KEY")
-    return Record(setup.domain, "TXT", value, purpose, note, placeholder=True)
+    return Record(setup.domain, "TXT", value, purpose, note, True, "verification")
 
 
 def _spf(setup: SenderSetup, current: str | Sequence[str] | None) -> list[Record]:
@@ -140,7 +142,7 @@ def _spf(setup: SenderSetup, current: str | Sequence[str] | None) -> list[Record
     purpose = _("SPF: authorises {label} to send for the domain").format(label=label)
     if not mechanism:
         note = _("set smtp.host (your server) so that mailgw can say what SPF must authorise")
-        return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, placeholder=True)]
+        return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, True, "spf")]
     texts = [current] if isinstance(current, str) else list(current or ())
     merge, salvage = proposed_spf([t for t in texts if is_spf(t)], mechanism)
     note = merge.note
@@ -148,25 +150,30 @@ def _spf(setup: SenderSetup, current: str | Sequence[str] | None) -> list[Record
         note = _("keeps every sender of your current record(s)") + "; " + note
     if salvage is not None and salvage.unreadable:
         note += "; " + _("left out, unreadable: {terms}").format(terms=" ".join(salvage.unreadable))
-    return [Record(setup.domain, "TXT", merge.value, purpose, note)]
+    return [Record(setup.domain, "TXT", merge.value, purpose, note, check="spf")]
 
 
 def _dkim(setup: SenderSetup) -> list[Record]:
     records = []
     for dkim in setup.dkim:
         name = f"{dkim.selector}._domainkey.{setup.domain}"
+        check = dkim_check(dkim.selector)
         purpose = _("DKIM key for selector {selector}: lets receivers check signatures").format(
             selector=dkim.selector
         )
         if dkim.type == "cname" and dkim.target:
-            records.append(Record(name, "CNAME", dkim.target_for(setup.domain), purpose))
+            records.append(
+                Record(name, "CNAME", dkim.target_for(setup.domain), purpose, check=check)
+            )
         elif dkim.type == "cname":
             note = _("the target is shown in your provider's domain settings")
-            records.append(Record(name, "CNAME", "TARGET-FROM-PROVIDER", purpose, note, True))
+            records.append(
+                Record(name, "CNAME", "TARGET-FROM-PROVIDER", purpose, note, True, check)
+            )
         else:
             note = _("publish the public key your mail server or provider gives you")
             value = "v=DKIM1; k=rsa; p=PUBLIC-KEY"
-            records.append(Record(name, "TXT", value, purpose, note, True))
+            records.append(Record(name, "TXT", value, purpose, note, True, check))
     return records
 
 
