@@ -117,7 +117,7 @@ def unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
         ),
         answer.describe(),
         expected,
-        _("Check the name servers answer (or try another with --nameserver), then re-check."),
+        _("Check the name servers answer (or ask others: set dns.nameservers), then re-check."),
     )
 
 
