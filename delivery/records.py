@@ -219,7 +219,9 @@ async def propose_records(
                 "to it ({tag}=), so it is the one shown"
             ).format(from_domain=setup.from_domain, owner=found_at.owner, tag=found_at.policy_tag)
         )
-    options = {"domain": domain, "dmarc_owner": found_at.owner}
+    # an unanswered organisational lookup proves nothing: never propose a record over its policy
+    owner = dmarc_names[0] if found_at.answer.failed else found_at.owner
+    options = {"domain": domain, "dmarc_owner": owner}
     records = records_for(settings, spf, dmarc, **options)
     limit_problems, count = await _spf_limit(records, setup, lookups, notes)
     return Proposal(records, notes, problems + limit_problems, count)

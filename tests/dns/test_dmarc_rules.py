@@ -185,3 +185,11 @@ async def test_an_authorised_external_report_address_is_fine() -> None:
     zone = set_txt(good_zone(), f"_dmarc.{DOMAIN}", "v=DMARC1; p=none; rua=mailto:r@reports.test")
     zone.add_txt(f"{DOMAIN}._report._dmarc.reports.test", "v=DMARC1")
     assert _dmarc(await _check(zone)).status is Status.OK
+
+
+async def test_an_unanswered_organisational_lookup_proposes_nothing_over_its_policy() -> None:
+    zone = set_txt(good_zone(), f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;")
+    zone.servfail_names.add(f"_dmarc.{DOMAIN}.")
+    proposal = await _propose(zone, _subdomain_settings())
+    assert proposal.records[-1].name == f"_dmarc.mail.{DOMAIN}"
+    assert any("could not look up the current DMARC" in n for n in proposal.notes)
