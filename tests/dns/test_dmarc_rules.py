@@ -193,3 +193,15 @@ async def test_an_unanswered_organisational_lookup_proposes_nothing_over_its_pol
     proposal = await _propose(zone, _subdomain_settings())
     assert proposal.records[-1].name == f"_dmarc.mail.{DOMAIN}"
     assert any("could not look up the current DMARC" in n for n in proposal.notes)
+
+
+@given(st.text(alphabet="vV=DMARC1pnoequartijcsfd;:,. \t@!0123456789%", max_size=60))
+def test_any_text_is_a_record_or_a_dmarc_error_and_its_repair_is_valid(text: str) -> None:
+    try:
+        record = parse_dmarc(text)
+    except DmarcError:
+        record = None
+    fixed = parse_dmarc(repaired(text, DEFAULT))
+    assert not fixed.problems
+    if record is not None:  # the repair never changes a policy receivers apply
+        assert (fixed.policy, fixed.subdomain_policy) == (record.policy, record.subdomain_policy)

@@ -147,3 +147,16 @@ async def test_an_invalid_spf_is_never_replaced_by_one_without_its_senders() -> 
     spf = proposal.records[1]
     assert spf.value == f"v=spf1 {M365} {INCLUDE} -all"
     assert "bogus:thing" in spf.note and proposal.problems
+
+
+WORDS = st.sampled_from(["mx", "a:x.test", M365, "ip4:300.1.1.1", "bogus:x", "-all", "+all"])
+
+
+@given(st.lists(WORDS | st.text(alphabet="a:./%{}-=+~?0123456789", max_size=10), max_size=8))
+def test_salvage_always_gives_a_valid_record_and_loses_no_readable_term(words: list[str]) -> None:
+    text = " ".join(["v=spf1", *words])
+    salvage = salvage_spf(text)
+    record = parse_record(salvage.text)  # never raises
+    kept = [t.text for t in record.directives] + [t.text for t in record.unknown_modifiers]
+    kept += [t.text for t in (record.redirect, record.exp) if t is not None]
+    assert sorted(kept + list(salvage.unreadable)) == sorted(w for w in text.split()[1:])
