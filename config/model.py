@@ -200,6 +200,18 @@ class SenderDomainSettings:
 
 
 @dataclass
+class DnsSettings:
+    """`[dns]`: how mailgw's DNS checks look things up (the platform does not read it)."""
+
+    nameservers: list[str] = _doc(
+        [],
+        "Resolvers mailgw's DNS checks ask (`IP` or `IP:PORT`); empty = the system's. "
+        "`$MAILGW_NAMESERVERS` overrides it, and a command's `--nameserver` overrides both.",
+        reader="mailgw",
+    )
+
+
+@dataclass
 class Settings:
     """The whole contract, `schema_version = 1`."""
 
@@ -207,6 +219,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     sender_domain: SenderDomainSettings = field(default_factory=SenderDomainSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
     def sender_domain_name(self) -> str:
         """The domain to authorise: the configured one, else the From address's."""
@@ -229,4 +242,5 @@ class Settings:
             sender_domain=dataclasses.replace(
                 self.sender_domain, dkim_selectors=list(self.sender_domain.dkim_selectors)
             ),
+            dns=dataclasses.replace(self.dns, nameservers=list(self.dns.nameservers)),
         )

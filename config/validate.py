@@ -76,6 +76,7 @@ def validate(
         *_oauth2(settings),
         *_email(settings),
         *_sender_domain(settings),
+        *_dns(settings),
     ]
     return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 
@@ -471,14 +472,41 @@ def _email(settings: Settings) -> list[Problem]:
         return []
     if not address:
         return [_error("email.from_address", _("the sender address is empty"))]
+    return address_problems("email.from_address", address)
+
+
+# Special-use (RFC 6761, 8375) and customary internal names: an on-premise platform may send as
+# alerts@corp.local inside a company network, so these are a warning, not an error.
+INTERNAL_SUFFIXES = ("test", "local", "localhost", "localdomain", "internal", "lan", "home.arpa")
+
+
+def internal_suffix(domain: str) -> str:
+    """The special-use or internal suffix `domain` ends in ("" when it is a public name)."""
+    domain = domain.lower().rstrip(".")
+    return next((s for s in INTERNAL_SUFFIXES if domain == s or domain.endswith("." + s)), "")
+
+
+def address_problems(key: str, address: str) -> list[Problem]:
+    """The one judgement of an email address for every front: malformed is an error; a
+    special-use or internal domain is a warning."""
     # imported here: it costs a third of `mailgw show`'s start-up, and only checks need it
     from email_validator import EmailNotValidError, validate_email
 
+    local, _at, domain = address.rpartition("@")
+    suffix = internal_suffix(domain)
+    # email_validator refuses special-use names outright: judge their syntax on a public stand-in
+    judged = f"{local}@{domain[: len(domain) - len(suffix)]}example" if suffix else address
     try:
-        validate_email(address, check_deliverability=False)
+        validate_email(judged, check_deliverability=False, globally_deliverable=not suffix)
     except EmailNotValidError as exc:
         message = _("{address} is not a valid email address: {reason}")
-        return [_error("email.from_address", message.format(address=repr(address), reason=exc))]
+        return [_error(key, message.format(address=repr(address), reason=exc))]
+    if suffix:
+        message = _(
+            "{domain} is a special-use or internal domain (.{suffix}): mail from or to it "
+            "only reaches recipients inside that network"
+        )
+        return [_warning(key, message.format(domain=domain, suffix=suffix))]
     return []
 
 
@@ -520,6 +548,18 @@ def _sender_domain(settings: Settings) -> list[Problem]:
                     _("{selector} is not a valid selector").format(selector=repr(selector)),
                 )
             )
+    return out
+
+
+def _dns(settings: Settings) -> list[Problem]:
+    from mailgw.config.nameservers import NameserverError, split_nameserver
+
+    out = []
+    for server in settings.dns.nameservers:
+        try:
+            split_nameserver(server)
+        except NameserverError as exc:
+            out.append(_error("dns.nameservers", str(exc)))
     return out
 
 
