@@ -41,7 +41,7 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-def _resolver_options(func: Any) -> Any:
+def resolver_options(func: Any) -> Any:
     func = click.option(
         "--timeout",
         type=click.FloatRange(0.1, 120),
@@ -58,7 +58,7 @@ def _resolver_options(func: Any) -> Any:
     )(func)
 
 
-def _config(nameservers: tuple[str, ...], timeout: float, **extra: Any) -> ResolverConfig:
+def resolver_config(nameservers: tuple[str, ...], timeout: float, **extra: Any) -> ResolverConfig:
     from mailgw.delivery.resolver import DnsConfigError, ResolverConfig, parse_nameserver
 
     try:
@@ -100,7 +100,7 @@ def _exit(code: int) -> None:
 
 @click.command()
 @click.option("--domain", help=N_("Domain to publish for (default: the configured sender domain)."))
-@_resolver_options
+@resolver_options
 @click.option("--offline", is_flag=True, help=N_("Do not look up the current records."))
 @click.option("--table", "as_table", is_flag=True, help=N_("Print a table instead of zone lines."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
@@ -118,7 +118,7 @@ def records(
     from mailgw.delivery.records import propose_records
 
     settings = _settings(ctx)
-    config = None if offline else _config(nameservers, timeout, check_authoritative=False)
+    config = None if offline else resolver_config(nameservers, timeout, check_authoritative=False)
     proposal = _run(propose_records(settings, resolver_config=config, domain=domain))
     for note in proposal.notes:
         click.echo(_("note: {note}").format(note=note), err=True)
@@ -154,7 +154,7 @@ def _print_table(records: list[Record]) -> None:
 
 @click.command()
 @click.option("--domain", help=N_("Domain to check (default: the configured sender domain)."))
-@_resolver_options
+@resolver_options
 @click.option(
     "--watch",
     type=click.IntRange(1, 86400),
@@ -185,7 +185,7 @@ def dns(
     from mailgw.delivery.domain import check_domain
 
     settings = _settings(ctx)
-    config = _config(
+    config = resolver_config(
         nameservers,
         timeout,
         authoritative_port=authoritative_port,
@@ -229,7 +229,7 @@ def _print_report(report: DomainReport) -> None:
 @click.option("--ip", required=True, help=N_("The sending client's IP address."))
 @click.option("--sender", required=True, help=N_("MAIL FROM address (empty: postmaster@HELO)."))
 @click.option("--helo", default="", help=N_("HELO/EHLO name of the client."))
-@_resolver_options
+@resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 def spf(
     ip: str, sender: str, helo: str, nameservers: tuple[str, ...], timeout: float, as_json: bool
@@ -237,7 +237,7 @@ def spf(
     """Evaluate SPF (RFC 7208 check_host) for a client IP and sender."""
     from mailgw.delivery.spf import LOOKUP_LIMIT, evaluate_spf
 
-    config = _config(nameservers, timeout)
+    config = resolver_config(nameservers, timeout)
     result = _run(evaluate_spf(ip, sender, helo, resolver=config))
     if as_json:
         emit_json(result.as_dict())
@@ -262,7 +262,7 @@ def spf(
 
 @click.command("dkim-verify")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
-@_resolver_options
+@resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
@@ -272,7 +272,7 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
         raw = source.read()
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
-    config = _config(nameservers, timeout)
+    config = resolver_config(nameservers, timeout)
     report = _run(verify_message(raw, resolver=config))
     if as_json:
         emit_json(report.as_dict())
