@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailgw.config import store
 from mailgw.config.errors import ConfigError, InvalidConfigFile
-from mailgw.config.model import DEFAULT_PORTS, AuthMethod, Security, Settings
+from mailgw.config.model import DEFAULT_PORTS, IMAP_PORTS, AuthMethod, Security, Settings
 from mailgw.config.schema import (
     KEYS,
     ValueParseError,
@@ -284,6 +284,7 @@ def _follow(before: Settings, after: Settings, given: set[str], saved: Settings)
     _follow_security(start, after, given)
     _follow_host(before, after, given, saved)
     _follow_password(after, given)
+    _follow_receive_security(before, after, given)
 
 
 def _follow_preset(before: Settings, after: Settings, given: set[str]) -> Settings | None:
@@ -371,3 +372,12 @@ def _follow_password(after: Settings, given: set[str]) -> None:
         auth.password_file = ""
     if PASSWORD_FILE_KEY in given and auth.password_file and PASSWORD_KEY not in given:
         auth.password = ""
+
+
+def _follow_receive_security(before: Settings, after: Settings, given: set[str]) -> None:
+    """The mailbox's port follows its security as the SMTP one does (993 ssl, 143 otherwise)."""
+    old, new = before.receive, after.receive
+    if new.security == old.security or "receive.port" in given:
+        return
+    if old.port in IMAP_PORTS.values():
+        new.port = IMAP_PORTS[Security(new.security)]

@@ -46,6 +46,7 @@ class OAuth2Provider(str, enum.Enum):
 
 
 DEFAULT_PORTS: dict[Security, int] = {Security.NONE: 25, Security.SSL: 465, Security.STARTTLS: 587}
+IMAP_PORTS: dict[Security, int] = {Security.NONE: 143, Security.SSL: 993, Security.STARTTLS: 143}
 
 
 def _doc(default: Any, doc: str, reader: str = "platform, mailgw", **extra: Any) -> Any:
@@ -212,6 +213,40 @@ class DnsSettings:
 
 
 @dataclass
+class ReceiveSettings:
+    """`[receive]`: a mailbox mailgw reads to prove a test send arrived (never the platform)."""
+
+    host: str = _doc(
+        "", "IMAP server of a mailbox the test sends go to; empty = no receipt check.", "mailgw"
+    )
+    port: int = _doc(
+        993,
+        "TCP port; follows `security` (ssl 993, starttls 143) unless set by hand.",
+        "mailgw",
+        minimum=1,
+        maximum=65535,
+    )
+    security: Security = _doc(
+        Security.SSL,
+        "`ssl` = implicit TLS (IMAPS); `starttls` = STARTTLS required; `none` only to a "
+        "loopback host.",
+        "mailgw",
+    )
+    username: str = _doc("", "Login name of the mailbox.", "mailgw")
+    password_file: str = _doc(
+        "",
+        "Path of a file (mode 0600) whose first line is the mailbox password; written by "
+        "`mailgw set-password --receive --file PATH`.",
+        "mailgw",
+    )
+    folders: list[str] = _doc(
+        [],
+        "Folders searched for the copy; empty = INBOX and the server's `\\Junk` folder (RFC 6154).",
+        "mailgw",
+    )
+
+
+@dataclass
 class Settings:
     """The whole contract, `schema_version = 1`."""
 
@@ -220,6 +255,7 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     sender_domain: SenderDomainSettings = field(default_factory=SenderDomainSettings)
     dns: DnsSettings = field(default_factory=DnsSettings)
+    receive: ReceiveSettings = field(default_factory=ReceiveSettings)
 
     def sender_domain_name(self) -> str:
         """The domain to authorise: the configured one, else the From address's."""
@@ -243,4 +279,5 @@ class Settings:
                 self.sender_domain, dkim_selectors=list(self.sender_domain.dkim_selectors)
             ),
             dns=dataclasses.replace(self.dns, nameservers=list(self.dns.nameservers)),
+            receive=dataclasses.replace(self.receive, folders=list(self.receive.folders)),
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailgw.config.errors import ConfigError
-from mailgw.config.model import AuthSettings
+from mailgw.config.model import AuthSettings, ReceiveSettings
 from mailgw.i18n import N_, _
 
 
@@ -54,6 +54,18 @@ def read_password(auth: AuthSettings) -> str:
         text = _read_text(path, N_("the password file"))
     except _Unreadable as exc:
         raise PasswordUnavailable(_password_problem(exc, path)) from None
+    return _without_line_ending(text)
+
+
+def read_mailbox_password(receive: ReceiveSettings) -> str:
+    """The receiving mailbox's password (receive.password_file), without its line ending."""
+    path = Path(receive.password_file)
+    try:
+        text = _read_text(path, N_("the mailbox password file"))
+    except _Unreadable as exc:
+        raise PasswordUnavailable(
+            _password_problem(exc, path, "receive.password_file", "--receive --file PATH")
+        ) from None
     return _without_line_ending(text)
 
 
@@ -126,17 +138,22 @@ def _secret_file_problem(exc: _Unreadable, path: str, key: str) -> str:
     return str(exc)
 
 
-def _password_problem(exc: _Unreadable, path: Path) -> str:
+def _password_problem(
+    exc: _Unreadable,
+    path: Path,
+    key: str = "smtp.auth.password_file",
+    options: str = "--file PATH",
+) -> str:
     if exc.kind == "missing":
         return _(
-            "the password file {path} (smtp.auth.password_file) does not exist; "
-            "create it with `mailgw set-password --file PATH`"
-        ).format(path=path)
+            "the password file {path} ({key}) does not exist; "
+            "create it with `mailgw set-password {options}`"
+        ).format(path=path, key=key, options=options)
     if exc.kind == "denied":
         return _(
-            "the password file {path} (smtp.auth.password_file) cannot be read by this user; "
+            "the password file {path} ({key}) cannot be read by this user; "
             "run as its owner (often with sudo)"
-        ).format(path=path)
+        ).format(path=path, key=key)
     return str(exc)
 
 

@@ -18,6 +18,7 @@ from mailgw.config.model import (
     AuthSettings,
     Gateway,
     OAuth2Provider,
+    ReceiveSettings,
     Security,
     Settings,
 )
@@ -26,6 +27,7 @@ from mailgw.config.secrets import (
     OAuth2SecretUnavailable,
     PasswordUnavailable,
     read_client_secret,
+    read_mailbox_password,
     read_password,
     read_service_account,
 )
@@ -77,6 +79,7 @@ def validate(
         *_email(settings),
         *_sender_domain(settings),
         *_dns(settings),
+        *_receive(settings),
     ]
     return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 
@@ -119,6 +122,10 @@ def _header_safety(settings: Settings) -> list[Problem]:
         "smtp.helo_name": settings.smtp.helo_name,
         "smtp.host": settings.smtp.host,
         "smtp.auth.username": settings.smtp.auth.username,
+        # these go into IMAP commands: a line break would start another command
+        "receive.host": settings.receive.host,
+        "receive.username": settings.receive.username,
+        "receive.folders": "".join(settings.receive.folders),
     }
     return [
         _error(key, _("must not contain line breaks or NUL characters (they would inject headers)"))
@@ -561,6 +568,43 @@ def _dns(settings: Settings) -> list[Problem]:
         except NameserverError as exc:
             out.append(_error("dns.nameservers", str(exc)))
     return out
+
+
+def _receive(settings: Settings) -> list[Problem]:
+    """The receiving mailbox: judged only once a host names one."""
+    receive = settings.receive
+    if not receive.host.strip():
+        return []
+    out: list[Problem] = []
+    if not has_control_chars(receive.host) and not is_valid_host(receive.host):
+        message = _("{host} is not a valid host name or IP address")
+        out.append(_error("receive.host", message.format(host=repr(receive.host))))
+    if receive.security == Security.NONE and not is_loopback(receive.host):
+        message = _(
+            "the mailbox password would cross the network unencrypted; choose ssl or starttls"
+        )
+        out.append(_error("receive.security", message))
+    if not receive.username:
+        out.append(_error("receive.username", _("a mailbox to read needs its login name")))
+    out.extend(_mailbox_password_problems(receive))
+    return out
+
+
+def _mailbox_password_problems(receive: ReceiveSettings) -> list[Problem]:
+    """As the SMTP password file: present, readable, not empty, private."""
+    key, path = "receive.password_file", receive.password_file
+    if not path:
+        fix = _("use `mailgw set-password --receive --file PATH`")
+        return [Problem(key, Severity.ERROR, _("the mailbox needs a password file"), fix)]
+    try:
+        password = read_mailbox_password(receive)
+    except PasswordUnavailable as exc:
+        return [_error(key, str(exc))]
+    if not password:
+        fix = _("fill it with `mailgw set-password --receive --file {path}`").format(path=path)
+        message = _("the password file {path} is empty").format(path=path)
+        return [Problem(key, Severity.ERROR, message, fix)]
+    return _readable_by_others(key, Path(path))
 
 
 def file_is_private(path: str | os.PathLike[str]) -> bool:

@@ -102,7 +102,7 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
         _verify(message, index, signature, answers.get((signature.key_name, "TXT")), from_domain)
         for index, signature in enumerate(signatures)
     ]
-    auth, problems = _authentication_results(message)
+    auth, problems = authentication_results(message)
     return DkimReport(from_domain, results, auth, problems)
 
 
@@ -271,7 +271,7 @@ def _quiet_logger() -> object:
     return logger
 
 
-def _authentication_results(message: bytes) -> tuple[list[AuthResult], list[str]]:
+def authentication_results(message: bytes) -> tuple[list[AuthResult], list[str]]:
     import authres
 
     results: list[AuthResult] = []

@@ -42,9 +42,16 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 
 def _register_commands() -> None:
-    from mailgw.commands import config_cmds, domain_cmds, password_cmds, setup_cmds, smtp_cmds
+    from mailgw.commands import (
+        config_cmds,
+        domain_cmds,
+        password_cmds,
+        receive_cmds,
+        setup_cmds,
+        smtp_cmds,
+    )
 
-    for module in (config_cmds, password_cmds, smtp_cmds, domain_cmds, setup_cmds):
+    for module in (config_cmds, password_cmds, smtp_cmds, receive_cmds, domain_cmds, setup_cmds):
         module.register(main)
 
 

@@ -41,7 +41,7 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
-def _resolver_options(func: Any) -> Any:
+def resolver_options(func: Any) -> Any:
     func = click.option(
         "--timeout",
         type=click.FloatRange(0.1, 120),
@@ -61,7 +61,7 @@ def _resolver_options(func: Any) -> Any:
     )(func)
 
 
-def _config(
+def resolver_config(
     flags: tuple[str, ...],
     timeout: float,
     configured: Callable[[], Settings],
@@ -112,7 +112,7 @@ def _exit(code: int) -> None:
 
 @click.command()
 @click.option("--domain", help=N_("Domain to publish for (default: the configured sender domain)."))
-@_resolver_options
+@resolver_options
 @click.option("--offline", is_flag=True, help=N_("Do not look up the current records."))
 @click.option("--table", "as_table", is_flag=True, help=N_("Print a table instead of zone lines."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
@@ -133,7 +133,7 @@ def records(
     config = (
         None
         if offline
-        else _config(nameservers, timeout, lambda: settings, check_authoritative=False)
+        else resolver_config(nameservers, timeout, lambda: settings, check_authoritative=False)
     )
     proposal = _run(propose_records(settings, resolver_config=config, domain=domain))
     for note in proposal.notes:
@@ -170,7 +170,7 @@ def _print_table(records: list[Record]) -> None:
 
 @click.command()
 @click.option("--domain", help=N_("Domain to check (default: the configured sender domain)."))
-@_resolver_options
+@resolver_options
 @click.option(
     "--watch",
     type=click.IntRange(1, 86400),
@@ -201,7 +201,7 @@ def dns(
     from mailgw.delivery.domain import check_domain
 
     settings = _settings(ctx)
-    config = _config(
+    config = resolver_config(
         nameservers,
         timeout,
         lambda: settings,
@@ -246,7 +246,7 @@ def _print_report(report: DomainReport) -> None:
 @click.option("--ip", required=True, help=N_("The sending client's IP address."))
 @click.option("--sender", required=True, help=N_("MAIL FROM address (empty: postmaster@HELO)."))
 @click.option("--helo", default="", help=N_("HELO/EHLO name of the client."))
-@_resolver_options
+@resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def spf(
@@ -261,7 +261,7 @@ def spf(
     """Evaluate SPF (RFC 7208 check_host) for a client IP and sender."""
     from mailgw.delivery.spf import LOOKUP_LIMIT, evaluate_spf
 
-    config = _config(nameservers, timeout, lambda: _settings(ctx))
+    config = resolver_config(nameservers, timeout, lambda: _settings(ctx))
     result = _run(evaluate_spf(ip, sender, helo, resolver=config))
     if as_json:
         emit_json(result.as_dict())
@@ -286,7 +286,7 @@ def spf(
 
 @click.command("dkim-verify")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
-@_resolver_options
+@resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
 def dkim_verify(
@@ -299,7 +299,7 @@ def dkim_verify(
         raw = source.read()
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
-    config = _config(nameservers, timeout, lambda: _settings(ctx))
+    config = resolver_config(nameservers, timeout, lambda: _settings(ctx))
     report = _run(verify_message(raw, resolver=config))
     if as_json:
         emit_json(report.as_dict())

@@ -34,11 +34,24 @@ def register(group: click.Group) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help=N_("Keep the password in this file (0600) and name it in smtp.auth.password_file."),
 )
+@click.option(
+    "--receive",
+    is_flag=True,
+    help=N_(
+        "The receiving mailbox's password instead, in a 0600 file (default: the one "
+        "receive.password_file names, else mailbox.password beside the config)."
+    ),
+)
 @click.option("--force", is_flag=True, help=N_("Save even if the file changed on disk since read."))
 @pass_context
-def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force: bool) -> None:
+def set_password(
+    ctx: Context, from_stdin: bool, secret_file: Path | None, receive: bool, force: bool
+) -> None:
     """Store the SMTP password (asked twice without echo, or --stdin for scripts)."""
     session = EditSession.open_strict(ctx.config_path)  # a bad config fails before the prompt
+    if receive:
+        _set_mailbox_password(ctx, session, from_stdin, secret_file, force)
+        return
     # --stdin typed at a terminal would echo: ask without echo there instead
     password = _read_secret(from_stdin, _("SMTP password"), _("Repeat the password"))
     if not password:
@@ -54,6 +67,22 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
     click.echo(_("password saved in {where}").format(where=where))
     if not session.settings.smtp.auth.enabled:
         click.echo(_("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true"))
+
+
+def _set_mailbox_password(
+    ctx: Context, session: EditSession, from_stdin: bool, secret_file: Path | None, force: bool
+) -> None:
+    """The receiving mailbox's password: always in its own 0600 file, never in the config."""
+    password = _read_secret(from_stdin, _("Mailbox password"), _("Repeat the password"))
+    if not password:
+        fail(_("the password is empty; nothing was saved"))
+    named = session.settings.receive.password_file
+    default = Path(named) if named else ctx.config_path.parent / "mailbox.password"
+    secret_file = (secret_file or default).expanduser().absolute()
+    session.set("receive.password_file", str(secret_file))
+    _save_with_file(ctx, session, force, secret_file, password)
+    del password
+    click.echo(_("mailbox password saved in {where} (0600)").format(where=secret_file))
 
 
 @click.command("set-secret")

@@ -15,6 +15,7 @@ from mailgw.commands.common import (
     fail,
     pass_context,
 )
+from mailgw.commands.receive_cmds import check_receipt, receive_options
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import N_, _
@@ -41,8 +42,11 @@ def register(group: click.Group) -> None:
 @click.option("--kind", type=click.Choice(KINDS), default="test", show_default=True)
 @click.option("--transcript", is_flag=True, help=N_("Print the SMTP dialogue (password masked)."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
+@receive_options
 @pass_context
-def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool) -> None:
+def test_send(
+    ctx: Context, to: str, kind: str, transcript: bool, as_json: bool, receive: bool, **options: Any
+) -> None:
     """Send a sample message through the configured server, as the platform would."""
     from mailgw.delivery import smtp
     from mailgw.delivery.errors import MessageInvalid
@@ -56,7 +60,12 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
         fail(str(exc))
     progress = Progress()
     result = _run_live(smtp.send(settings, message, progress=progress), progress)
-    _finish(result, as_json=as_json, transcript=transcript)
+    if not (receive and result.ok):
+        _finish(result, as_json=as_json, transcript=transcript)
+        return
+    if not as_json:
+        _print_result(result, transcript)
+    check_receipt(settings, result.test_id, result.as_dict(), {"as_json": as_json, **options})
 
 
 @click.command()

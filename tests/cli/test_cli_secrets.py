@@ -320,3 +320,15 @@ def test_a_refused_save_removes_the_new_password_file(
     assert result.returncode == 2 and "smtp.host" in result.stderr
     assert not secret.exists()
     assert config_path.read_text() == '[smtp]\ngateway = "custom"\n'
+
+
+def test_the_mailbox_password_goes_to_its_own_file(mailgw: Run, config_path: Path) -> None:
+    result = mailgw("set-password", "--receive", "--stdin", input=SENTINEL + "\nnotes\n")
+    assert result.returncode == 0, result.stderr
+    secret = config_path.parent / "mailbox.password"
+    assert f"mailbox password saved in {secret} (0600)" in result.stdout
+    assert secret.read_text("utf-8") == SENTINEL + "\n"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert store.load(config_path).settings.receive.password_file == str(secret)
+    assert SENTINEL not in config_path.read_text("utf-8")
+    _assert_clean(result.stdout, result.stderr, mailgw("show", "--json").stdout)

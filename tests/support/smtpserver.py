@@ -49,6 +49,7 @@ class Behaviour:
     reject_recipients: set[str] = field(default_factory=set)
     sender_reply: str = "553 5.7.1 Sender address rejected: not owned by user"
     recipient_reply: str = "550 5.1.1 Recipient address rejected: user unknown"
+    on_message: Callable[[bytes], None] | None = None  # called with each accepted message
 
 
 class _Handler:
@@ -72,6 +73,8 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         self.recorder.messages.append(envelope.original_content or envelope.content)
         self.recorder.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.behaviour.on_message is not None:  # relay it on (a test's receiving mailbox)
+            self.behaviour.on_message(envelope.original_content or envelope.content)
         return "250 2.0.0 Ok: queued as TEST1"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
