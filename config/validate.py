@@ -21,6 +21,7 @@ from mailgw.config.model import (
 )
 from mailgw.config.schema import KEYS, get_value
 from mailgw.config.secrets import PasswordUnavailable, read_password
+from mailgw.config.trust import secret_file_problem, untrusted_reason
 from mailgw.i18n import _
 
 
@@ -53,18 +54,24 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def validate(
-    settings: Settings, config_path: Path | None = None, *, saving: bool = False
+    settings: Settings,
+    config_path: Path | None = None,
+    *,
+    saving: bool = False,
+    secrets_to_write: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Every problem in `settings`, errors first.
 
     `saving`: judge the file as a save leaves it (a save never keeps it world-readable).
+    `secrets_to_write`: secret files the save writes once it succeeds (0600, not empty): only
+    whether they may be written is judged, not what they hold now.
     """
     problems = [
         *_schema_version(settings),
         *_header_safety(settings),
         *_ranges(settings),
         *_smtp(settings),
-        *_auth(settings, config_path, saving),
+        *_auth(settings, config_path, saving, secrets_to_write),
         *_email(settings),
         *_sender_domain(settings),
     ]
@@ -139,6 +146,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _mail_in_clear(settings: Settings) -> list[Problem]:
+    """`none` to a host beyond this machine: anyone on the path reads every mail (a login over
+    it is judged, more strictly, by the authentication rule)."""
+    smtp = settings.smtp
+    if smtp.gateway != Gateway.CUSTOM or smtp.security != Security.NONE or smtp.auth.enabled:
+        return []
+    if not smtp.host.strip() or is_loopback(smtp.host):
+        return []
+    message = _(
+        "mail to {host} crosses the network unencrypted (smtp.security = none): anyone on the "
+        "path can read it; choose ssl or starttls if the server offers it"
+    )
+    return [_warning("smtp.security", message.format(host=smtp.host))]
+
+
 def _smtp(settings: Settings) -> list[Problem]:
     smtp = settings.smtp
     out: list[Problem] = []
@@ -164,6 +186,7 @@ def _smtp(settings: Settings) -> list[Problem]:
         known = ", ".join(["custom", *providers()])
         message = _("unknown preset {name}; known: {known}")
         out.append(_warning("smtp.provider", message.format(name=repr(smtp.provider), known=known)))
+    out.extend(_mail_in_clear(settings))
     if smtp.trust_all and smtp.security == Security.NONE:
         out.append(
             _warning("smtp.trust_all", _("has no effect without TLS (smtp.security = none)"))
@@ -213,9 +236,12 @@ def _ranges(settings: Settings) -> list[Problem]:
     return out
 
 
-def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Problem]:
+def _auth(
+    settings: Settings, config_path: Path | None, saving: bool, to_write: frozenset[str]
+) -> list[Problem]:
     smtp, auth = settings.smtp, settings.smtp.auth
-    out = _password_exposure(auth, config_path, saving)
+    pending = auth.password_file in to_write
+    out = _pending_secret_file(auth) if pending else _password_exposure(auth, config_path, saving)
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
         return out
     if not auth.username:
@@ -231,7 +257,8 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
                 _("use `mailgw set-password`"),
             )
         )
-    out.extend(_password_file_problems(auth))
+    if not pending:
+        out.extend(_password_file_problems(auth))
     if smtp.security == Security.NONE and not is_loopback(smtp.host):
         if smtp.allow_plaintext_auth:
             out.append(
@@ -256,6 +283,12 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
     return out
 
 
+def _pending_secret_file(auth: AuthSettings) -> list[Problem]:
+    """A password file the save is about to write (0600): only whether it may be written."""
+    problem = secret_file_problem(Path(auth.password_file))
+    return [_error("smtp.auth.password_file", problem)] if problem else []
+
+
 def _password_exposure(
     auth: AuthSettings, config_path: Path | None, saving: bool = False
 ) -> list[Problem]:
@@ -266,6 +299,9 @@ def _password_exposure(
     """
     out: list[Problem] = []
     if auth.password and config_path is not None:
+        untrusted = untrusted_reason(config_path)
+        if untrusted:  # root would write the password where another user can read or move it
+            out.append(_error("smtp.auth.password", untrusted))
         out.extend(_readable_by_others("smtp.auth.password", config_path, saving))
     if auth.password_file:
         out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))

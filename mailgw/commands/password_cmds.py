@@ -9,7 +9,6 @@ import click
 
 from mailgw.commands.common import Context, fail, pass_context
 from mailgw.commands.config_cmds import save_edits
-from mailgw.config import store
 from mailgw.config.editing import EditSession
 from mailgw.config.errors import ConfigError
 from mailgw.i18n import N_, _
@@ -40,10 +39,10 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
         fail(_("the password is empty; nothing was saved"))
     if secret_file is None:
         session.set("smtp.auth.password", password)  # the editing layer drops a password_file
+        save_edits(ctx, session, force)
     else:
         secret_file = secret_file.expanduser().absolute()
-        session.set("smtp.auth.password_file", str(secret_file))  # ...and the inline password
-    _save_with_file(ctx, session, force, secret_file, password)
+        save_secret_file(ctx, session, "smtp.auth.password_file", secret_file, password, force)
     del password
     where = f"{secret_file} (0600)" if secret_file else f"{ctx.config_path}"
     click.echo(_("password saved in {where}").format(where=where))
@@ -51,21 +50,15 @@ def set_password(ctx: Context, from_stdin: bool, secret_file: Path | None, force
         click.echo(_("note: authentication is off; turn it on: mailgw set smtp.auth.enabled=true"))
 
 
-def _save_with_file(
-    ctx: Context, session: EditSession, force: bool, secret_file: Path | None, password: str
+def save_secret_file(
+    ctx: Context, session: EditSession, key: str, path: Path, secret: str, force: bool
 ) -> None:
-    """Write the secret file (if any), then the config; a new file is removed if that fails."""
-    if secret_file is None:
-        save_edits(ctx, session, force)
-        return
-    created = not secret_file.exists()
-    store.write_secret_file(secret_file, password)  # first: validation reads it
+    """Name `path` in `key` and write `secret` to it once the config is saved (the editing
+    layer's one safe order); the config is put back if the file cannot be written."""
     try:
-        save_edits(ctx, session, force)
-    except (ConfigError, click.ClickException):
-        if created:
-            secret_file.unlink(missing_ok=True)
-        raise
+        session.save_with_secret_file(key, path, secret, lambda: save_edits(ctx, session, force))
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def _read_from_stdin() -> str:
