@@ -31,4 +31,4 @@ def default_folders() -> set[Path]:
     """The folders mailgw may create when missing: its own default places for the config (the
     system one, the user's, and the one $MAILGW_CONFIG names), never one a --config names."""
     folders = {SYSTEM_CONFIG.parent, user_config_path().parent, resolve_config_path().parent}
-    return {Path(os.path.abspath(folder)) for folder in folders}
+    return {Path(os.path.realpath(folder)) for folder in folders}

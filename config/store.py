@@ -394,8 +394,8 @@ def managed_paths(config: Path) -> list[Path]:
 def is_managed(config: Path, candidate: Path) -> bool:
     """True when writing `candidate` would overwrite the config or a file the store keeps for it
     (the same file by any name: a symlink or a hard link counts)."""
-    real = _real_target(candidate)
-    for managed in managed_paths(config):
+    real = _resolved(candidate)
+    for managed in map(_resolved, managed_paths(config)):
         if real == managed or managed in real.parents:
             return True
         with contextlib.suppress(OSError):
@@ -415,7 +415,12 @@ def _refuse_newer_schema(path: Path, version: int) -> None:
 
 
 def _real_target(path: Path) -> Path:
-    """Where writes to `path` land: every symlink on the way resolved (never replaced)."""
+    """The file a save replaces, as messages name it: a symlink's target (never the link)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _resolved(path: Path) -> Path:
+    """Where writes to `path` land: every symlink on the way resolved."""
     return Path(os.path.realpath(os.path.abspath(path)))
 
 
@@ -440,12 +445,12 @@ def _place(path: Path) -> Iterator[_Place]:
     """The folder the file `path` resolves to, opened without following a symlink and, as
     root, judged on its descriptor: what is judged is what is written into."""
     trust.refuse_untrusted(path)  # every folder and symlink on the way, as named
-    target = _real_target(path)
-    _ensure_folder(target.parent)
-    fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | _AT)
+    shown, real = _real_target(path), _resolved(path)
+    _ensure_folder(real.parent)
+    fd = os.open(real.parent, os.O_RDONLY | os.O_DIRECTORY | _AT)
     try:
-        _refuse_untrusted_fd(target.parent, fd)
-        place = _Place(target.parent, fd, target.name)
+        _refuse_untrusted_fd(shown.parent, fd)
+        place = _Place(shown.parent, fd, real.name)
         _refuse_non_regular(place)
         yield place
     finally:
