@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mailgw import __version__
-from mailgw.commands.common import EXIT_CANNOT_RUN, EXIT_OK, Context
+from mailgw.commands.common import EXIT_CANNOT_RUN, EXIT_OK, Context, printable_streams
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
 from mailgw.i18n import N_, _
@@ -53,7 +53,9 @@ _register_commands()
 
 def run(argv: list[str] | None = None) -> None:
     """Entry point: exit 0/1/2, every error as one line on stderr, never a traceback."""
-    sys.exit(_run(argv))
+    with printable_streams():
+        code = _run(argv)
+    sys.exit(code)
 
 
 def localise(command: click.Command) -> None:

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dkim_text import report_text
@@ -152,4 +153,4 @@ class DkimCheckSection(Section):
         self._show(_("Cannot verify: {reason}").format(reason=event.reason))
 
     def _show(self, text: str) -> None:
-        self.query_one("#dkim-result", Static).update(text)
+        self.query_one("#dkim-result", Static).update(printable(text))
