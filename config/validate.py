@@ -11,6 +11,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailgw.config.idn import NotAsciiName, ascii_host
 from mailgw.config.model import (
     DEFAULT_PORTS,
     SCHEMA_VERSION,
@@ -131,7 +132,10 @@ def is_valid_host(host: str) -> bool:
         return True
     except ValueError:
         pass
-    name = host.rstrip(".")
+    try:
+        name = ascii_host(host).rstrip(".")  # an IDN name is judged as it is sent: A-labels
+    except NotAsciiName:
+        return False
     if not name or len(name) > 253:
         return False
     return all(_HOST_LABEL.match(label) for label in name.split("."))

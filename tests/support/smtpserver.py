@@ -130,8 +130,10 @@ def smtp_server(
     behaviour: Behaviour | None = None,
     auth_required: bool = False,
     exclude_auth: tuple[str, ...] = (),
+    smtputf8: bool = False,
 ) -> Iterator[RunningServer]:
-    """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS)."""
+    """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS);
+    `smtputf8` offers SMTPUTF8 (RFC 6531)."""
     behaviour = behaviour or Behaviour()
     recorder = Recorder()
     handler = _Handler(recorder, behaviour)
@@ -142,6 +144,7 @@ def smtp_server(
         "auth_exclude_mechanism": exclude_auth,
         "auth_require_tls": mode == "starttls",  # aiosmtpd cannot see implicit TLS
         "ready_timeout": 10.0,
+        "enable_SMTPUTF8": smtputf8,
     }
     if mode == "starttls":
         kwargs["tls_context"] = server_context(cert)
