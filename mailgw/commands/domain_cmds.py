@@ -266,10 +266,10 @@ def spf(
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
-    from mailgw.delivery.dkim import verify_message
+    from mailgw.delivery.dkim import MAX_MESSAGE_BYTES, verify_message
 
     try:
-        raw = source.read()
+        raw = source.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
     config = _config(nameservers, timeout)

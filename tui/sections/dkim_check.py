@@ -32,7 +32,6 @@ KEYS = (
     ("f5", "verify", N_("Verify"), "F5"),
     ("escape", "cancel_verify", N_("Cancel verification"), "Esc"),
 )
-MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # a report with attachments; more is not a mail to check
 
 
 @dataclass
@@ -108,11 +107,13 @@ class DkimCheckSection(Section):
 
     def _message(self) -> bytes:
         """The file's bytes when a path is given, else the pasted text."""
+        from mailgw.delivery.dkim import MAX_MESSAGE_BYTES
+
         path = self.query_one("#dkim-file", Input).value.strip()
         if not path:
             return self.query_one("#dkim-message", TextArea).text.encode("utf-8")
         with Path(path).expanduser().open("rb") as handle:
-            return handle.read(MAX_MESSAGE_BYTES)
+            return handle.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
 
     @work(exclusive=True, group="dkim", exit_on_error=False)
     async def _verify(self, raw: bytes) -> None:
