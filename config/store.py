@@ -119,6 +119,11 @@ def load(path: Path) -> LoadedConfig:
 
 def parse(path: Path, raw: bytes) -> TOMLDocument:
     """Parse TOML bytes, reporting errors with line and column (both counted from 1)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        reason = _(
+            "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one"
+        )
+        raise InvalidConfigFile(path, reason, 1, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

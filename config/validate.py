@@ -23,7 +23,7 @@ from mailgw.config.model import (
 from mailgw.config.schema import KEYS, get_value
 from mailgw.config.secrets import PasswordUnavailable, read_password
 from mailgw.config.trust import secret_file_problem, untrusted_reason
-from mailgw.i18n import _
+from mailgw.i18n import N_, _
 
 
 class Severity(str, enum.Enum):
@@ -118,20 +118,41 @@ def _header_safety(settings: Settings) -> list[Problem]:
         "smtp.host": settings.smtp.host,
         "smtp.auth.username": settings.smtp.auth.username,
     }
-    return [
-        _error(key, _("must not contain line breaks or NUL characters (they would inject headers)"))
-        for key, value in values.items()
-        if has_control_chars(value)
-    ]
+    out = []
+    for key, value in values.items():
+        if has_control_chars(value):
+            message = _(
+                "must not contain line breaks or NUL characters (they would inject headers)"
+            )
+            out.append(_error(key, message))
+        elif _OTHER_CONTROL.search(value):
+            message = _(
+                "must not contain control characters such as escape codes (they would reach "
+                "every receiver's header and terminal); remove them"
+            )
+            out.append(_error(key, message))
+    return out
+
+
+_INJECTION = N_("must not contain line breaks or NUL characters (they would inject headers)")
+_OTHER_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab is fine in a header
 
 
 def is_valid_host(host: str) -> bool:
-    """A DNS host name or an IP address literal."""
+    """A DNS host name (one trailing dot at most) or an IP address, IPv6 maybe in brackets."""
+    literal = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if "[" in literal or "]" in literal:
+        return False  # `[::1` or `a]`: brackets only around a whole IPv6 address
+    address, _percent, scope = literal.partition("%")
+    if scope and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", scope):
+        return False  # `fe80::1%a b c`: a zone is an interface name
     try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
+        parsed = ipaddress.ip_address(address if scope else literal)
+        return literal == host or parsed.version == 6
     except ValueError:
         pass
+    if literal != host or host.endswith(".."):
+        return False
     try:
         name = ascii_host(host).rstrip(".")  # an IDN name is judged as it is sent: A-labels
     except NotAsciiName:
@@ -165,6 +186,28 @@ def _mail_in_clear(settings: Settings) -> list[Problem]:
     return [_warning("smtp.security", message.format(host=smtp.host))]
 
 
+def _helo_name(name: str) -> list[Problem]:
+    """EHLO takes a host name or an address literal ([192.0.2.1], [IPv6:2001:db8::1])."""
+    if not name or has_control_chars(name):
+        return []
+    literal = name[1:-1].removeprefix("IPv6:") if name.startswith("[") else ""
+    if len(name) <= 255 and (is_valid_host(name) if not literal else _is_address(literal)):
+        return []
+    message = _(
+        "{name} is not a host name or an address literal such as [192.0.2.1]; EHLO sends it "
+        "as this machine's name"
+    )
+    return [_error("smtp.helo_name", message.format(name=repr(name[:80])))]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _smtp(settings: Settings) -> list[Problem]:
     smtp = settings.smtp
     out: list[Problem] = []
@@ -174,6 +217,7 @@ def _smtp(settings: Settings) -> list[Problem]:
         elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
             message = _("{host} is not a valid host name or IP address")
             out.append(_error("smtp.host", message.format(host=repr(smtp.host))))
+    out.extend(_helo_name(smtp.helo_name))
     if (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
         right = DEFAULT_PORTS[smtp.security]
         out.append(
@@ -246,6 +290,12 @@ def _auth(
     smtp, auth = settings.smtp, settings.smtp.auth
     pending = auth.password_file in to_write
     out = _pending_secret_file(auth) if pending else _password_exposure(auth, config_path, saving)
+    if auth.password_file and not os.path.isabs(auth.password_file):
+        message = _(
+            "{path} is a relative path: it would be read from wherever mailgw or the platform "
+            "happens to start; give the full path"
+        )
+        out.append(_error("smtp.auth.password_file", message.format(path=auth.password_file)))
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
         return out
     if not auth.username:

@@ -105,6 +105,13 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
             )
         )
     message = await asyncio.to_thread(normalise_message, raw)
+    if not message and b"\0" in raw:  # a NUL breaks the header it is in: say that, not "none"
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise MessageError(
+            _("line {line} holds a NUL character, which no mail header may contain").format(
+                line=line
+            )
+        )
     if not message:
         raise MessageError(_("no mail headers found in the input (paste the whole original)"))
     lookups = resolver if isinstance(resolver, Lookups) else Lookups(make_resolver(resolver))

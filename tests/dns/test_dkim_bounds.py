@@ -66,3 +66,11 @@ async def test_signatures_are_checked_off_the_event_loop_and_a_cancel_stops_them
         await asyncio.sleep(0.2)  # a thread that was still busy would start the next one now
     assert threads and all(t is not threading.main_thread() for t in threads)
     assert len(threads) == 1  # cancelled: no further signature was started
+
+
+async def test_a_nul_in_a_header_is_named_not_called_no_headers() -> None:
+    with pytest.raises(MessageError, match="line 1 holds a NUL"):
+        await verify_message(
+            b"Fr\x00om: a@example.test\nSubject: x\n\nbody\n",
+            resolver=ResolverConfig(("127.0.0.1",), timeout=0.1),
+        )
