@@ -191,7 +191,7 @@ def _helo_name(name: str) -> list[Problem]:
     if not name or has_control_chars(name):
         return []
     literal = name[1:-1].removeprefix("IPv6:") if name.startswith("[") else ""
-    if len(name) <= 255 and (is_valid_host(name) if not literal else _is_address(literal)):
+    if len(name) <= 255 and (is_valid_host(name) if not literal else is_ip_address(literal)):
         return []
     message = _(
         "{name} is not a host name or an address literal such as [192.0.2.1]; EHLO sends it "
@@ -200,7 +200,8 @@ def _helo_name(name: str) -> list[Problem]:
     return [_error("smtp.helo_name", message.format(name=repr(name[:80])))]
 
 
-def _is_address(text: str) -> bool:
+def is_ip_address(text: str) -> bool:
+    """An IPv4 or IPv6 address, as text."""
     try:
         ipaddress.ip_address(text)
     except ValueError:

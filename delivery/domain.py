@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from mailgw.config.model import Settings
+from mailgw.config.validate import is_ip_address
 from mailgw.delivery import domain_checks as checks
 from mailgw.delivery.dkim_checks import check_dkim
 from mailgw.delivery.dmarc import load_suffix_list
@@ -121,7 +122,7 @@ async def _no_authoritative() -> tuple[list[AuthoritativeView], str]:
 
 async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, list[Issue]]:
     questions = checks.resolver_questions(setup)
-    if setup.server_host and not _is_ip(setup.server_host):
+    if setup.server_host and not is_ip_address(setup.server_host):
         questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
     view = await lookups.many(questions)
     state = checks.spf_state(setup, view)
@@ -164,7 +165,7 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
     """For an own server: its addresses must evaluate to pass."""
     if not setup.server_host:
         return []
-    if _is_ip(setup.server_host):
+    if is_ip_address(setup.server_host):
         addresses = [setup.server_host]
     else:
         answers = [view[(setup.server_host, t)] for t in ("A", "AAAA")]
@@ -210,14 +211,6 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
                 )
             )
     return issues
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _findings(setup: SenderSetup, view: View, spf_extra: list[Issue]) -> list[Finding]:
