@@ -864,25 +864,41 @@ def _backup(place: _Place, data: bytes) -> Path:
 
 
 def _new_backup_name(folder_fd: int, name: str) -> str:
-    """A backup name not yet taken (two saves in one microsecond get distinct names)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    taken = set(os.listdir(folder_fd))
-    while f"{name}.{now.strftime(_STAMP)}" in taken:
-        now += dt.timedelta(microseconds=1)
-    return f"{name}.{now.strftime(_STAMP)}"
+    """The next backup's name: `NAME.SEQUENCE-STAMP`. Backups are ordered by the sequence, one
+    more than the newest's, so a clock that ran ahead (or back) never makes an old one look
+    newest; the time stamp is for people."""
+    kept = _backup_names(folder_fd, name)
+    sequence = _sequence_of(kept[0], name) + 1 if kept else 1
+    stamp = dt.datetime.now(dt.timezone.utc).strftime(_STAMP)
+    return f"{name}.{sequence:06d}-{stamp}"
 
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
+def _sequence_of(entry: str, name: str) -> int:
+    """A backup's sequence number; 0 for one named by time alone (older mailgw)."""
+    head, dash, _stamp = entry[len(name) + 1 :].partition("-")
+    return int(head) if dash else 0
+
+
+def _stamp_of(entry: str, name: str) -> dt.datetime:
+    """When a backup was taken (ValueError when `entry` is no backup of `name`)."""
+    suffix = entry[len(name) + 1 :]
+    head, dash, stamp = suffix.partition("-")
+    if dash and not head.isdigit():
+        raise ValueError(entry)
+    taken = dt.datetime.strptime(stamp if dash else suffix, _STAMP)
+    return taken.replace(tzinfo=dt.timezone.utc)
+
+
 def _backup_names(folder_fd: int, name: str) -> list[str]:
-    """The backups of the file `name` in the backups folder, newest first."""
+    """The backups of the file `name` in the backups folder, newest (highest sequence) first."""
     found = []
     for entry in fnmatch.filter(os.listdir(folder_fd), f"{name}.*Z"):
         with contextlib.suppress(ValueError):
-            dt.datetime.strptime(entry[len(name) + 1 :], _STAMP)
-            found.append(entry)
-    return sorted(found, reverse=True)
+            found.append((_sequence_of(entry, name), _stamp_of(entry, name), entry))
+    return [entry for *_order, entry in sorted(found, reverse=True)]
 
 
 def list_backups(path: Path) -> list[Backup]:
@@ -899,9 +915,9 @@ def list_backups(path: Path) -> list[Backup]:
             with contextlib.suppress(OSError):
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
                 if stat.S_ISREG(info.st_mode):
-                    stamp = name[len(target.name) + 1 :]
-                    taken = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.timezone.utc)
-                    found.append(Backup(stamp, folder / name, info.st_size, taken))
+                    backup_id = name[len(target.name) + 1 :]
+                    taken = _stamp_of(name, target.name)
+                    found.append(Backup(backup_id, folder / name, info.st_size, taken))
     finally:
         _close_quietly(fd)
     return found

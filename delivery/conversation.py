@@ -265,6 +265,13 @@ class Conversation:
                 if not same_fingerprint(info.fingerprint_sha256, t.tls_fingerprint):
                     raise Abort(failures.pin_mismatch(info, t.tls_fingerprint))
                 self.tls = dataclasses.replace(info, pinned=True)
+                if info.expired:  # the pin still holds, but the server's admin must renew it
+                    self.warnings.append(
+                        _(
+                            "the pinned certificate expired on {date}: it is still accepted "
+                            "because it is pinned; renew it on the server, then pin the new one"
+                        ).format(date=info.not_after)
+                    )
             elif t.trust_all:
                 self.warnings.append(_(TRUST_ALL_WARNING))
 

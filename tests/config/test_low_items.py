@@ -89,3 +89,30 @@ def test_a_fifo_as_password_file_is_refused_without_blocking(tmp_path: Path) -> 
     settings.smtp.auth.enabled, settings.smtp.auth.username = True, "u"
     settings.smtp.auth.password_file = str(fifo)
     assert "FIFO, not a regular file" in _errors(settings)["smtp.auth.password_file"]
+
+
+def test_backups_are_ordered_by_sequence_not_by_the_clock(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    config_path.write_bytes(b"schema_version = 1\n")
+    loaded = store.load(config_path)
+    first = loaded.settings.copy()
+    first.smtp.port = 2001
+    store.save(loaded, first)  # backs up the original, stamped with a clock that ran ahead
+
+    class Behind(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)
+
+    monkeypatch.setattr(dt, "datetime", Behind)  # the clock was put right: far behind
+    second = loaded.settings.copy()
+    second.smtp.port = 2002
+    store.save(loaded, second)  # backs up the port-2001 file, stamped in 2001
+    monkeypatch.undo()
+    newest = store.list_backups(config_path)[0]
+    assert b"port = 2001" in newest.path.read_bytes()
+    store.restore(config_path)
+    assert b"port = 2001" in config_path.read_bytes()

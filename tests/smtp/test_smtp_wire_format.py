@@ -78,3 +78,19 @@ async def test_a_long_signature_line_is_encoded_within_998_octets() -> None:
     parsed = message_from_bytes(wire, policy=policy.default)
     plain = parsed.get_body(preferencelist=("plain",))
     assert plain is not None and "x" * 1500 in plain.get_content()
+
+
+async def test_an_expired_pinned_certificate_is_accepted_with_a_warning() -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from tests.support.smtpserver import self_signed
+
+    cert_pem, key_pem = self_signed(expired=True)
+    pin = x509.load_pem_x509_certificate(cert_pem).fingerprint(hashes.SHA256()).hex()
+    with smtp_server("ssl", cert=(cert_pem, key_pem)) as server:
+        settings = _settings(server.port, "alerts@example.com")
+        settings.smtp.security, settings.smtp.tls_fingerprint = Security.SSL, pin
+        result = await smtp.probe(settings)
+    assert result.ok, result.message
+    assert any("pinned certificate expired" in warning for warning in result.warnings)

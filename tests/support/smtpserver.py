@@ -178,8 +178,9 @@ def _load_pem_pair(context: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> 
         context.load_cert_chain(path)
 
 
-def self_signed(name: str = SERVER_NAME) -> tuple[bytes, bytes]:
-    """A self-signed certificate (PEM) and its key, valid for `name` and 127.0.0.1."""
+def self_signed(name: str = SERVER_NAME, *, expired: bool = False) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) and its key, valid for `name` and 127.0.0.1 (for the
+    next 30 days, or, `expired`, until yesterday)."""
     import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
@@ -192,8 +193,8 @@ def self_signed(name: str = SERVER_NAME) -> tuple[bytes, bytes]:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now - dt.timedelta(days=60 if expired else 1))
+        .not_valid_after(now + dt.timedelta(days=-1 if expired else 30))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .sign(key, hashes.SHA256())
     )
