@@ -20,6 +20,20 @@ import click
 from mailgw.config.printable import json_safe, printable
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: handled as Ctrl-C is (work cancelled, connections closed), exit 143."""
+
+
+class Interrupted(Exception):
+    """A command stopped by Ctrl-C or SIGTERM, with what it was doing ("" when nothing)."""
+
+    def __init__(self, detail: str, *, terminated: bool) -> None:
+        super().__init__(detail)
+        self.detail, self.terminated = detail, terminated
 
 
 @dataclass

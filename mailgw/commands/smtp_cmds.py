@@ -11,6 +11,8 @@ from mailgw.commands.common import (
     EXIT_CANNOT_RUN,
     EXIT_PROBLEMS,
     Context,
+    Interrupted,
+    Terminated,
     emit_json,
     fail,
     pass_context,
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from mailgw.delivery.tls import TlsInfo
 
 T = TypeVar("T")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def register(group: click.Group) -> None:
@@ -79,13 +80,11 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
         import asyncio  # here, not at the top: every command would pay for it
 
         return asyncio.run(work)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # the one interrupt rule (mailgw.cli) says the rest
         record = progress.result if progress is not None else None
         where = _(" during {stage}").format(stage=record.stage) if record is not None else ""
-        click.echo(
-            _("mailgw: interrupted{where}; the connection was closed").format(where=where), err=True
-        )
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        detail = _("{where}; the connection was closed").format(where=where)
+        raise Interrupted(detail, terminated=isinstance(exc, Terminated)) from None
 
 
 def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
