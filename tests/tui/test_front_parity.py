@@ -357,7 +357,7 @@ CASES = [
         "timeout-below-1",
         SHORT_TIMEOUT,
         (("email.from_name", "Fleet"),),
-        refused=(("smtp.timeout", "0.5 is too small; use at least 1"),),
+        refused=(("smtp.timeout", "0.5 is out of range; use 1 to 600"),),
     ),
     Case(
         "bad-selector-list",
