@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.nameserver
@@ -24,6 +25,7 @@ import dns.resolver
 from mailgw.i18n import _
 
 DEFAULT_TIMEOUT = 5.0
+TRUNCATED = "the answer was truncated, even over TCP"  # a broken server or middlebox
 BAD_NAME = "bad name"  # error prefix: the name cannot be asked at all, so asking again won't help
 
 
@@ -173,6 +175,8 @@ class Lookups:
             return LookupResult(name, rdtype, Outcome.ERROR, error=f"{BAD_NAME}: {exc}")
         except dns.exception.DNSException as exc:
             return LookupResult(name, rdtype, Outcome.ERROR, error=str(exc) or type(exc).__name__)
+        if answer.response.flags & dns.flags.TC:  # cut short even over TCP: not "nothing there"
+            return LookupResult(name, rdtype, Outcome.ERROR, error=TRUNCATED)
         if answer.rrset is None:
             return LookupResult(name, rdtype, Outcome.NODATA, ttl=_soa_ttl(answer.response))
         rdata = tuple(answer.rrset)
