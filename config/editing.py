@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mailgw.config import store, trust
-from mailgw.config.errors import ConfigError, InvalidConfigFile
+from mailgw.config.errors import ConfigError, InvalidConfigFile, SaveFailed
 from mailgw.config.model import DEFAULT_PORTS, Security, Settings
 from mailgw.config.schema import (
     KEYS,
@@ -297,7 +297,7 @@ class EditSession:
         return backup
 
 
-class SecretFileRefused(ConfigError):
+class SecretFileRefused(SaveFailed):
     """A secret file would overwrite the config, a file the store keeps, or a non-file."""
 
 

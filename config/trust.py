@@ -15,17 +15,17 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from mailgw.config.errors import ConfigError
+from mailgw.config.errors import SaveFailed
 from mailgw.i18n import _
 
 _MAX_LINKS = 40  # as the kernel's own limit on symlinks followed in one lookup
 
 
-class UntrustedPath(ConfigError):
+class UntrustedPath(SaveFailed):
     """Root was asked to write through or trust a path another user controls."""
 
 
-class NotARegularFile(ConfigError):
+class NotARegularFile(SaveFailed):
     """A device, FIFO, socket or folder where a regular file belongs."""
 
 
