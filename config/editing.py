@@ -14,11 +14,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailgw.config import store, trust
 from mailgw.config.errors import ConfigError, InvalidConfigFile, SaveFailed
-from mailgw.config.model import DEFAULT_PORTS, Security, Settings
+from mailgw.config.model import DEFAULT_PORTS, AuthMethod, Security, Settings
 from mailgw.config.schema import (
     KEYS,
     ValueParseError,
@@ -30,9 +30,14 @@ from mailgw.config.schema import (
 from mailgw.config.validate import Problem, Severity, errors, validate
 from mailgw.i18n import _
 
+if TYPE_CHECKING:
+    from mailgw.config.presets import Preset
+
 PORT_KEY = "smtp.port"
 PASSWORD_KEY = "smtp.auth.password"
 PASSWORD_FILE_KEY = "smtp.auth.password_file"
+METHOD_KEY = "smtp.auth.method"
+OAUTH2_PROVIDER_KEY = "smtp.auth.oauth2.provider"
 # What a host's certificate settings are: they belong to one host and go when it changes.
 _HOST_TRUST_KEYS = ("smtp.tls_fingerprint", "smtp.trust_all")
 
@@ -363,7 +368,19 @@ def _follow_preset(before: Settings, after: Settings, given: set[str]) -> Settin
             set_value(after, key, value)
     if "smtp.auth.enabled" not in given:
         login_by_default(after, before)
+    _follow_oauth2(chosen, after, given)
     return start
+
+
+def _follow_oauth2(chosen: Preset, after: Settings, given: set[str]) -> None:
+    """A preset with an OAuth 2.0 sign-in names its provider; one that signs in only that way
+    (Google Workspace) chooses the method too."""
+    if not chosen.oauth2:
+        return
+    if OAUTH2_PROVIDER_KEY not in given:
+        set_value(after, OAUTH2_PROVIDER_KEY, chosen.oauth2)
+    if chosen.oauth2_only and METHOD_KEY not in given:
+        after.smtp.auth.method = AuthMethod.OAUTH2
 
 
 def login_by_default(settings: Settings, before: Settings | None = None) -> None:

@@ -30,6 +30,21 @@ class Security(str, enum.Enum):
     STARTTLS = "starttls"
 
 
+class AuthMethod(str, enum.Enum):
+    """How the login proves itself to the SMTP server."""
+
+    PASSWORD = "password"  # AUTH PLAIN / LOGIN with smtp.auth.password(_file)
+    OAUTH2 = "oauth2"  # AUTH XOAUTH2 with a token from [smtp.auth.oauth2]
+
+
+class OAuth2Provider(str, enum.Enum):
+    """Whose token endpoint signs the platform in; the endpoint and scope live in presets.toml."""
+
+    MICROSOFT = "microsoft"  # client credentials, app permission SMTP.SendAsApp
+    GOOGLE = "google"  # service account, domain-wide delegation (JWT bearer)
+    CUSTOM = "custom"  # client credentials against token_url with scope
+
+
 DEFAULT_PORTS: dict[Security, int] = {Security.NONE: 25, Security.SSL: 465, Security.STARTTLS: 587}
 
 
@@ -46,10 +61,51 @@ def _doc(default: Any, doc: str, reader: str = "platform, mailgw", **extra: Any)
 
 
 @dataclass
+class OAuth2Settings:
+    """`[smtp.auth.oauth2]`: where the token for AUTH XOAUTH2 comes from (method = oauth2)."""
+
+    provider: OAuth2Provider = _doc(
+        OAuth2Provider.MICROSOFT,
+        "`microsoft` = Microsoft 365 (client credentials, app permission SMTP.SendAsApp); "
+        "`google` = Google Workspace (service account with domain-wide delegation); "
+        "`custom` = client credentials against `token_url` with `scope`.",
+    )
+    tenant: str = _doc(
+        "", "Microsoft: the directory (tenant) ID, a GUID, or a domain of the tenant."
+    )
+    client_id: str = _doc("", "Microsoft and custom: the application (client) ID.")
+    client_secret_file: str = _doc(
+        "",
+        "Microsoft and custom: path of a file (mode 0600) whose content is the client secret; "
+        "written by `mailgw set-secret`.",
+    )
+    service_account_file: str = _doc(
+        "",
+        "Google: path of the service account's JSON key (mode 0600); the token impersonates "
+        "`smtp.auth.username`.",
+    )
+    token_url: str = _doc(
+        "",
+        "The token endpoint (https); empty = the provider's. May hold `{tenant}`. Overrides "
+        "any provider's (sovereign clouds, tests).",
+    )
+    scope: str = _doc(
+        "",
+        "Scope asked for; empty = the provider's (`https://outlook.office365.com/.default`, "
+        "`https://mail.google.com/`). Required for custom.",
+    )
+
+
+@dataclass
 class AuthSettings:
     """`[smtp.auth]`: the login used against a custom SMTP server."""
 
     enabled: bool = _doc(False, "Log in to the SMTP server before sending.")
+    method: AuthMethod = _doc(
+        AuthMethod.PASSWORD,
+        "`password` = AUTH PLAIN/LOGIN with the password; `oauth2` = AUTH XOAUTH2 with a "
+        "token from `[smtp.auth.oauth2]` (Microsoft 365, Google Workspace).",
+    )
     username: str = _doc("", "Login name; for SendGrid it is the literal `apikey`.")
     password: str = _doc(
         "",
@@ -62,6 +118,7 @@ class AuthSettings:
         "Path of a file (mode 0600) whose content is the password (one trailing newline "
         "ignored); wins over `password`. Written by `mailgw set-password --file PATH`.",
     )
+    oauth2: OAuth2Settings = field(default_factory=OAuth2Settings)
 
 
 @dataclass
@@ -151,6 +208,18 @@ class SenderDomainSettings:
 
 
 @dataclass
+class DnsSettings:
+    """`[dns]`: how mailgw's DNS checks look things up (the platform does not read it)."""
+
+    nameservers: list[str] = _doc(
+        [],
+        "Resolvers mailgw's DNS checks ask (`IP` or `IP:PORT`); empty = the system's. "
+        "`$MAILGW_NAMESERVERS` overrides it, and a command's `--nameserver` overrides both.",
+        reader="mailgw",
+    )
+
+
+@dataclass
 class Settings:
     """The whole contract, `schema_version = 1`."""
 
@@ -158,6 +227,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     sender_domain: SenderDomainSettings = field(default_factory=SenderDomainSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
     def sender_domain_name(self) -> str:
         """The domain to authorise: the configured one, else the From address's."""
@@ -170,9 +240,15 @@ class Settings:
         """A deep copy, so that an edited copy can be compared with the original."""
         return dataclasses.replace(
             self,
-            smtp=dataclasses.replace(self.smtp, auth=dataclasses.replace(self.smtp.auth)),
+            smtp=dataclasses.replace(
+                self.smtp,
+                auth=dataclasses.replace(
+                    self.smtp.auth, oauth2=dataclasses.replace(self.smtp.auth.oauth2)
+                ),
+            ),
             email=dataclasses.replace(self.email),
             sender_domain=dataclasses.replace(
                 self.sender_domain, dkim_selectors=list(self.sender_domain.dkim_selectors)
             ),
+            dns=dataclasses.replace(self.dns, nameservers=list(self.dns.nameservers)),
         )

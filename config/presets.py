@@ -37,6 +37,19 @@ class Preset:
     dkim: tuple[DkimRecord, ...] = ()
     username_hint: str = ""
     notes: str = ""
+    oauth2: str = ""  # the [oauth2.NAME] sign-in this provider offers, "" when none
+    oauth2_only: bool = False  # the provider takes no password login at all
+
+
+@dataclass(frozen=True)
+class OAuth2Endpoint:
+    """A provider's token endpoint for AUTH XOAUTH2: where, for what scope, with which grant."""
+
+    name: str  # microsoft | google | custom, as smtp.auth.oauth2.provider names it
+    label: str
+    token_url: str  # may hold {tenant}
+    scope: str
+    grant: str  # client_credentials | jwt_bearer
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,8 @@ def _preset(name: str, data: dict, cls: type[Preset] = Preset, **extra: object) 
         dkim=tuple(DkimRecord(**record) for record in data.get("dkim", [])),
         username_hint=data.get("username_hint", ""),
         notes=data.get("notes", ""),
+        oauth2=data.get("oauth2", ""),
+        oauth2_only=bool(data.get("oauth2_only", False)),
         **extra,
     )
 
@@ -102,3 +117,14 @@ def providers() -> dict[str, Preset]:
 def provider(name: str) -> Preset | None:
     """A provider preset by name, or None (e.g. for "custom")."""
     return providers().get(name)
+
+
+@functools.cache
+def oauth2_endpoints() -> dict[str, OAuth2Endpoint]:
+    """The OAuth 2.0 sign-ins by provider name (microsoft, google, custom)."""
+    return {name: OAuth2Endpoint(name=name, **data) for name, data in _data()["oauth2"].items()}
+
+
+def oauth2_endpoint(name: str) -> OAuth2Endpoint:
+    """The endpoint facts of smtp.auth.oauth2.provider `name` (one of the enum's values)."""
+    return oauth2_endpoints()[name]

@@ -1,8 +1,11 @@
-"""Where the SMTP password comes from: `password_file` if set, else the inline `password`."""
+"""Where the SMTP secrets come from: `password_file` if set, else the inline `password`; the
+OAuth 2.0 client secret and service account key from their files."""
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailgw.config.errors import ConfigError
@@ -13,6 +16,10 @@ from mailgw.i18n import N_, _
 
 class PasswordUnavailable(ConfigError):
     """The configured password file is missing or unreadable."""
+
+
+class OAuth2SecretUnavailable(ConfigError):
+    """The OAuth 2.0 client secret or service account key is missing, unreadable or malformed."""
 
 
 class GatewaySecretUnavailable(ConfigError):
@@ -71,10 +78,76 @@ def read_password(auth: AuthSettings) -> str:
         text = _read_text(path, N_("the password file"))
     except _Unreadable as exc:
         raise PasswordUnavailable(_password_problem(exc, path)) from None
+    return _without_line_ending(text)
+
+
+def _without_line_ending(text: str) -> str:
     for ending in ("\r\n", "\n"):
         if text.endswith(ending):
             return text[: -len(ending)]
     return text
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """What a Google service account key file holds that a JWT-bearer grant needs."""
+
+    client_email: str
+    private_key: str = field(repr=False)
+    token_uri: str = ""
+
+
+def read_client_secret(path: str) -> str:
+    """The OAuth 2.0 client secret in `path` (smtp.auth.oauth2.client_secret_file)."""
+    key = "smtp.auth.oauth2.client_secret_file"
+    text = _read_oauth2_file(path, N_("the client secret file"), key)
+    secret = _without_line_ending(text).strip()
+    if not secret:
+        raise OAuth2SecretUnavailable(
+            _(
+                "the client secret file {path} ({key}) is empty; fill it with `mailgw set-secret`"
+            ).format(path=path, key=key)
+        )
+    return secret
+
+
+def read_service_account(path: str) -> ServiceAccount:
+    """The Google service account key in `path` (smtp.auth.oauth2.service_account_file)."""
+    key = "smtp.auth.oauth2.service_account_file"
+    text = _read_oauth2_file(path, N_("the service account key"), key)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    fields = ("client_email", "private_key")
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in fields):
+        raise OAuth2SecretUnavailable(
+            _(
+                "{path} ({key}) is not a service account key: the JSON file downloaded from "
+                "Google Cloud (IAM > Service accounts > Keys) holds client_email and private_key"
+            ).format(path=path, key=key)
+        )
+    token_uri = data.get("token_uri", "")
+    return ServiceAccount(
+        data["client_email"], data["private_key"], token_uri if isinstance(token_uri, str) else ""
+    )
+
+
+def _read_oauth2_file(path: str, what: str, key: str) -> str:
+    try:
+        return _read_text(Path(path), what)
+    except _Unreadable as exc:
+        raise OAuth2SecretUnavailable(_secret_file_problem(exc, path, key)) from None
+
+
+def _secret_file_problem(exc: _Unreadable, path: str, key: str) -> str:
+    if exc.kind == "missing":
+        return _("{path} ({key}) does not exist").format(path=path, key=key)
+    if exc.kind == "denied":
+        return _(
+            "{path} ({key}) cannot be read by this user; run as its owner (often with sudo)"
+        ).format(path=path, key=key)
+    return str(exc)
 
 
 def _password_problem(exc: _Unreadable, path: Path) -> str:

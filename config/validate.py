@@ -15,13 +15,21 @@ from mailgw.config.idn import NotAsciiName, ascii_host
 from mailgw.config.model import (
     DEFAULT_PORTS,
     SCHEMA_VERSION,
+    AuthMethod,
     AuthSettings,
     Gateway,
+    OAuth2Provider,
     Security,
     Settings,
 )
 from mailgw.config.schema import KEYS, get_value
-from mailgw.config.secrets import PasswordUnavailable, read_password
+from mailgw.config.secrets import (
+    OAuth2SecretUnavailable,
+    PasswordUnavailable,
+    read_client_secret,
+    read_password,
+    read_service_account,
+)
 from mailgw.config.trust import secret_file_problem, untrusted_reason
 from mailgw.i18n import N_, _
 
@@ -73,8 +81,10 @@ def validate(
         *_ranges(settings),
         *_smtp(settings),
         *_auth(settings, config_path, saving, secrets_to_write),
+        *_oauth2(settings, secrets_to_write),
         *_email(settings),
         *_sender_domain(settings),
+        *_dns(settings),
     ]
     return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 
@@ -303,6 +313,8 @@ def _auth(
         out.append(
             _error("smtp.auth.username", _("authentication is on but the username is empty"))
         )
+    if auth.method == AuthMethod.OAUTH2:
+        return out  # no password: _oauth2 judges the sign-in
     if not auth.password and not auth.password_file:
         out.append(
             Problem(
@@ -342,6 +354,135 @@ def _pending_secret_file(auth: AuthSettings) -> list[Problem]:
     """A password file the save is about to write (0600): only whether it may be written."""
     problem = secret_file_problem(Path(auth.password_file))
     return [_error("smtp.auth.password_file", problem)] if problem else []
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+OAUTH2 = "smtp.auth.oauth2."
+# what each provider needs besides the username, and the key that holds the secret
+OAUTH2_NEEDS: dict[OAuth2Provider, tuple[str, ...]] = {
+    OAuth2Provider.MICROSOFT: ("tenant", "client_id", "client_secret_file"),
+    OAuth2Provider.GOOGLE: ("service_account_file",),
+    OAuth2Provider.CUSTOM: ("token_url", "client_id", "client_secret_file", "scope"),
+}
+_MISSING = {
+    "tenant": N_("Microsoft 365 needs the directory (tenant) ID or a domain of the tenant"),
+    "client_id": N_("the sign-in needs the application (client) ID"),
+    "client_secret_file": N_("the sign-in needs a client secret file"),
+    "service_account_file": N_("Google Workspace needs the service account's JSON key file"),
+    "token_url": N_("a custom provider needs its token endpoint (https://...)"),
+    "scope": N_("a custom provider needs the scope to ask for"),
+}
+
+
+def uses_oauth2(settings: Settings) -> bool:
+    """The custom server's login is AUTH XOAUTH2 with a token from [smtp.auth.oauth2]."""
+    smtp = settings.smtp
+    return (
+        smtp.gateway == Gateway.CUSTOM
+        and smtp.auth.enabled
+        and (smtp.auth.method == AuthMethod.OAUTH2)
+    )
+
+
+def _oauth2(settings: Settings, to_write: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every key of the OAuth 2.0 sign-in, judged as the password ones are."""
+    if not uses_oauth2(settings):
+        return []
+    oauth2 = settings.smtp.auth.oauth2
+    out: list[Problem] = []
+    if settings.smtp.security == Security.NONE:
+        message = _(
+            "an OAuth 2.0 token must never cross the network unencrypted; choose ssl or starttls"
+        )
+        out.append(_error("smtp.security", message))
+    for name in OAUTH2_NEEDS[oauth2.provider]:
+        if not getattr(oauth2, name).strip():
+            out.append(_oauth2_missing(name))
+    out += _tenant_problems(oauth2.tenant, oauth2.provider)
+    out += _client_id_problems(oauth2.client_id, oauth2.provider)
+    out += _token_url_problems(oauth2.token_url)
+    out += _secret_file_problems(
+        oauth2.provider, oauth2.client_secret_file, oauth2.service_account_file, to_write
+    )
+    return out
+
+
+def _oauth2_missing(name: str) -> Problem:
+    command = "mailgw set-secret" if name == "client_secret_file" else ""
+    fix = _("use `{command}`").format(command=command) if command else ""
+    return Problem(OAUTH2 + name, Severity.ERROR, _(_MISSING[name]), fix)
+
+
+def is_tenant(value: str) -> bool:
+    """A Microsoft tenant: a GUID, or a domain of the tenant (contoso.onmicrosoft.com)."""
+    value = value.strip()
+    return bool(_GUID.fullmatch(value)) or (
+        "." in value and is_valid_host(value) and not is_ip_address(value)
+    )
+
+
+def _tenant_problems(tenant: str, provider: OAuth2Provider) -> list[Problem]:
+    if provider != OAuth2Provider.MICROSOFT or not tenant.strip() or is_tenant(tenant):
+        return []
+    message = _(
+        "{tenant} is neither a tenant ID (a GUID) nor a domain of the tenant; find the "
+        "directory (tenant) ID in the Entra admin centre, on the app's Overview page"
+    )
+    return [_error(OAUTH2 + "tenant", message.format(tenant=repr(tenant)))]
+
+
+def _client_id_problems(client_id: str, provider: OAuth2Provider) -> list[Problem]:
+    if provider != OAuth2Provider.MICROSOFT or not client_id.strip():
+        return []
+    if _GUID.fullmatch(client_id.strip()):
+        return []
+    message = _(
+        "{client_id} is not an application (client) ID: Microsoft's are GUIDs, shown on the "
+        "app's Overview page in the Entra admin centre"
+    )
+    return [_error(OAUTH2 + "client_id", message.format(client_id=repr(client_id)))]
+
+
+def _token_url_problems(url: str) -> list[Problem]:
+    """A token endpoint is https: the client secret and the token cross it."""
+    from urllib.parse import urlsplit
+
+    if not url.strip():
+        return []
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname and not has_control_chars(url):
+        return []
+    message = _(
+        "{url} is not an https:// address; the client secret must not cross the network unencrypted"
+    )
+    return [_error(OAUTH2 + "token_url", message.format(url=repr(url)))]
+
+
+def _secret_file_problems(
+    provider: OAuth2Provider,
+    client_secret_file: str,
+    service_account_file: str,
+    to_write: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """The secret the provider signs in with: present, readable, of the right shape, private."""
+    if provider == OAuth2Provider.GOOGLE:
+        key, path, read = (
+            OAUTH2 + "service_account_file",
+            service_account_file,
+            read_service_account,
+        )
+    else:
+        key, path, read = OAUTH2 + "client_secret_file", client_secret_file, read_client_secret
+    if not path.strip():
+        return []
+    if path in to_write:  # written once the save succeeds (set-secret): may it be written?
+        problem = secret_file_problem(Path(path))
+        return [_error(key, problem)] if problem else []
+    try:
+        read(path)
+    except OAuth2SecretUnavailable as exc:
+        return [_error(key, str(exc))]
+    return _readable_by_others(key, Path(path), noun=_SECRET_NOUN)
 
 
 def _password_exposure(
@@ -385,8 +526,20 @@ def _password_file_problems(auth: AuthSettings) -> list[Problem]:
     return []
 
 
-def _readable_by_others(key: str, path: Path, saving: bool = False) -> list[Problem]:
-    """A password readable by group or others: warning, or error when world-readable."""
+_PASSWORD_NOUN = (
+    N_("the password in {path} is readable by every user; {fix}"),
+    N_("the password in {path} is readable by its group; {fix}"),
+)
+_SECRET_NOUN = (
+    N_("the secret in {path} is readable by every user; {fix}"),
+    N_("the secret in {path} is readable by its group; {fix}"),
+)
+
+
+def _readable_by_others(
+    key: str, path: Path, saving: bool = False, noun: tuple[str, str] = _PASSWORD_NOUN
+) -> list[Problem]:
+    """A secret readable by group or others: warning, or error when world-readable."""
     try:
         mode = path.stat().st_mode
     except OSError:
@@ -394,12 +547,11 @@ def _readable_by_others(key: str, path: Path, saving: bool = False) -> list[Prob
     if saving:
         mode &= ~stat.S_IROTH
     fix = _("run: chmod 600 {path}").format(path=path)
+    every_user, its_group = noun
     if mode & stat.S_IROTH:
-        message = _("the password in {path} is readable by every user; {fix}")
-        return [_error(key, message.format(path=path, fix=fix))]
+        return [_error(key, _(every_user).format(path=path, fix=fix))]
     if mode & stat.S_IRGRP:
-        message = _("the password in {path} is readable by its group; {fix}")
-        return [_warning(key, message.format(path=path, fix=fix))]
+        return [_warning(key, _(its_group).format(path=path, fix=fix))]
     return []
 
 
@@ -409,14 +561,41 @@ def _email(settings: Settings) -> list[Problem]:
         return []
     if not address:
         return [_error("email.from_address", _("the sender address is empty"))]
+    return address_problems("email.from_address", address)
+
+
+# Special-use (RFC 6761, 8375) and customary internal names: an on-premise platform may send as
+# alerts@corp.local inside a company network, so these are a warning, not an error.
+INTERNAL_SUFFIXES = ("test", "local", "localhost", "localdomain", "internal", "lan", "home.arpa")
+
+
+def internal_suffix(domain: str) -> str:
+    """The special-use or internal suffix `domain` ends in ("" when it is a public name)."""
+    domain = domain.lower().rstrip(".")
+    return next((s for s in INTERNAL_SUFFIXES if domain == s or domain.endswith("." + s)), "")
+
+
+def address_problems(key: str, address: str) -> list[Problem]:
+    """The one judgement of an email address for every front: malformed is an error; a
+    special-use or internal domain is a warning."""
     # imported here: it costs a third of `mailgw show`'s start-up, and only checks need it
     from email_validator import EmailNotValidError, validate_email
 
+    local, _at, domain = address.rpartition("@")
+    suffix = internal_suffix(domain)
+    # email_validator refuses special-use names outright: judge their syntax on a public stand-in
+    judged = f"{local}@{domain[: len(domain) - len(suffix)]}example" if suffix else address
     try:
-        validate_email(address, check_deliverability=False)
+        validate_email(judged, check_deliverability=False, globally_deliverable=not suffix)
     except EmailNotValidError as exc:
         message = _("{address} is not a valid email address: {reason}")
-        return [_error("email.from_address", message.format(address=repr(address), reason=exc))]
+        return [_error(key, message.format(address=repr(address), reason=exc))]
+    if suffix:
+        message = _(
+            "{domain} is a special-use or internal domain (.{suffix}): mail from or to it "
+            "only reaches recipients inside that network"
+        )
+        return [_warning(key, message.format(domain=domain, suffix=suffix))]
     return []
 
 
@@ -458,6 +637,18 @@ def _sender_domain(settings: Settings) -> list[Problem]:
                     _("{selector} is not a valid selector").format(selector=repr(selector)),
                 )
             )
+    return out
+
+
+def _dns(settings: Settings) -> list[Problem]:
+    from mailgw.config.nameservers import NameserverError, split_nameserver
+
+    out = []
+    for server in settings.dns.nameservers:
+        try:
+            split_nameserver(server)
+        except NameserverError as exc:
+            out.append(_error("dns.nameservers", str(exc)))
     return out
 
 

@@ -20,6 +20,7 @@ from mailgw.delivery import failures
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.hosts import Resolver, resolve_host
 from mailgw.delivery.messages import wire_addresses
+from mailgw.delivery.oauth2 import TokenFailed, fetch_token
 from mailgw.delivery.results import (
     Category,
     Failure,
@@ -31,7 +32,7 @@ from mailgw.delivery.results import (
 )
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, client_context_off_loop, inspect, same_fingerprint
-from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms
+from mailgw.delivery.transcript import MASK, Redactor, Transcript, secret_forms, xoauth2_forms
 from mailgw.i18n import N_, _
 
 OnStage = Callable[[Stage], None]
@@ -71,10 +72,12 @@ class Conversation:
         self.resolver = resolver
         self.ca_file = ca_file
         self.redact = Redactor(secret_forms(target.username, target.password))
+        self.redact.add(target.oauth2.secrets() if target.oauth2 else ())
+        self.token = ""  # the OAuth 2.0 access token, once fetched
         self.transcript = Transcript(self.redact)
         self.transcript.lines = progress.transcript  # shared: the caller sees it grow
         self.stages: list[Stage] = progress.stages
-        self.current = StageName.RESOLVE.value
+        self.current = (StageName.TOKEN if target.oauth2 else StageName.RESOLVE).value
         self.tls: TlsInfo | None = None
         self.server: ServerInfo | None = None
         self.warnings: list[str] = []
@@ -138,6 +141,10 @@ class Conversation:
 
     def _success_message(self) -> str:
         done = {s.name for s in self.stages if s.ok}
+        if done == {StageName.TOKEN.value} and self.target.oauth2 is not None:
+            return _("{host} issued a token; the SMTP server was not contacted").format(
+                host=self.target.oauth2.endpoint_host
+            )
         if StageName.DATA.value in done:
             return _("the server {host} accepted the message").format(host=self.target.host)
         return _("{host} port {port} works; nothing was sent").format(
@@ -168,6 +175,8 @@ class Conversation:
 
     async def _dialogue(self, message: EmailMessage | None) -> None:
         t = self.target
+        if t.oauth2 is not None:
+            await self._token()
         async with self.stage(StageName.RESOLVE):
             self.addresses = await resolve_host(t.host, self.resolver)
             self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
@@ -189,6 +198,29 @@ class Conversation:
         if message is not None:
             await self._transfer(message)
         await self._quit()
+
+    async def _token(self) -> None:
+        """The access token first: a refused sign-in needs no SMTP connection to show."""
+        request = self.target.oauth2
+        assert request is not None
+        async with self.stage(StageName.TOKEN):
+            self.transcript.note(
+                f"token: POST {request.token_url} ({request.grant}, scope {request.scope})"
+            )
+            try:
+                token = await fetch_token(request, ca_file=self.ca_file)
+            except TokenFailed as exc:
+                self.transcript.note(f"token: refused: {exc.failure.message}")
+                raise Abort(exc.failure) from None
+            self.token = token.access_token
+            self.redact.add(xoauth2_forms(self.target.username, token.access_token))
+            lifetime = f", valid for {token.expires_in} s" if token.expires_in else ""
+            self.transcript.note(f"token: got a {token.token_type} token{lifetime}")
+
+    async def run_token_only(self) -> None:
+        """Only the token stage: the "Get a token" check."""
+        self.deadline = asyncio.get_running_loop().time() + self.target.timeout
+        await self._token()
 
     async def _context(self) -> ssl.SSLContext | None:
         if self.target.security == Security.NONE:
@@ -313,6 +345,9 @@ class Conversation:
         assert self.smtp is not None
         smtp, t = self.smtp, self.target
         async with self.stage(StageName.AUTH):
+            if t.oauth2 is not None:
+                await self._login_xoauth2()
+                return
             if self.tls is None and not (t.allow_plaintext_auth or self._only_loopback()):
                 raise Abort(failures.plaintext_login())
             mechanism = next((m for m in _AUTH_PREFERENCE if m in smtp.server_auth_methods), "")
@@ -323,6 +358,17 @@ class Conversation:
             login = getattr(smtp, "auth_" + mechanism.replace("-", ""))
             response = await login(t.username, t.password)
             self.transcript.server(response.code, response.message)
+
+    async def _login_xoauth2(self) -> None:
+        assert self.smtp is not None
+        smtp = self.smtp
+        if self.tls is None:  # validation refuses oauth2 without TLS; never send a token clear
+            raise Abort(failures.plaintext_login())
+        if "xoauth2" not in smtp.server_auth_methods:
+            raise Abort(failures.xoauth2_unavailable(smtp.server_auth_methods))
+        self.transcript.client(f"AUTH XOAUTH2 {MASK}")
+        response = await smtp.auth_xoauth2(self.target.username, self.token)
+        self.transcript.server(response.code, response.message)
 
     def _only_loopback(self) -> bool:
         """Every address connected to is a loopback address: a plain-text login stays local.

@@ -12,10 +12,12 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from mailgw.delivery.dkim_keys import (
+    ALGORITHM_KEY_TYPES,
     MIN_RSA_BITS,
     DkimKeyError,
     RevokedKey,
     TagListError,
+    declared_key_type,
     key_record,
     parse_key,
     parse_tags,
@@ -158,6 +160,9 @@ def _signature(value: bytes) -> _Signature:
         return _Signature({}, _("the signature header is malformed: {exc}").format(exc=exc))
     if not tags.get("s") or not tags.get("d"):
         return _Signature(tags, _("the signature lacks d= or s="))
+    problem = _rule_problem(tags)
+    if problem:
+        return _Signature(tags, problem)
     try:
         dkim.validate_signature_fields(dkim.util.parse_tag_value(value))
     except (dkim.DKIMException, dkim.util.InvalidTagValueList) as exc:
@@ -168,6 +173,18 @@ def _signature(value: bytes) -> _Signature:
             _("the signature is invalid: i={identity} has no @").format(identity=tags.get("i")),
         )
     return _Signature(tags)
+
+
+def _rule_problem(tags: dict[str, str]) -> str:
+    """What RFC 6376 6.1.1 and RFC 8301 refuse in the signature itself ("" when nothing)."""
+    algorithm = tags.get("a", "").lower()
+    if algorithm == "rsa-sha1":
+        return _("a=rsa-sha1: SHA-1 signatures are never valid any more (RFC 8301 3.1)")
+    if "h" in tags and "from" not in (name.lower() for name in tags["h"].split(":")):
+        return _(
+            "h= does not include From: the signature does not protect the sender (RFC 6376 6.1.1)"
+        )
+    return ""
 
 
 def _from_domain(message: bytes) -> str:
@@ -186,12 +203,12 @@ def _verify(
     from_domain: str,
 ) -> SignatureResult:
     tags = signature.tags
-    domain, selector = tags.get("d", "").lower(), tags.get("s", "")
+    domain, selector, algorithm = tags.get("d", "").lower(), tags.get("s", ""), tags.get("a", "")
     base = {
         "index": index,
         "domain": domain,
         "selector": selector,
-        "algorithm": tags.get("a", ""),
+        "algorithm": algorithm,
         "aligned": bool(domain and from_domain) and aligned(domain, from_domain, "r"),
         "strictly_aligned": bool(domain) and domain == from_domain,
     }
@@ -210,6 +227,13 @@ def _verify(
         return SignatureResult(
             **base, result="permerror", why=_("no key published at {name}").format(name=key.name)
         )
+    wanted = ALGORITHM_KEY_TYPES.get(algorithm.lower())
+    declared = declared_key_type(text)
+    if wanted and declared in ALGORITHM_KEY_TYPES.values() and declared != wanted:
+        why = _("the key at {name} is k={declared}, the signature a={algorithm}").format(
+            name=key.name, declared=declared, algorithm=algorithm
+        )
+        return SignatureResult(**base, result="permerror", why=why)
     try:
         parsed = parse_key(text)
     except RevokedKey:
@@ -220,10 +244,20 @@ def _verify(
         return SignatureResult(
             **base, result="permerror", why=_("unusable key: {exc}").format(exc=exc)
         )
-    result, why = _check_signature(message, index, key.name, text)
+    refused = parsed.signature_problem(algorithm, domain, tags.get("i", ""))
+    if refused:
+        return SignatureResult(
+            **base, result="permerror", why=refused, key_bits=parsed.bits, testing=parsed.testing
+        )
+    result, why = _check_signature(message, index, key.name, _without_service_type(text))
     return SignatureResult(
         **base, result=result, why=why, key_bits=parsed.bits, testing=parsed.testing
     )
+
+
+def _without_service_type(text: str) -> str:
+    """The key as dkimpy should see it: s= is judged above (dkimpy mistakes s=email:tlsrpt)."""
+    return "; ".join(f"{name}={value}" for name, value in parse_tags(text).items() if name != "s")
 
 
 def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tuple[str, str]:
@@ -245,6 +279,8 @@ def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tu
         return result, _reason(exc)
     except dkim.DKIMException as exc:
         return "permerror", _reason(exc)
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a key dkimpy cannot use at all
+        return "permerror", _("unusable key: {exc}").format(exc=_reason(exc))
     if verified:
         return "pass", _("the signature matches the message and the published key")
     return "fail", _("the signature does not match the signed headers (changed after signing?)")
@@ -278,7 +314,7 @@ def _authentication_results(message: bytes) -> tuple[list[AuthResult], list[str]
             r"\r?\n[ \t]+", " ", value.decode("utf-8", "replace")
         )
         try:
-            header = authres.AuthenticationResultsHeader.parse(text)
+            header = _parse_authentication_results(text)
         except authres.core.AuthResError as exc:
             problems.append(
                 _("unreadable Authentication-Results ({name}: {exc})").format(
@@ -294,3 +330,48 @@ def _authentication_results(message: bytes) -> tuple[list[AuthResult], list[str]
                 )
             )
     return results, problems
+
+
+def _parse_authentication_results(text: str) -> object:
+    """authres's parse, then, if it refuses, the same header without comments and with the
+    whitespace RFC 8601's grammar allows around `=`, `/` and `.` (its Appendix B.7)."""
+    import authres
+
+    try:
+        return authres.AuthenticationResultsHeader.parse(text)
+    except authres.core.AuthResError:
+        plain = re.sub(r"\s*([=/.;])\s*", r"\1", _without_comments(text))
+        plain = plain.replace(";", "; ").replace(
+            "Authentication-Results:", "Authentication-Results: "
+        )
+        return authres.AuthenticationResultsHeader.parse(plain)
+
+
+def _without_comments(text: str) -> str:
+    """RFC 5322 comments (nested, with quoted pairs) replaced by a space; quoted strings kept."""
+    out: list[str] = []
+    depth, quoted, escaped = 0, False, False
+    for char in text:
+        if escaped:
+            escaped = False
+            if depth == 0:
+                out.append(char)
+            continue
+        if char == "\\" and (quoted or depth):
+            escaped = True
+            if depth == 0:
+                out.append(char)
+            continue
+        if char == '"' and depth == 0:
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            continue
+        elif not quoted and char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(" ")
+            continue
+        if depth == 0:
+            out.append(char)
+    return "".join(out)

@@ -119,6 +119,15 @@ def _key_issues(key: LookupResult, name: str) -> list[Issue]:
             )
         ]
     issues = []
+    refused = parsed.email_problem()  # the same rule dkim-verify applies to each signature
+    if refused:
+        issues.append(
+            Issue(
+                Status.WRONG,
+                _("receivers refuse every signature with this key: {why}").format(why=refused),
+                _("Publish the key with s=email (or no s=) and no h=, or h=sha256."),
+            )
+        )
     if parsed.key_type == "rsa" and parsed.bits < MIN_RSA_BITS:
         issues.append(
             Issue(

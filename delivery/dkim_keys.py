@@ -25,11 +25,51 @@ class RevokedKey(DkimKeyError):
     """`p=` is empty: the key was revoked on purpose."""
 
 
+ALGORITHM_KEY_TYPES = {"rsa-sha256": "rsa", "ed25519-sha256": "ed25519"}  # RFC 8301, 8463
+
+
 @dataclass(frozen=True)
 class DkimKey:
     key_type: str  # "rsa" or "ed25519"
     bits: int  # RSA modulus size; 256 for ed25519
     testing: bool  # t=y: receivers treat failures as if unsigned
+    hashes: tuple[str, ...] = ()  # h=: the hash algorithms the key may be used with; () = any
+    services: tuple[str, ...] = ("*",)  # s=: service types; email or * for mail
+    strict_identity: bool = False  # t=s: i= must be d= itself, no subdomain
+
+    def email_problem(self) -> str | None:
+        """Why no mail signature can verify with this key (RFC 6376 3.6.1, RFC 8301), or None."""
+        if not {"email", "*"} & set(self.services):
+            return _("s={services} does not include email: the key is not for mail").format(
+                services=":".join(self.services)
+            )
+        if self.hashes and "sha256" not in self.hashes:
+            return _(
+                "h={hashes} does not allow sha256, the only hash receivers accept (RFC 8301)"
+            ).format(hashes=":".join(self.hashes))
+        return None
+
+    def signature_problem(self, algorithm: str, domain: str, identity: str) -> str | None:
+        """Why this key cannot verify a signature with a=`algorithm`, d=`domain`, i=`identity`."""
+        problem = self.email_problem()
+        if problem:
+            return problem
+        wanted = ALGORITHM_KEY_TYPES.get(algorithm.lower())
+        if wanted and wanted != self.key_type:
+            return _("the key is k={key_type}, the signature a={algorithm}").format(
+                key_type=self.key_type, algorithm=algorithm
+            )
+        hash_name = algorithm.lower().rpartition("-")[2]
+        if self.hashes and hash_name not in self.hashes:
+            return _("the key allows h={hashes}, the signature uses {hash_name}").format(
+                hashes=":".join(self.hashes), hash_name=hash_name
+            )
+        identity_domain = identity.rpartition("@")[2].lower().rstrip(".")
+        if self.strict_identity and identity and identity_domain != domain.lower().rstrip("."):
+            return _("the key has t=s: i={identity} must be of {domain} itself").format(
+                identity=identity, domain=domain
+            )
+        return None
 
 
 def parse_tags(text: str) -> dict[str, str]:
@@ -72,8 +112,25 @@ def parse_key(text: str) -> DkimKey:
         der = base64.b64decode(tags["p"], validate=True)
     except (binascii.Error, ValueError):
         raise DkimKeyError(_("p= is not valid base64")) from None
-    flags = tags.get("t", "").split(":")
-    return DkimKey(key_type, _bits(key_type, der), "y" in flags)
+    flags = tags.get("t", "").lower().split(":")
+    return DkimKey(
+        key_type,
+        _bits(key_type, der),
+        "y" in flags,
+        hashes=_colon_list(tags.get("h", "")),
+        services=_colon_list(tags.get("s", "")) or ("*",),
+        strict_identity="s" in flags,
+    )
+
+
+def declared_key_type(text: str) -> str:
+    """The k= a key record declares (rsa when absent), without judging the rest."""
+    match = re.search(r"(?:^|;)\s*k\s*=\s*([^;\s]*)", text)
+    return match.group(1).lower() if match else "rsa"
+
+
+def _colon_list(value: str) -> tuple[str, ...]:
+    return tuple(part.lower() for part in value.split(":") if part)
 
 
 def _bits(key_type: str, der: bytes) -> int:

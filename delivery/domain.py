@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from mailgw.config.model import Settings
 from mailgw.config.validate import is_ip_address
 from mailgw.delivery import domain_checks as checks
-from mailgw.delivery.dkim_checks import check_dkim
-from mailgw.delivery.dmarc import load_suffix_list
+from mailgw.delivery import domain_registry as registry
+from mailgw.delivery.dmarc import (
+    DmarcError,
+    external_destinations,
+    is_dmarc,
+    load_suffix_list,
+    parse_dmarc,
+)
 from mailgw.delivery.domain_checks import Issue, View
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import (
@@ -31,7 +37,7 @@ from mailgw.delivery.spf_tally import tally_spf
 from mailgw.i18n import _
 
 MAX_AUTHORITATIVE = 4
-SETTLED = (Status.OK, Status.WARNING)
+SETTLED = registry.SETTLED
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class DomainReport:
             "findings": [
                 {
                     "check": f.check,
+                    "label": registry.label_of(f.check),
                     "status": f.status.value,
                     "title": f.title,
                     "found": f.found,
@@ -94,8 +101,8 @@ async def check_domain(
         auth_side = _authoritative_side(setup, lookups, resolver_config, auth_lookups)
     else:
         auth_side = _no_authoritative()
-    (view, spf_extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
-    findings = _findings(setup, view, spf_extra)
+    (view, extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
+    findings = registry.judge_all(setup, view, extra)
     findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
     asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
     servers = [f"{a.server} ({a.address})" for a in auth_views]
@@ -120,14 +127,62 @@ async def _no_authoritative() -> tuple[list[AuthoritativeView], str]:
 # ------------------------------------------------------------------ the resolver side
 
 
-async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, list[Issue]]:
-    questions = checks.resolver_questions(setup)
+async def _resolver_side(
+    setup: SenderSetup, lookups: Lookups
+) -> tuple[View, dict[str, list[Issue]]]:
+    """The first round of answers, and per check the issues found by the lookups after it."""
+    questions = registry.resolver_questions(setup)
     if setup.server_host and not is_ip_address(setup.server_host):
         questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
     view = await lookups.many(questions)
+    spf, dmarc = await asyncio.gather(
+        _spf_issues(setup, view, lookups), _report_authorisation(setup, view, lookups)
+    )
+    return view, {"spf": spf, "dmarc": dmarc}
+
+
+async def _report_authorisation(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
+    """RFC 7489 7.1: a report address outside the domain must say it accepts the reports."""
+    found_at = checks.dmarc_discovery(setup, view)
+    try:
+        record = parse_dmarc(found_at.texts[0]) if len(found_at.texts) == 1 else None
+    except DmarcError:
+        record = None
+    if record is None:
+        return []
+    policy_domain = found_at.owner.removeprefix("_dmarc.")
+    destinations = external_destinations(record, policy_domain)
+    answers = await lookups.many([(name, "TXT") for _uri, name in destinations])
+    issues = []
+    for uri, name in destinations:
+        answer = answers[(name, "TXT")]
+        if answer.failed:
+            issues.append(
+                Issue(
+                    Status.ERROR,
+                    _("could not read {name} ({error})").format(name=name, error=answer.error),
+                )
+            )
+        elif not any(is_dmarc(text) for text in answer.records):
+            issues.append(
+                Issue(
+                    Status.WARNING,
+                    _(
+                        "{uri} is outside {domain}, and {name} does not authorise it: "
+                        "receivers send it no reports (RFC 7489 7.1)"
+                    ).format(uri=uri, domain=policy_domain, name=name),
+                    _('Ask the owner of that address to publish {name} TXT "v=DMARC1".').format(
+                        name=name
+                    ),
+                )
+            )
+    return issues
+
+
+async def _spf_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
     state = checks.spf_state(setup, view)
     if state.record is None:
-        return view, []
+        return []
     tally, own = await asyncio.gather(
         tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, view, lookups)
     )
@@ -158,7 +213,7 @@ async def _resolver_side(setup: SenderSetup, lookups: Lookups) -> tuple[View, li
     ]
     if tally.uses_ptr and not any("ptr" in i.message for i in state.issues):
         issues.append(Issue(Status.WARNING, _("an included record uses ptr")))
-    return view, issues
+    return issues
 
 
 async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
@@ -213,20 +268,6 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
     return issues
 
 
-def _findings(setup: SenderSetup, view: View, spf_extra: list[Issue]) -> list[Finding]:
-    findings = []
-    if setup.platform:
-        findings.append(checks.check_verification(setup, view))
-    spf = checks.spf_finding(checks.spf_state(setup, view), spf_extra)
-    findings.append(spf)
-    dkim = [check_dkim(setup, d, view) for d in setup.dkim]
-    findings.extend(dkim)
-    dkim_ok = bool(dkim) and all(f.status in SETTLED for f in dkim)
-    findings.append(checks.check_dmarc(setup, view, dkim_ok, spf.status in SETTLED))
-    findings.append(checks.check_mx(setup, view))
-    return findings
-
-
 # ------------------------------------------------------------------ the authoritative side
 
 
@@ -236,7 +277,7 @@ async def _authoritative_side(
     """The views of the domain's own servers, or none and a note saying why."""
     servers, unchecked = await _name_servers(setup.domain, lookups)
     questions = list(
-        dict.fromkeys(q for qs in checks.primary_questions(setup).values() for q in qs)
+        dict.fromkeys(q for qs in registry.primary_questions(setup).values() for q in qs)
     )
 
     async def ask(server: str, address: str) -> AuthoritativeView:
@@ -286,7 +327,7 @@ def _propagation(
     findings: list[Finding],
 ) -> Finding:
     """Turn a finding into `pending` when the authoritative servers tell another story."""
-    questions = checks.primary_questions(setup).get(found.check, [])
+    questions = registry.primary_questions(setup).get(found.check, [])
     if not questions or found.status not in (*SETTLED, Status.MISSING, Status.WRONG):
         return found
     reruns: list[tuple[AuthoritativeView, Finding]] = []
@@ -297,7 +338,9 @@ def _propagation(
         if all(_same(a, view[q]) for a, q in zip(answers, questions, strict=True)):
             continue
         merged = {**view, **{q: auth.view[q] for q in questions}}
-        reruns.append((auth, _rerun(setup, found.check, merged, findings)))
+        rerun = registry.rejudge(setup, found.check, merged, findings)
+        if rerun is not None:
+            reruns.append((auth, rerun))
     ttl = max((view[q].ttl for q in questions if q in view), default=0)
     if found.status in SETTLED:
         lagging = [a for a, rerun in reruns if rerun.status not in SETTLED]
@@ -335,19 +378,3 @@ def _propagation(
 
 def _same(a: LookupResult, b: LookupResult | None) -> bool:
     return b is not None and a.outcome == b.outcome and sorted(a.records) == sorted(b.records)
-
-
-def _rerun(setup: SenderSetup, check: str, view: View, findings: list[Finding]) -> Finding:
-    if check == "verification":
-        return checks.check_verification(setup, view)
-    if check == "spf":
-        return checks.spf_finding(checks.spf_state(setup, view))
-    if check == "mx":
-        return checks.check_mx(setup, view)
-    if check == "dmarc":
-        dkim_ok = all(f.status in SETTLED for f in findings if f.check.startswith("dkim:"))
-        spf_ok = all(f.status in SETTLED for f in findings if f.check == "spf")
-        return checks.check_dmarc(setup, view, dkim_ok and bool(setup.dkim), spf_ok)
-    selector = check.partition(":")[2]
-    dkim = next(d for d in setup.dkim if d.selector == selector)
-    return check_dkim(setup, dkim, view)

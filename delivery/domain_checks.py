@@ -11,17 +11,20 @@ from dataclasses import dataclass
 
 from mailgw.config.presets import DkimRecord
 from mailgw.delivery.dmarc import (
+    Discovery,
     DmarcError,
     DmarcRecord,
     aligned,
-    is_dmarc,
+    discover,
+    merge_records,
     parse_dmarc,
     record_names,
+    repaired,
 )
 from mailgw.delivery.findings import Finding, Status
-from mailgw.delivery.records import SpfMergeError, merge_spf
 from mailgw.delivery.resolver import LookupResult, Outcome
 from mailgw.delivery.sender import SenderSetup
+from mailgw.delivery.spf_merge import proposed_spf
 from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, Term, is_spf, parse_record
 from mailgw.i18n import _
 
@@ -71,30 +74,6 @@ def dmarc_names(setup: SenderSetup) -> list[str]:
     return record_names(setup.from_domain)
 
 
-def primary_questions(setup: SenderSetup) -> dict[str, list[tuple[str, str]]]:
-    """Per check, the records of the domain itself (asked of its authoritative servers too)."""
-    questions = {
-        "verification": [(setup.domain, "TXT")],
-        "spf": [(setup.domain, "TXT")],
-        "dmarc": [(name, "TXT") for name in dmarc_names(setup)],
-        "mx": [(setup.domain, "MX")],
-    }
-    for dkim in setup.dkim:
-        rdtype = "CNAME" if dkim.type == "cname" else "TXT"
-        questions[f"dkim:{dkim.selector}"] = [(dkim_name(setup, dkim), rdtype)]
-    if not setup.platform:
-        del questions["verification"]
-    return questions
-
-
-def resolver_questions(setup: SenderSetup) -> list[tuple[str, str]]:
-    """Every independent question of the first round, deduplicated, in a stable order."""
-    asked = [q for qs in primary_questions(setup).values() for q in qs]
-    asked += [(dkim_key_name(setup, dkim), "TXT") for dkim in setup.dkim]
-    asked += [(dkim_name(setup, d), "TXT") for d in setup.dkim if d.type == "cname"]
-    return list(dict.fromkeys(asked))
-
-
 # ------------------------------------------------------------------ verification
 
 
@@ -138,7 +117,7 @@ def unanswered(check: str, answer: LookupResult, expected: str) -> Finding:
         ),
         answer.describe(),
         expected,
-        _("Check the name servers answer (or try another with --nameserver), then re-check."),
+        _("Check the name servers answer (or ask others: set dns.nameservers), then re-check."),
     )
 
 
@@ -162,22 +141,27 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
     if answer.failed:
         return SpfState([], None, answer.describe(), f"v=spf1 {mechanism} ~all", answer)
     texts = [t for t in answer.records if is_spf(t)]
-    found = " | ".join(texts) or answer.describe()
-    try:
-        expected = merge_spf(texts[0] if texts else None, mechanism).value
-    except SpfMergeError:
-        expected = f"v=spf1 {mechanism} ~all"
+    found = " | ".join(sorted(texts)) or answer.describe()
+    merge, salvage = proposed_spf(texts, mechanism)
+    expected = merge.value
     if not texts:
         fix = _('Add a TXT record at {domain}: "{expected}".').format(
             domain=setup.domain, expected=expected
         )
         return SpfState([Issue(Status.MISSING, _("no SPF record"), fix)], None, found, expected)
+    left_out = ""
+    if salvage is not None and salvage.unreadable:
+        left_out = " " + _("Left out, unreadable (check them): {terms}.").format(
+            terms=" ".join(salvage.unreadable)
+        )
     if len(texts) > 1:
-        fix = _('Replace them with one TXT record: "{expected}".').format(expected=expected)
+        fix = _(
+            'Replace them with one TXT record that keeps the senders of all: "{expected}".'
+        ).format(expected=expected)
         issue = Issue(
             Status.WRONG,
             _("{count} SPF records (receivers: permerror)").format(count=len(texts)),
-            fix,
+            fix + left_out,
         )
         return SpfState([issue], None, found, expected)
     try:
@@ -186,7 +170,10 @@ def spf_state(setup: SenderSetup, view: View) -> SpfState:
         issue = Issue(
             Status.WRONG,
             _("invalid SPF syntax: {exc}").format(exc=exc),
-            _("Correct the record's syntax."),
+            _('Replace it with this record, which keeps its readable terms: "{expected}".').format(
+                expected=expected
+            )
+            + left_out,
         )
         return SpfState([issue], None, found, expected)
     return SpfState(_spf_record_issues(setup, record, expected), record, found, expected)
@@ -214,7 +201,18 @@ def _spf_record_issues(setup: SenderSetup, record: SpfRecord, expected: str) -> 
                 _("Replace +all with ~all or -all."),
             )
         )
-    elif all_term is not None and all_term.qualifier == "?":
+    opened = [t for t in record.effective if t.passes_everyone and t.name != "all"]
+    if opened:
+        issues.append(
+            Issue(
+                Status.WRONG,
+                _("{text} passes every address: like +all, anyone may send as this domain").format(
+                    text=opened[0].text
+                ),
+                _("Remove {text}; list your senders' own ranges.").format(text=opened[0].text),
+            )
+        )
+    if all_term is not None and all_term.qualifier == "?":
         issues.append(
             Issue(
                 Status.WARNING,
@@ -267,49 +265,78 @@ def spf_finding(state: SpfState, extra: list[Issue] | None = None) -> Finding:
 # ------------------------------------------------------------------ DMARC and MX
 
 
-def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> Finding:
+def dmarc_discovery(setup: SenderSetup, view: View) -> Discovery:
+    """The DMARC record that applies to the From domain, from the view's answers."""
+    names = dmarc_names(setup)
+    return discover(setup.from_domain, {name: answer_for(view, name, "TXT") for name in names})
+
+
+def check_dmarc(
+    setup: SenderSetup,
+    view: View,
+    dkim_ok: bool,
+    spf_ok: bool,
+    extra: list[Issue] | None = None,
+) -> Finding:
     expected = setup.dmarc_default
-    answers = [answer_for(view, name, "TXT") for name in dmarc_names(setup)]
-    answer = answers[0]
-    if answer.void and len(answers) > 1:
-        answer = answers[1]  # no record at the From domain: the organisational one applies
-    if answer.failed:
-        return unanswered("dmarc", answer, expected)
-    texts = [t for t in answer.records if t.lower().startswith("v=dmarc1")]
-    found = " | ".join(texts) or answer.describe()
-    fix_add = _('Add a TXT record at _dmarc.{from_domain}: "{expected}".').format(
-        from_domain=setup.from_domain, expected=expected
-    )
+    found_at = dmarc_discovery(setup, view)
+    if found_at.answer.failed:
+        return unanswered("dmarc", found_at.answer, expected)
+    texts = found_at.texts
+    found = " | ".join(sorted(texts)) or found_at.answer.describe()
+    if found_at.organizational:
+        found = f"{found_at.owner}: {found}"
     if not texts:
+        fix_add = _('Add a TXT record at _dmarc.{from_domain}: "{expected}".').format(
+            from_domain=setup.from_domain, expected=expected
+        )
         return finding(
             "dmarc", [Issue(Status.MISSING, _("no DMARC record"), fix_add)], "", found, expected
         )
     if len(texts) > 1:
+        merged = merge_records(texts, expected)
         issue = Issue(
             Status.WRONG,
-            _("{count} DMARC records (receivers ignore all)").format(count=len(texts)),
-            _("Keep exactly one."),
+            _("{count} DMARC records at {owner}: receivers apply none of them").format(
+                count=len(texts), owner=found_at.owner
+            ),
+            _('Replace them with one TXT record at {owner}: "{merged}".').format(
+                owner=found_at.owner, merged=merged
+            ),
         )
-        return finding("dmarc", [issue], "", found, expected)
+        return finding("dmarc", [issue], "", found, merged)
     try:
-        if not is_dmarc(texts[0]):
-            raise DmarcError(_("the record must start with v=DMARC1"))
         record = parse_dmarc(texts[0])
     except DmarcError as exc:
+        fixed = repaired(texts[0], expected)
         issue = Issue(
             Status.WRONG,
             _("invalid DMARC record: {exc}").format(exc=exc),
-            _('Replace it: "{expected}".').format(expected=expected),
+            _('Replace it: "{expected}".').format(expected=fixed),
         )
-        return finding("dmarc", [issue], "", found, expected)
-    issues = [Issue(Status.WARNING, w) for w in record.warnings]
-    issues += _alignment_issues(setup, record, dkim_ok, spf_ok)
-    title = _("DMARC policy {policy}; From alignment can pass").format(policy=record.policy)
-    return finding("dmarc", issues, title, found, expected)
+        return finding("dmarc", [issue], "", found, fixed)
+    policy = found_at.policy_of(record)
+    issues = [Issue(Status.WARNING, p.message, p.fix) for p in record.problems]
+    issues += extra or []
+    issues += _alignment_issues(setup, record, policy, dkim_ok, spf_ok)
+    if found_at.organizational:
+        title = _(
+            "DMARC policy {policy} ({tag}= of {owner} applies to {from_domain}); "
+            "From alignment can pass"
+        ).format(
+            policy=policy,
+            tag=found_at.policy_tag,
+            owner=found_at.owner,
+            from_domain=setup.from_domain,
+        )
+    else:
+        title = _("DMARC policy {policy}; From alignment can pass").format(policy=policy)
+    keep = repaired(texts[0], expected) if record.problems else texts[0]
+    return finding("dmarc", issues, title, found, keep)
 
 
 def _alignment_issues(
-    setup: SenderSetup, record: DmarcRecord, dkim_ok: bool, spf_ok: bool
+    setup: SenderSetup, record: DmarcRecord, policy: str, dkim_ok: bool, spf_ok: bool
 ) -> list[Issue]:
     # Signatures are made with d=<sender domain>; the platform's envelope sender is the
     # gateway's own bounce domain, so there only DKIM can align.
@@ -317,15 +344,13 @@ def _alignment_issues(
     spf_aligns = not setup.platform and aligned(setup.domain, setup.from_domain, record.aspf)
     if (dkim_aligns and dkim_ok) or (spf_aligns and spf_ok):
         return []
-    status = Status.WARNING if record.policy == "none" else Status.WRONG
+    status = Status.WARNING if policy == "none" else Status.WRONG
     why = "DKIM" if setup.platform else _("DKIM or SPF")
     message = _("DMARC passes only if {why} for {domain} passes, and the checks above fail").format(
         why=why, domain=setup.domain
     )
-    if record.policy != "none":
-        message += _("; with p={policy} receivers will {policy} this mail").format(
-            policy=record.policy
-        )
+    if policy != "none":
+        message += _("; with p={policy} receivers will {policy} this mail").format(policy=policy)
     if not dkim_aligns and setup.dkim:
         message = _("adkim=s: DKIM d={domain} cannot align with From {from_domain}").format(
             domain=setup.domain, from_domain=setup.from_domain

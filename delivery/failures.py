@@ -211,24 +211,55 @@ def _disconnected(exc: BaseException, stage: str, target: Target) -> Failure:
 
 def _auth(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
     reply = _reply(exc)
+    if target.oauth2 is not None:
+        return _token_refused(reply, target)
     command = SET_PASSWORD
     if _M365_BASIC_AUTH.search(reply):
-        command = ""  # fixed in the Microsoft 365 admin centre, not here
+        command = SWITCH_TO_OAUTH2_MICROSOFT
         fix = _(
-            "Microsoft 365 has SMTP AUTH (basic authentication) disabled for "
-            "this tenant or mailbox: enable Authenticated SMTP for the mailbox "
-            "in the Microsoft 365 admin centre (and check security defaults), or "
-            "use the platform gateway"
+            "Microsoft 365 no longer takes a password (basic authentication) for SMTP here: "
+            "sign in with OAuth 2.0 instead (smtp.auth.method = oauth2, provider microsoft, "
+            "with the app's tenant, client ID and client secret; README: Microsoft 365)"
         )
     elif exc.code in (534, 535) and _GMAIL_APP_PASSWORD.search(reply):
         fix = _(
-            "Gmail refuses the account's normal password here: turn on 2-Step "
-            "Verification, create an app password and store it as the password"
+            "Gmail refuses the account's normal password here: on Google Workspace, sign in "
+            "with OAuth 2.0 (smtp.provider = google_workspace, a service account key; README: "
+            "Google Workspace); on a personal account, turn on 2-Step Verification, create an "
+            "app password and store it as the password"
         )
     else:
         fix = _("check smtp.auth.username and the password")
     message = _("the server refused the login: {reply}").format(reply=reply)
     return Failure(Category.AUTH_FAILED, message, fix, command)
+
+
+SWITCH_TO_OAUTH2_MICROSOFT = (
+    "mailgw set smtp.auth.method=oauth2 smtp.auth.oauth2.provider=microsoft "
+    "smtp.auth.oauth2.tenant=TENANT smtp.auth.oauth2.client_id=CLIENT_ID && mailgw set-secret"
+)
+
+
+def _token_refused(reply: str, target: Target) -> Failure:
+    """The SMTP server refused a token the endpoint issued: what the app lacks."""
+    from mailgw.config.model import OAuth2Provider
+    from mailgw.delivery.oauth2 import consent_fix
+
+    message = _("the server refused the OAuth 2.0 token: {reply}").format(reply=reply)
+    assert target.oauth2 is not None
+    if target.oauth2.provider == OAuth2Provider.MICROSOFT:
+        fix = consent_fix() + _("; and the mailbox must have Authenticated SMTP enabled")
+    elif target.oauth2.provider == OAuth2Provider.GOOGLE:
+        fix = _(
+            "the token does not act for {user} with the scope https://mail.google.com/: check "
+            "smtp.auth.username and the service account's domain-wide delegation"
+        ).format(user=target.username)
+    else:
+        fix = _(
+            "the token is not good for this server: check smtp.auth.oauth2.scope, the token "
+            "endpoint and smtp.auth.username"
+        )
+    return Failure(Category.AUTH_FAILED, message, fix)
 
 
 def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target) -> Failure:
@@ -338,6 +369,19 @@ def auth_unavailable(offered: list[str], over_tls: bool) -> Failure:
             "{hint}if the server relays for this machine's address without a "
             "login, set smtp.auth.enabled = false"
         ).format(hint=hint),
+    )
+
+
+def xoauth2_unavailable(offered: list[str]) -> Failure:
+    shown = ", ".join(m.upper() for m in offered) or _("nothing")
+    return Failure(
+        Category.AUTH_UNAVAILABLE,
+        _("the server does not offer AUTH XOAUTH2 (it offers {offered})").format(offered=shown),
+        _(
+            "this server takes no OAuth 2.0 token: check smtp.host (Microsoft 365: "
+            "smtp.office365.com; Google: smtp.gmail.com), or set smtp.auth.method = password"
+        ),
+        "mailgw set smtp.auth.method=password",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_HEADER = re.compile(rb"^[!-9;-~]+:")
+_HEADER = re.compile(rb"^[!-9;-~]+[ \t]*:")  # obs-optional (RFC 5322 4.5): `From :` too
 _ANCHORS = (b"from", b"dkim-signature", b"received", b"authentication-results")
 
 

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailgw.config.model import Settings
 from mailgw.delivery.dmarc import (
     DmarcError,
-    is_dmarc,
+    discover,
     load_suffix_list,
+    merge_records,
     parse_dmarc,
     record_names,
+    repaired,
     stricter_or_equal,
 )
+from mailgw.delivery.domain_registry import dkim_check
 from mailgw.delivery.resolver import LookupResult, Lookups, ResolverConfig, make_resolver
 from mailgw.delivery.sender import SenderSetup, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT
+from mailgw.delivery.spf_merge import (
+    FRESH_SPF_ALL,
+    SpfMerge,
+    SpfMergeError,
+    merge_spf,
+    proposed_spf,
+)
 from mailgw.delivery.spf_tally import tally_spf
-from mailgw.delivery.spf_terms import SpfSyntaxError, is_spf, parse_record
+from mailgw.delivery.spf_terms import is_spf, parse_record
 from mailgw.i18n import _
 
-FRESH_SPF_ALL = "~all"  # softfail while the admin watches DMARC reports; -all once confident
+__all__ = ["FRESH_SPF_ALL", "SpfMerge", "SpfMergeError", "merge_spf"]  # re-exported for callers
+
 KEY_PLACEHOLDER = "KEY-FROM-SUPPORT"
 
 
@@ -35,6 +46,7 @@ class Record:
     purpose: str
     note: str = ""  # e.g. "merged with your current record"
     placeholder: bool = False  # the value holds a part the admin must fill in
+    check: str = ""  # the check (domain_registry) that judges it once published
 
     def zone_line(self, ttl: int = 3600) -> str:
         """The record as a zone-file line (TXT split into quoted 255-byte strings)."""
@@ -43,15 +55,6 @@ class Record:
 
     def as_dict(self) -> dict[str, str]:
         return {"name": self.name, "type": self.type, "value": self.value, "purpose": self.purpose}
-
-
-@dataclass(frozen=True)
-class SpfMerge:
-    """The SPF record to publish, and what was done to the current one."""
-
-    value: str
-    changed: bool
-    note: str
 
 
 def _fqdn(name: str) -> str:
@@ -77,95 +80,34 @@ def _escape(chunk: bytes) -> str:
     return "".join(out)
 
 
-def merge_spf(current: str | None, mechanism: str) -> SpfMerge:
-    """Add `mechanism` to the current record: before `all`, before modifiers, never twice."""
-    if not current:
-        return SpfMerge(f"v=spf1 {mechanism} {FRESH_SPF_ALL}", True, _("new record"))
-    words = current.split()
-    if _has_effective(words, mechanism):
-        return SpfMerge(" ".join(words), False, _("your current record already has it"))
-    try:
-        record = parse_record(" ".join(words))
-    except SpfSyntaxError as exc:
-        raise SpfMergeError(
-            _("the current SPF record is invalid ({exc}); fix it first").format(exc=exc)
-        ) from None
-    # a copy with another qualifier, or after `all` (never evaluated), is replaced, not kept
-    removed = [w for w in words[1:] if _same_mechanism(w, mechanism)]
-    kept = [w for w in words if w not in removed]
-    position = _insert_position(kept)
-    merged = [*kept[:position], mechanism, *kept[position:]]
-    moved = _("; it replaces your {removed}").format(removed=" ".join(removed)) if removed else ""
-    if record.all_term is not None and record.all_term.qualifier == "+":
-        merged[merged.index(record.all_term.text)] = FRESH_SPF_ALL
-        note = _(
-            "merged with your current record; its +all (anyone may send) became {fresh_spf_all}"
-        ).format(fresh_spf_all=FRESH_SPF_ALL)
-        return SpfMerge(" ".join(merged), True, note + moved)
-    if record.all_term is None and record.redirect is None:
-        note = _("merged with your current record (it has no `all`: unmatched mail stays neutral)")
-    elif record.all_term is None:
-        note = _("merged with your current record (before its redirect=, which still applies)")
-    else:
-        note = _("merged with your current record (right before {text})").format(
-            text=record.all_term.text
-        )
-    return SpfMerge(" ".join(merged), True, note + moved)
-
-
-class SpfMergeError(ValueError):
-    """The current SPF record cannot be merged safely."""
-
-
-def _same_mechanism(word: str, mechanism: str) -> bool:
-    """Whether `word` is `mechanism` with any qualifier (case and a trailing dot aside)."""
-    return word.lower().lstrip("+-~?").rstrip(".") == mechanism.lower().rstrip(".")
-
-
-def _has_effective(words: list[str], mechanism: str) -> bool:
-    """Exactly one copy of `mechanism`, pass-qualified and before the first `all`."""
-    copies = [i for i, word in enumerate(words[1:], start=1) if _same_mechanism(word, mechanism)]
-    if len(copies) != 1 or words[copies[0]].startswith(("-", "~", "?")):
-        return False
-    return copies[0] < _all_index(words)
-
-
-def _all_index(words: list[str]) -> int:
-    """Index of the first `all` term (after it nothing is evaluated), else the end."""
-    for index, word in enumerate(words[1:], start=1):
-        if word.lower().lstrip("+-~?") == "all":
-            return index
-    return len(words)
-
-
-def _insert_position(words: list[str]) -> int:
-    """Index of the `all` term, else of the first modifier, else the end."""
-    if (index := _all_index(words)) < len(words):
-        return index
-    for index, word in enumerate(words[1:], start=1):
-        head = word.split(":", 1)[0].split("/", 1)[0]
-        if "=" in head:
-            return index
-    return len(words)
-
-
-def merge_dmarc(current: str | None, default: str) -> tuple[str, str]:
-    """(value, note): a valid current policy is kept (p=none or stricter), else the default."""
-    if not current:
+def merge_dmarc(current: str | Sequence[str] | None, default: str) -> tuple[str, str]:
+    """(value, note): the current policy is kept (a bad optional tag never replaces it); an
+    invalid record is repaired keeping its tags; several records are merged, strongest first."""
+    texts = [current] if isinstance(current, str) else list(current or ())
+    if not texts:
         return default, _("new record")
+    if len(texts) > 1:
+        merged = merge_records(texts, default)
+        note = _("merges your {count} records (strongest policy, every report address)")
+        return merged, note.format(count=len(texts))
     try:
-        record = parse_dmarc(current)
+        record = parse_dmarc(texts[0])
     except DmarcError as exc:
-        return default, _("replaces your current record, which is invalid ({exc})").format(exc=exc)
-    if stricter_or_equal(record.policy, parse_dmarc(default).policy):
-        return current, _("your current policy p={policy} is kept").format(policy=record.policy)
-    return default, _("new record")
+        return repaired(texts[0], default), _(
+            "repairs your current record, which is invalid ({exc}); its other tags are kept"
+        ).format(exc=exc)
+    if not stricter_or_equal(record.policy, parse_dmarc(default).policy):
+        return default, _("new record")
+    note = _("your current policy p={policy} is kept").format(policy=record.policy)
+    for problem in record.problems:
+        note += "; " + problem.fix
+    return texts[0], note
 
 
 def records_for(
     settings: Settings,
-    current_spf: str | None = None,
-    current_dmarc: str | None = None,
+    current_spf: str | Sequence[str] | None = None,
+    current_dmarc: str | Sequence[str] | None = None,
     *,
     domain: str | None = None,
     dmarc_owner: str | None = None,
@@ -180,49 +122,58 @@ def records_for(
     value, note = merge_dmarc(current_dmarc, setup.dmarc_default)
     purpose = _("DMARC: tells receivers what to do with mail that fails SPF and DKIM alignment")
     owner = dmarc_owner or f"_dmarc.{setup.from_domain}"
-    records.append(Record(owner, "TXT", value, purpose, note))
+    records.append(Record(owner, "TXT", value, purpose, note, check="dmarc"))
     return records
 
 
 def _verification(setup: SenderSetup) -> Record:
     purpose = _("proves to the gateway that you own the domain")
     if setup.verification:
-        return Record(setup.domain, "TXT", setup.verification, purpose)
+        return Record(setup.domain, "TXT", setup.verification, purpose, check="verification")
     value = f"{setup.verification_prefix}{KEY_PLACEHOLDER}"
     note = _("ask support for the key, then: mailgw set sender_domain.verification_key=KEY")
-    return Record(setup.domain, "TXT", value, purpose, note, placeholder=True)
+    return Record(setup.domain, "TXT", value, purpose, note, True, "verification")
 
 
-def _spf(setup: SenderSetup, current: str | None) -> list[Record]:
+def _spf(setup: SenderSetup, current: str | Sequence[str] | None) -> list[Record]:
     mechanism = setup.spf_mechanism()
     label = setup.gateway_label
     label = label[0].lower() + label[1:] if label.startswith("The ") else label
     purpose = _("SPF: authorises {label} to send for the domain").format(label=label)
     if not mechanism:
         note = _("set smtp.host (your server) so that mailgw can say what SPF must authorise")
-        return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, placeholder=True)]
-    if current is not None and not is_spf(current):
-        current = None
-    merge = merge_spf(current, mechanism)
-    return [Record(setup.domain, "TXT", merge.value, purpose, merge.note)]
+        return [Record(setup.domain, "TXT", "v=spf1 a mx ~all", purpose, note, True, "spf")]
+    texts = [current] if isinstance(current, str) else list(current or ())
+    merge, salvage = proposed_spf([t for t in texts if is_spf(t)], mechanism)
+    note = merge.note
+    if salvage is not None:
+        note = _("keeps every sender of your current record(s)") + "; " + note
+    if salvage is not None and salvage.unreadable:
+        note += "; " + _("left out, unreadable: {terms}").format(terms=" ".join(salvage.unreadable))
+    return [Record(setup.domain, "TXT", merge.value, purpose, note, check="spf")]
 
 
 def _dkim(setup: SenderSetup) -> list[Record]:
     records = []
     for dkim in setup.dkim:
         name = f"{dkim.selector}._domainkey.{setup.domain}"
+        check = dkim_check(dkim.selector)
         purpose = _("DKIM key for selector {selector}: lets receivers check signatures").format(
             selector=dkim.selector
         )
         if dkim.type == "cname" and dkim.target:
-            records.append(Record(name, "CNAME", dkim.target_for(setup.domain), purpose))
+            records.append(
+                Record(name, "CNAME", dkim.target_for(setup.domain), purpose, check=check)
+            )
         elif dkim.type == "cname":
             note = _("the target is shown in your provider's domain settings")
-            records.append(Record(name, "CNAME", "TARGET-FROM-PROVIDER", purpose, note, True))
+            records.append(
+                Record(name, "CNAME", "TARGET-FROM-PROVIDER", purpose, note, True, check)
+            )
         else:
             note = _("publish the public key your mail server or provider gives you")
             value = "v=DKIM1; k=rsa; p=PUBLIC-KEY"
-            records.append(Record(name, "TXT", value, purpose, note, True))
+            records.append(Record(name, "TXT", value, purpose, note, True, check))
     return records
 
 
@@ -253,26 +204,30 @@ async def propose_records(
     questions = [(setup.domain, "TXT"), *((name, "TXT") for name in dmarc_names)]
     answers = await lookups.many(questions)
     notes: list[str] = []
-    spf = _current(answers[(setup.domain, "TXT")], is_spf, "SPF", notes)
-    dmarc_owner = dmarc_names[0]
-    dmarc = _current(answers[(dmarc_owner, "TXT")], is_dmarc, "DMARC", notes)
-    if dmarc is None and len(dmarc_names) > 1 and answers[(dmarc_owner, "TXT")].void:
-        parent = _current(answers[(dmarc_names[1], "TXT")], is_dmarc, "DMARC", notes)
-        if parent is not None:  # the organisational domain's policy already covers the From
-            dmarc, dmarc_owner = parent, dmarc_names[1]
-    options = {"domain": domain, "dmarc_owner": dmarc_owner}
-    try:
-        records = records_for(settings, spf, dmarc, **options)
-    except SpfMergeError as exc:
-        notes.append(_("{exc}; showing a fresh SPF record that replaces it").format(exc=exc))
-        records = records_for(settings, None, dmarc, **options)
-    problems, count = await _spf_limit(records, setup, lookups, notes)
-    return Proposal(records, notes, problems, count)
+    problems: list[str] = []
+    spf = _current(answers[(setup.domain, "TXT")], "SPF", notes)
+    spf = [t for t in spf if is_spf(t)]
+    problems += _spf_problems(setup.domain, spf)
+    found_at = discover(setup.from_domain, {name: answers[(name, "TXT")] for name in dmarc_names})
+    dmarc = list(found_at.texts)
+    _current(found_at.answer, "DMARC", notes)
+    problems += _dmarc_problems(found_at.owner, dmarc)
+    if found_at.organizational and dmarc:
+        notes.append(
+            _(
+                "{from_domain} has no DMARC record of its own: the policy of {owner} applies "
+                "to it ({tag}=), so it is the one shown"
+            ).format(from_domain=setup.from_domain, owner=found_at.owner, tag=found_at.policy_tag)
+        )
+    # an unanswered organisational lookup proves nothing: never propose a record over its policy
+    owner = dmarc_names[0] if found_at.answer.failed else found_at.owner
+    options = {"domain": domain, "dmarc_owner": owner}
+    records = records_for(settings, spf, dmarc, **options)
+    limit_problems, count = await _spf_limit(records, setup, lookups, notes)
+    return Proposal(records, notes, problems + limit_problems, count)
 
 
-def _current(
-    answer: LookupResult, wanted: Callable[[str], bool], label: str, notes: list[str]
-) -> str | None:
+def _current(answer: LookupResult, label: str, notes: list[str]) -> list[str]:
     if answer.failed:
         notes.append(
             _(
@@ -280,15 +235,51 @@ def _current(
                 "showing a fresh one; merge it by hand if the domain already has one"
             ).format(label=label, name=answer.name, error=answer.error)
         )
-        return None
-    found = [text for text in answer.records if wanted(text)]
-    if len(found) > 1:
-        notes.append(
+    return list(answer.records)
+
+
+def _spf_problems(name: str, texts: list[str]) -> list[str]:
+    if len(texts) > 1:
+        return [
             _(
-                "{name} has {found} {label} records; publish the one below and delete the others"
-            ).format(name=answer.name, found=len(found), label=label)
-        )
-    return found[0] if found else None
+                "{name} has {count} SPF records: receivers return permerror for all of them; "
+                "publish the one below (it keeps the senders of every one) and delete the others"
+            ).format(name=name, count=len(texts))
+        ]
+    if not texts:
+        return []
+    try:
+        parse_record(texts[0])
+    except ValueError as exc:
+        return [
+            _(
+                "the current SPF record of {name} is invalid ({exc}): receivers return "
+                "permerror; the record below keeps every term that can be read; check "
+                "what it left out"
+            ).format(name=name, exc=exc)
+        ]
+    return []
+
+
+def _dmarc_problems(owner: str, texts: list[str]) -> list[str]:
+    if len(texts) > 1:
+        return [
+            _(
+                "{name} has {count} DMARC records: receivers apply none of them; publish the "
+                "one below (the strongest policy, every report address) and delete the others"
+            ).format(name=owner, count=len(texts))
+        ]
+    if not texts:
+        return []
+    try:
+        parse_dmarc(texts[0])
+    except DmarcError as exc:
+        return [
+            _(
+                "the DMARC record at {name} is invalid ({exc}): publish the repaired one below"
+            ).format(name=owner, exc=exc)
+        ]
+    return []
 
 
 async def _spf_limit(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import dns.asyncresolver
@@ -22,10 +21,12 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from mailgw.config.nameservers import NameserverError, split_nameserver
 from mailgw.i18n import _
 
 DEFAULT_TIMEOUT = 5.0
 TRUNCATED = "the answer was truncated, even over TCP"  # a broken server or middlebox
+NAMESERVERS_ENV = "MAILGW_NAMESERVERS"
 BAD_NAME = "bad name"  # error prefix: the name cannot be asked at all, so asking again won't help
 
 
@@ -96,30 +97,28 @@ class LookupResult:
 
 def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
     """ "IP", "IP:PORT", "[IPv6]:PORT" or a bare IPv6 address -> (ip, port)."""
-    text = text.strip()
-    host, port = text, default_port
-    if text.startswith("["):
-        host, _bracket, rest = text[1:].partition("]")
-        if rest:
-            port = _port(rest.lstrip(":"), text)
-    elif text.count(":") == 1:
-        host, _colon, port_text = text.partition(":")
-        port = _port(port_text, text)
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise DnsConfigError(
-            _("--nameserver {text!r} is not an IP address (IP or IP:PORT)").format(text=text)
-        ) from None
-    return host, port
+        return split_nameserver(text, default_port)
+    except NameserverError as exc:
+        raise DnsConfigError(str(exc)) from None
 
 
-def _port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise DnsConfigError(
-            _("--nameserver {whole!r} has no valid port (IP:PORT, 1-65535)").format(whole=whole)
-        )
-    return int(text)
+def choose_nameservers(
+    flags: Sequence[str], configured: Sequence[str], environ: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The one rule for every front: `--nameserver`, else `$MAILGW_NAMESERVERS`, else the
+    config's `dns.nameservers`; () = the system's resolver. A malformed one names its source."""
+    from_env = tuple(environ.get(NAMESERVERS_ENV, "").replace(",", " ").split())
+    sources = (("--nameserver", tuple(flags)), (f"${NAMESERVERS_ENV}", from_env))
+    for source, servers in (*sources, ("dns.nameservers", tuple(configured))):
+        if servers:
+            for server in servers:
+                try:
+                    split_nameserver(server)
+                except NameserverError as exc:
+                    raise DnsConfigError(f"{source}: {exc}") from None
+            return servers
+    return ()
 
 
 def make_resolver(
@@ -131,7 +130,10 @@ def make_resolver(
             resolver = dns.asyncresolver.Resolver()
         except dns.resolver.NoResolverConfiguration as exc:
             raise DnsConfigError(
-                _("this machine has no DNS resolver configured; pass --nameserver IP")
+                _(
+                    "this machine has no DNS resolver configured: set dns.nameservers "
+                    "(or pass --nameserver IP to a command)"
+                )
             ) from exc
     else:
         resolver = dns.asyncresolver.Resolver(configure=False)

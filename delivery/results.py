@@ -26,6 +26,9 @@ class Category(str, enum.Enum):
     RECIPIENT_REJECTED = "recipient_rejected"
     MESSAGE_REJECTED = "message_rejected"
     CONNECTION_LOST = "connection_lost"
+    TOKEN_REFUSED = "token_refused"  # the OAuth 2.0 token endpoint said no
+    TOKEN_UNREACHABLE = "token_unreachable"
+    TOKEN_CERTIFICATE = "token_certificate"  # the endpoint's certificate, not the SMTP server's
     CANCELLED = "cancelled"
     CONFIG_INVALID = "config_invalid"
 
@@ -33,6 +36,7 @@ class Category(str, enum.Enum):
 class StageName(str, enum.Enum):
     """The steps of a conversation, in the order they happen."""
 
+    TOKEN = "token"  # OAuth 2.0: the access token, before the SMTP server is dialled
     RESOLVE = "resolve"
     CONNECT = "connect"
     TLS = "tls"

@@ -63,9 +63,11 @@ def sender_setup(settings: Settings, domain: str | None = None) -> SenderSetup:
         )
     from_domain = settings.email.from_address.rpartition("@")[2].strip().lower() or name
     if from_domain == gateway.default_sender.rpartition("@")[2] or (
-        domain and organizational_domain(from_domain) != organizational_domain(name)
+        organizational_domain(from_domain) != organizational_domain(name)
     ):
-        from_domain = name  # the From is not of this domain: judge the domain on its own
+        # the From is not of this domain: judge the domain on its own, whether it was named
+        # by --domain or by sender_domain.domain (both check DMARC at the same name)
+        from_domain = name
     if settings.smtp.gateway is Gateway.PLATFORM:
         return _platform_setup(settings, name, from_domain)
     return _custom_setup(settings, name, from_domain, provider(settings.smtp.provider))

@@ -13,12 +13,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from mailgw.config import editing
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.schema import KEYS, get_value, set_value
-from mailgw.config.validate import Problem, Severity, errors, validate
+from mailgw.config.validate import (
+    OAUTH2,
+    Problem,
+    Severity,
+    address_problems,
+    errors,
+    validate,
+)
 from mailgw.delivery.setup_questions import (
     BUILDERS,
     DETECT,
@@ -87,7 +92,13 @@ STEPS: tuple[Step, ...] = (
         StepId.AUTH,
         N_("Authentication"),
         N_("The login the server asks for, if any."),
-        ("smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"),
+        (
+            "smtp.auth.enabled",
+            "smtp.auth.method",
+            "smtp.auth.username",
+            "smtp.auth.password",
+            *(key for key in KEYS if key.startswith(OAUTH2)),
+        ),
     ),
     Step(
         StepId.SENDER,
@@ -190,13 +201,7 @@ def check_answer(
 def _recipient_problems(address: str) -> list[Problem]:
     if not address:
         return [Problem(TEST_RECIPIENT, Severity.ERROR, _("type the address to send the test to"))]
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        message = _("'{address}' is not a valid email address: {reason}")
-        text = message.format(address=address, reason=exc)
-        return [Problem(TEST_RECIPIENT, Severity.ERROR, text)]
-    return []
+    return address_problems(TEST_RECIPIENT, address)
 
 
 def apply(step: Step, answers: dict[str, Any], settings: Settings) -> list[Problem]:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mailgw.config.model import Gateway, Security, Settings
-from mailgw.config.presets import platform_gateway, provider, providers, shown
+from mailgw.config.model import AuthMethod, Gateway, Security, Settings
+from mailgw.config.presets import oauth2_endpoints, platform_gateway, provider, providers, shown
 from mailgw.config.schema import get_value
+from mailgw.config.validate import OAUTH2, OAUTH2_NEEDS
 from mailgw.delivery.kinds import KINDS
-from mailgw.i18n import _
+from mailgw.i18n import N_, _
 
 
 class Kind(str, enum.Enum):
@@ -129,8 +130,21 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
     ]
     if not auth.enabled:
         return out
+    methods = (
+        Choice(AuthMethod.PASSWORD.value, _("Password")),
+        Choice(AuthMethod.OAUTH2.value, _("OAuth 2.0 (Microsoft 365 / Google)")),
+    )
+    method_help = _(
+        "Microsoft 365 turns passwords for SMTP off by default from January 2027: "
+        "choose OAuth 2.0 there."
+    )
+    out.append(
+        _q(current, "smtp.auth.method", _("Sign in with"), Kind.CHOICE, method_help, methods)
+    )
     hint = chosen.username_hint if chosen else ""
     out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
+    if auth.method == AuthMethod.OAUTH2:
+        return out + oauth2_questions(current)
     if auth.password_file:  # kept in its own file: changed with `mailgw set-password`
         return out
     out.append(
@@ -143,6 +157,34 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
             has_current=bool(auth.password),
         )
     )
+    return out
+
+
+SECRET_FILE_HELP = N_(
+    "A file (0600) holding the client secret; store the secret in it with "
+    "`mailgw set-secret`, never in the config file."
+)
+
+
+def oauth2_questions(current: Settings) -> list[Question]:
+    """What the chosen OAuth 2.0 provider needs (the keys validate.py requires of it)."""
+    oauth2 = current.smtp.auth.oauth2
+    endpoints = oauth2_endpoints()
+    choices = tuple(Choice(name, shown(e.label)) for name, e in endpoints.items())
+    out = [_q(current, OAUTH2 + "provider", _("OAuth 2.0 provider"), Kind.CHOICE, "", choices)]
+    secret_help = _(SECRET_FILE_HELP)
+    asked = {
+        "tenant": (_("Directory (tenant) ID or domain"), ""),
+        "client_id": (_("Application (client) ID"), ""),
+        "client_secret_file": (_("Client secret file"), secret_help),
+        "service_account_file": (_("Service account key file (JSON)"), ""),
+        "token_url": (_("Token endpoint"), ""),
+        "scope": (_("Scope"), ""),
+    }
+    needed = OAUTH2_NEEDS[oauth2.provider]
+    for name, (label, help_text) in asked.items():
+        if name in needed:
+            out.append(_q(current, OAUTH2 + name, label, Kind.TEXT, help_text))
     return out
 
 

@@ -16,12 +16,12 @@ from email.message import EmailMessage
 
 from mailgw.config.model import Security, Settings
 from mailgw.config.presets import PlatformGateway
-from mailgw.delivery import failures
+from mailgw.delivery import failures, oauth2
 from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.hosts import Resolver
 from mailgw.delivery.messages import check_message
-from mailgw.delivery.results import Category, Progress, SendResult, StageName
+from mailgw.delivery.results import Category, Failure, Progress, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
 from mailgw.i18n import _
 
@@ -65,6 +65,24 @@ async def probe_target(
     return await _run(target, None, on_stage, resolver, ca_file, progress)
 
 
+async def token_check(
+    settings: Settings,
+    *,
+    on_stage: OnStage | None = None,
+    ca_file: str | None = None,
+    progress: Progress | None = None,
+) -> SendResult:
+    """Only the token stage of an OAuth 2.0 login: "Get a token", without the SMTP server."""
+    try:
+        target = target_for(settings)
+    except ConfigInvalid as exc:
+        return _config_invalid(exc, progress)
+    if target.oauth2 is None:
+        message = _("the login does not use OAuth 2.0 (smtp.auth.method = oauth2)")
+        return _config_invalid(ConfigInvalid(message), progress)
+    return await _run(target, None, on_stage, None, ca_file, progress, token_only=True)
+
+
 def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
     """The stages a successful send (or probe) of `settings` goes through, for a timeline."""
     try:
@@ -76,7 +94,8 @@ def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
 
 def stages_for(target: Target, *, sending: bool = True) -> list[str]:
     """The stage names, in order, that a conversation with `target` runs when all goes well."""
-    names = [StageName.RESOLVE, StageName.CONNECT]
+    names = [StageName.TOKEN] if target.oauth2 else []
+    names += [StageName.RESOLVE, StageName.CONNECT]
     secured = [StageName.TLS, StageName.CERTIFICATE]
     if target.security == Security.SSL:
         names += [*secured, StageName.EHLO]
@@ -105,18 +124,22 @@ async def _converse(
         if message is not None:
             check_message(message)
     except ConfigInvalid as exc:
-        result = SendResult(
-            ok=False,
-            stage="config",
-            category=Category.CONFIG_INVALID,
-            message=str(exc),
-            fix=_("fix the setting named above"),
-            command="mailgw check",
-        )
-        if progress is not None:
-            progress.result = result
-        return result
+        return _config_invalid(exc, progress)
     return await _run(target, message, on_stage, resolver, ca_file, progress)
+
+
+def _config_invalid(exc: ConfigInvalid, progress: Progress | None) -> SendResult:
+    result = SendResult(
+        ok=False,
+        stage="config",
+        category=Category.CONFIG_INVALID,
+        message=str(exc),
+        fix=_("fix the setting named above"),
+        command="mailgw check",
+    )
+    if progress is not None:
+        progress.result = result
+    return result
 
 
 async def _run(
@@ -126,20 +149,20 @@ async def _run(
     resolver: Resolver | None,
     ca_file: str | None,
     progress: Progress | None,
+    *,
+    token_only: bool = False,
 ) -> SendResult:
     progress = progress or Progress()
     conversation = Conversation(
         target, on_stage=on_stage, resolver=resolver, ca_file=ca_file, progress=progress
     )
+    run = conversation.run_token_only() if token_only else conversation.run(message)
     try:
-        await asyncio.wait_for(conversation.run(message), timeout=target.timeout)
+        await asyncio.wait_for(run, timeout=target.timeout)
     except Abort as abort:
         conversation.failure = abort.failure
     except asyncio.TimeoutError:
-        deadline = failures.timeout(
-            target, conversation.current, conversation.tried, bool(conversation.connected)
-        )
-        conversation.failure = conversation.failure or deadline
+        conversation.failure = conversation.failure or _deadline(conversation)
     except asyncio.CancelledError:  # keep the record, then let the caller's cancel go on
         conversation.failure = failures.cancelled(conversation.current)
         raise
@@ -151,6 +174,15 @@ async def _run(
     return result
 
 
+def _deadline(conversation: Conversation) -> Failure:
+    target = conversation.target
+    if conversation.current == StageName.TOKEN and target.oauth2 is not None:
+        return oauth2.token_timeout(target.oauth2, target.timeout)
+    return failures.timeout(
+        target, conversation.current, conversation.tried, bool(conversation.connected)
+    )
+
+
 __all__ = [
     "TRUST_ALL_WARNING",
     "OnStage",
@@ -160,4 +192,5 @@ __all__ = [
     "probe_target",
     "send",
     "stages_for",
+    "token_check",
 ]

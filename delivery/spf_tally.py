@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from mailgw.delivery.resolver import Lookups
+from mailgw.delivery.spf import ADDRESS_LIMIT
 from mailgw.delivery.spf_terms import SpfRecord, SpfSyntaxError, Term, is_spf, parse_record
 from mailgw.i18n import _
 
@@ -98,12 +99,34 @@ async def _child(
             )
         )
         return
+    opened = [t for t in child.effective if t.passes_everyone]
+    if term.qualifier == "+" and opened:
+        tally.problems.append(
+            _("{text}: {target}'s record passes every sender ({opened}), like +all").format(
+                text=term.text, target=target, opened=opened[0].text
+            )
+        )
     await _walk(child, target, (*path, target), lookups, tally)
 
 
 async def _void_check(term: Term, target: str, lookups: Lookups, tally: SpfTally) -> None:
+    """The same limits check_host() applies to a, mx and exists (RFC 7208 4.6.4)."""
     types = {"mx": ("MX",), "a": ("A", "AAAA")}.get(term.name, ("A",))
     answers = await asyncio.gather(*(lookups.lookup(target, rdtype) for rdtype in types))
+    if any(answer.bad_name for answer in answers):
+        tally.problems.append(
+            _("{text}: {target!r} is not a valid domain name").format(text=term.text, target=target)
+        )
+        return
+    if term.name == "mx" and len(answers[0].records) > ADDRESS_LIMIT:
+        tally.problems.append(
+            _("{text}: {target} has {count} MX hosts (limit {address_limit})").format(
+                text=term.text,
+                target=target,
+                count=len(answers[0].records),
+                address_limit=ADDRESS_LIMIT,
+            )
+        )
     failed = [answer for answer in answers if answer.failed]
     if failed:
         tally.unanswered.extend(f"{target} {a.rdtype} ({a.error})" for a in failed)

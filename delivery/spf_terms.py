@@ -46,6 +46,15 @@ class Term:
     def costs_lookup(self) -> bool:
         return self.name in LOOKUP_TERMS
 
+    @property
+    def passes_everyone(self) -> bool:
+        """`+all`, or a pass for every address (`ip4:0.0.0.0/0`, `ip6:::/0`): anyone may send."""
+        if self.qualifier != "+":
+            return False
+        return self.name == "all" or (
+            (self.name == "ip4" and self.cidr4 == 0) or (self.name == "ip6" and self.cidr6 == 0)
+        )
+
 
 @dataclass(frozen=True)
 class SpfRecord:

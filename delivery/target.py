@@ -10,8 +10,9 @@ from mailgw.config.idn import NotAsciiName, ascii_host
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.presets import PlatformGateway, platform_gateway, provider, shown
 from mailgw.config.secrets import read_gateway_credentials, read_password
-from mailgw.config.validate import errors, has_control_chars, validate
+from mailgw.config.validate import errors, has_control_chars, uses_oauth2, validate
 from mailgw.delivery.errors import ConfigInvalid
+from mailgw.delivery.oauth2 import TokenRequest, token_request
 from mailgw.i18n import _
 
 
@@ -32,6 +33,7 @@ class Target:
     allow_plaintext_auth: bool = False
     gateway: Gateway = Gateway.CUSTOM
     provider_note: str = ""  # the preset's quirks ("needs an app password"), shown with fixes
+    oauth2: TokenRequest | None = None  # AUTH XOAUTH2 with this token instead of a password
 
     @property
     def verifies_certificates(self) -> bool:
@@ -57,8 +59,10 @@ def target_for(settings: Settings, gateway: PlatformGateway | None = None) -> Ta
 
 def _custom_target(settings: Settings) -> Target:
     smtp, auth = settings.smtp, settings.smtp.auth
-    password = ""
-    if auth.enabled:
+    password, oauth2 = "", None
+    if uses_oauth2(settings):
+        oauth2 = token_request(settings)
+    elif auth.enabled:
         try:
             password = read_password(auth)
         except ConfigError as exc:
@@ -81,6 +85,7 @@ def _custom_target(settings: Settings) -> Target:
         allow_plaintext_auth=smtp.allow_plaintext_auth,
         gateway=Gateway.CUSTOM,
         provider_note=_provider_note(smtp.provider),
+        oauth2=oauth2,
     )
 
 

@@ -39,11 +39,25 @@ def secret_forms(username: str, password: str) -> list[str]:
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 
+def xoauth2_forms(username: str, token: str) -> list[str]:
+    """The token, raw and in the base64 AUTH XOAUTH2 carries it (RFC 7628's SASL string)."""
+    if not token:
+        return []
+    encoded = base64.b64encode(f"user={username}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+    return [token, encoded, encoded.rstrip("=")]
+
+
 class Redactor:
     """Replaces every known form of the secrets with the mask."""
 
     def __init__(self, forms: Iterable[str] = ()) -> None:
-        self.forms = [f for f in forms if f]
+        self.forms: list[str] = []
+        self.add(forms)
+
+    def add(self, forms: Iterable[str]) -> None:
+        """Mask these too (a token learnt mid-conversation); longest first, so a short form
+        never splits a longer one."""
+        self.forms = sorted({*self.forms, *(f for f in forms if f)}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for form in self.forms:

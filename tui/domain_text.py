@@ -30,14 +30,8 @@ _CACHE_LEFT = re.compile(r"\((\d+) s\b")  # "(60 s of cache left)" in a pending 
 
 
 def check_of(record: Record) -> str:
-    """The finding (check name) that judges a record to publish."""
-    if record.name.startswith("_dmarc."):
-        return "dmarc"
-    if "._domainkey." in record.name:
-        return "dkim:" + record.name.partition(".")[0]
-    if record.type == "TXT" and record.value.lower().startswith("v=spf1"):
-        return "spf"
-    return "verification"
+    """The finding (check name) that judges a record to publish, as the registry named it."""
+    return record.check
 
 
 def relative_name(name: str, domain: str) -> str:
@@ -111,9 +105,19 @@ def progress(
     platform: bool, findings: list[Finding] | None, from_domain: str, domain: str
 ) -> Progress:
     """The checklist's state from the last check (None: not checked yet)."""
-    by_check = {f.check: f.status for f in findings or []}
-    authenticated = not platform or by_check.get("verification") in SETTLED
-    others = [s for check, s in by_check.items() if check not in ("verification", "mx")]
+    if not findings:
+        return Progress(platform, not platform, False, False)
+    # here, not at the top: the registry brings dnspython, which the console loads on demand
+    from mailgw.delivery.domain_registry import AUTHENTICATE, AUTHORISE, step_of
+
+    steps: dict[str, list[Status]] = {}
+    for found in findings:
+        steps.setdefault(step_of(found.check), []).append(found.status)
+    authentication = steps.get(AUTHENTICATE, [])
+    authenticated = not platform or (
+        bool(authentication) and all(s in SETTLED for s in authentication)
+    )
+    others = steps.get(AUTHORISE, [])
     authorised = bool(others) and all(s in SETTLED for s in others)
     assigned = authenticated and authorised and from_domain.lower() == domain.lower()
     return Progress(platform, authenticated, authorised, assigned)

@@ -25,7 +25,7 @@ from mailgw.commands.common import (
 from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine
 
     from mailgw.config.model import Settings
     from mailgw.delivery.dkim import DkimReport
@@ -54,19 +54,31 @@ def _resolver_options(func: Any) -> Any:
         "nameservers",
         multiple=True,
         metavar="IP[:PORT]",
-        help=N_("Resolver to ask (repeatable); default: the system's."),
+        help=N_(
+            "Resolver to ask (repeatable); default: $MAILGW_NAMESERVERS, else "
+            "dns.nameservers, else the system's."
+        ),
     )(func)
 
 
-def _config(nameservers: tuple[str, ...], timeout: float, **extra: Any) -> ResolverConfig:
-    from mailgw.delivery.resolver import DnsConfigError, ResolverConfig, parse_nameserver
+def _config(
+    flags: tuple[str, ...],
+    timeout: float,
+    configured: Callable[[], Settings],
+    **extra: Any,
+) -> ResolverConfig:
+    """The resolver by the rule every front shares (--nameserver wins); the config is read only
+    when no --nameserver is given."""
+    import os
+
+    from mailgw.delivery.resolver import DnsConfigError, ResolverConfig, choose_nameservers
 
     try:
-        for server in nameservers:
-            parse_nameserver(server)
+        listed = configured().dns.nameservers if not flags else []
+        servers = choose_nameservers(flags, listed, os.environ)
     except DnsConfigError as exc:
         fail(str(exc))
-    return ResolverConfig(nameservers=tuple(nameservers), timeout=timeout, **extra)
+    return ResolverConfig(nameservers=servers, timeout=timeout, **extra)
 
 
 def _settings(ctx: Context) -> Settings:
@@ -118,7 +130,11 @@ def records(
     from mailgw.delivery.records import propose_records
 
     settings = _settings(ctx)
-    config = None if offline else _config(nameservers, timeout, check_authoritative=False)
+    config = (
+        None
+        if offline
+        else _config(nameservers, timeout, lambda: settings, check_authoritative=False)
+    )
     proposal = _run(propose_records(settings, resolver_config=config, domain=domain))
     for note in proposal.notes:
         click.echo(_("note: {note}").format(note=note), err=True)
@@ -188,6 +204,7 @@ def dns(
     config = _config(
         nameservers,
         timeout,
+        lambda: settings,
         authoritative_port=authoritative_port,
         check_authoritative=not no_authoritative,
     )
@@ -231,13 +248,20 @@ def _print_report(report: DomainReport) -> None:
 @click.option("--helo", default="", help=N_("HELO/EHLO name of the client."))
 @_resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
+@pass_context
 def spf(
-    ip: str, sender: str, helo: str, nameservers: tuple[str, ...], timeout: float, as_json: bool
+    ctx: Context,
+    ip: str,
+    sender: str,
+    helo: str,
+    nameservers: tuple[str, ...],
+    timeout: float,
+    as_json: bool,
 ) -> None:
     """Evaluate SPF (RFC 7208 check_host) for a client IP and sender."""
     from mailgw.delivery.spf import LOOKUP_LIMIT, evaluate_spf
 
-    config = _config(nameservers, timeout)
+    config = _config(nameservers, timeout, lambda: _settings(ctx))
     result = _run(evaluate_spf(ip, sender, helo, resolver=config))
     if as_json:
         emit_json(result.as_dict())
@@ -264,7 +288,10 @@ def spf(
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
 @_resolver_options
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
-def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool) -> None:
+@pass_context
+def dkim_verify(
+    ctx: Context, source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool
+) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
     from mailgw.delivery.dkim import MAX_MESSAGE_BYTES, verify_message
 
@@ -272,7 +299,7 @@ def dkim_verify(source: Any, nameservers: tuple[str, ...], timeout: float, as_js
         raw = source.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
-    config = _config(nameservers, timeout)
+    config = _config(nameservers, timeout, lambda: _settings(ctx))
     report = _run(verify_message(raw, resolver=config))
     if as_json:
         emit_json(report.as_dict())

@@ -22,6 +22,7 @@ from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
+    from mailgw.config.model import Settings
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
     from mailgw.delivery.results import Progress, SendResult
     from mailgw.delivery.tls import TlsInfo
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 
 def register(group: click.Group) -> None:
-    for command in (test_send, probe, detect):
+    for command in (test_send, probe, token, detect):
         group.add_command(command)
 
 
@@ -66,11 +67,28 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 def probe(ctx: Context, transcript: bool, as_json: bool) -> None:
     """Connect, TLS, EHLO and log in to the configured server, then quit without sending."""
     from mailgw.delivery import smtp
+
+    _check(ctx, smtp.probe, as_json=as_json, transcript=transcript)
+
+
+@click.command()
+@click.option("--transcript", is_flag=True, help=N_("Print the token request (secrets masked)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
+@pass_context
+def token(ctx: Context, transcript: bool, as_json: bool) -> None:
+    """Get an OAuth 2.0 token as the platform would, without contacting the SMTP server."""
+    from mailgw.delivery import smtp
+
+    _check(ctx, smtp.token_check, as_json=as_json, transcript=transcript)
+
+
+def _check(ctx: Context, check: Any, *, as_json: bool, transcript: bool) -> None:
+    """A live check of the saved settings that sends nothing (probe, token)."""
     from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
     progress = Progress()
-    result = _run_live(smtp.probe(settings, progress=progress), progress)
+    result = _run_live(check(settings, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)
 
 
@@ -235,6 +253,7 @@ def detect(
         emit_json({**report.as_dict(), "weaker_than_configured": weaker})
     else:
         _print_report(report, weaker=weaker)
+        _warn_without_xoauth2(loaded.settings, best)
     if best is None:
         _exit(EXIT_PROBLEMS)
     if weaker and not allow_downgrade:
@@ -249,6 +268,20 @@ def _refused_downgrade(risk: str) -> str:
         "mailgw: not recommended: {risk}. Check the network path; to send in clear anyway, "
         "run again with --apply --allow-downgrade"
     ).format(risk=risk)
+
+
+def _warn_without_xoauth2(settings: Settings, best: PortReport | None) -> None:
+    """detect logs in to nothing; with an OAuth 2.0 login, say when XOAUTH2 is not offered."""
+    from mailgw.config.validate import uses_oauth2
+
+    offered = best.server.auth_mechanisms if best and best.server else ()
+    if best is not None and uses_oauth2(settings) and "XOAUTH2" not in offered:
+        click.echo(
+            _(
+                "warning: port {port} does not offer AUTH XOAUTH2, which smtp.auth.method = "
+                "oauth2 needs"
+            ).format(port=best.port)
+        )
 
 
 def parse_ports(spec: str) -> list[Candidate]:

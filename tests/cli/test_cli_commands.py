@@ -38,7 +38,7 @@ def test_show_json_is_the_settings_tree(mailgw: Run, config_path: Path) -> None:
     assert data["path"] == str(config_path) and data["exists"] is True
     assert data["settings"]["smtp"]["port"] == 2525
     assert data["settings"]["smtp"]["auth"]["password"] == ""
-    assert set(data["settings"]) == {"schema_version", "smtp", "email", "sender_domain"}
+    assert set(data["settings"]) == {"schema_version", "smtp", "email", "sender_domain", "dns"}
 
 
 def test_set_types_validates_saves_and_prints_what_changed(mailgw: Run, config_path) -> None:

@@ -116,3 +116,16 @@ def test_root_refuses_a_password_file_another_user_could_redirect(
     assert "owned by nobody (uid 65534)" in result.stderr and str(home) in result.stderr
     assert shadow_like.read_text() == "root:$6$hash:19000::::::\n"
     assert config.read_text() == CONFIG
+
+
+def test_set_secret_goes_the_same_safe_way(mailgw: Run, config: Path, tmp_path: Path) -> None:
+    """The OAuth 2.0 client secret: the config is never its file, and it is written last."""
+    result = mailgw("set-secret", "--stdin", "--file", str(config), input="client-SECRET\n")
+    assert result.returncode == 2 and "a file mailgw keeps for it" in result.stderr
+    assert config.read_text() == CONFIG
+    secret = tmp_path / "oauth2-client.secret"
+    result = mailgw("set-secret", "--stdin", "--file", str(secret), input="client-SECRET\n")
+    assert result.returncode == 0, result.stderr
+    assert secret.read_text() == "client-SECRET\n" and secret.stat().st_mode & 0o777 == 0o600
+    oauth2 = store.load(config).settings.smtp.auth.oauth2
+    assert oauth2.client_secret_file == str(secret)

@@ -93,24 +93,34 @@ def sign(
     *,
     headers: tuple[str, ...] = SIGNED_HEADERS,
     tags: dict[bytes, bytes | None] | None = None,
+    covers: tuple[str, ...] | None = None,
 ) -> bytes:
     """The message with a DKIM-Signature by `key` prepended.
 
-    `tags` sets (or, with None, leaves out) signature tags before signing, for signatures
-    dkimpy would not make itself (an x= expiry, no bh=): the result is still validly signed.
+    `tags` sets (or, with None, leaves out) signature tags before signing, and `covers` the
+    headers really signed (h=), for signatures dkimpy would not make itself (an x= expiry, no
+    bh=, no From in h=): the result is still validly signed.
     """
     import dkim
 
-    changes = tags or {}
+    changes = dict(tags or {})
+    if covers is not None:
+        changes[b"h"] = b":".join(name.encode() for name in covers)
 
     class Signer(dkim.DKIM):
         def gen_header(
-            self, fields: list[tuple[bytes, bytes]], *args: object, **kwargs: object
+            self,
+            fields: list[tuple[bytes, bytes]],
+            include_headers: tuple[bytes, ...],
+            *args: object,
+            **kwargs: object,
         ) -> bytes:
             kept = [field for field in fields if field[0] not in changes]
             added = [(name, value) for name, value in changes.items() if value is not None]
             kept[-1:-1] = added  # before b=, which dkimpy fills in last
-            return super().gen_header(kept, *args, **kwargs)
+            if covers is not None:
+                include_headers = tuple(name.encode() for name in covers)
+            return super().gen_header(kept, include_headers, *args, **kwargs)
 
     signer = Signer(message, signature_algorithm=key.algorithm)
     header = signer.sign(

@@ -12,7 +12,7 @@ from tests.dns.keys import MESSAGE, SigningKey, ed25519_key, rsa_key, sign
 from tests.support.dnsserver import Zone, serving
 
 
-async def _verify(message: bytes, zone: Zone, timeout: float = 0.5) -> DkimReport:
+async def _verify(message: bytes, zone: Zone, timeout: float = 2.0) -> DkimReport:
     with serving(zone) as server:
         return await verify_message(
             message, resolver=ResolverConfig((server.nameserver,), timeout=timeout)

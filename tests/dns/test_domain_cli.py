@@ -219,3 +219,33 @@ def test_dns_watch_rechecks_until_the_record_appears(
     assert code == 0 and len(rounds) >= 2 and "re-checking in 1 s" in err
     first = {f["check"]: f["status"] for f in rounds[0]["findings"]}
     assert first["dkim:mte1"] == "missing"
+
+
+@pytest.mark.parametrize("name", ["spf", "dmarc"])
+def test_duplicate_records_give_one_proposal_whatever_the_answer_order_and_exit_1(
+    name: str, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owner, first, second = {
+        "spf": (DOMAIN, "v=spf1 include:spf.protection.outlook.com -all", "v=spf1 mx ~all"),
+        "dmarc": (f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;", "v=DMARC1; p=none; rua=mailto:a@x"),
+    }[name]
+    outputs = []
+    for values in ((first, second), (second, first)):
+        zone = good_zone()
+        extra = ("mandrill_verify.K1",) if name == "spf" else ()
+        set_txt(zone, owner, *extra, *values)
+        with serving(zone) as server:
+            for command in ("records", "dns"):
+                args = ["--config", str(config), command, "--nameserver", server.nameserver]
+                if command == "dns":
+                    args.append("--no-authoritative")
+                code, out, err = _mailgw(capsys, *args)
+                assert code == 1, (command, out, err)
+                outputs.append(out)
+    assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
+    if name == "dmarc":
+        assert 'p=reject; rua=mailto:a@x;"' in outputs[0]
+    else:
+        assert (
+            "include:spf.protection.outlook.com mx include:spf.mandrillapp.com -all" in outputs[0]
+        )

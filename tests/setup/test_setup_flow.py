@@ -140,9 +140,57 @@ def test_login_questions_follow_the_switch() -> None:
     settings = _custom()
     assert [q.name for q in flow.questions(AUTH, settings)] == ["smtp.auth.enabled"]
     names = [q.name for q in flow.questions(AUTH, settings, {"smtp.auth.enabled": True})]
-    assert names == ["smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"]
+    assert names == [
+        "smtp.auth.enabled", "smtp.auth.method", "smtp.auth.username", "smtp.auth.password"
+    ]  # fmt: skip
     password = _question(AUTH, settings, "smtp.auth.password", {"smtp.auth.enabled": True})
     assert password.kind == Kind.SECRET and password.default is None
+
+
+@pytest.mark.parametrize(
+    ("provider", "asked"),
+    [
+        ("microsoft", ["tenant", "client_id", "client_secret_file"]),
+        ("google", ["service_account_file"]),
+        ("custom", ["token_url", "client_id", "client_secret_file", "scope"]),
+    ],
+)
+def test_oauth2_asks_what_the_provider_needs_and_no_password(provider: str, asked) -> None:
+    answers = {
+        "smtp.auth.enabled": True,
+        "smtp.auth.method": "oauth2",
+        "smtp.auth.oauth2.provider": provider,
+    }
+    names = [q.name for q in flow.questions(AUTH, _custom(), answers)]
+    prefix = "smtp.auth.oauth2."
+    assert "smtp.auth.password" not in names and prefix + "provider" in names
+    assert sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix)) == sorted(
+        ["provider", *asked]
+    )
+
+
+def test_oauth2_answers_are_judged_like_the_console_judges_them(tmp_path: Path) -> None:
+    settings = _custom()
+    answers = {
+        "smtp.auth.enabled": True, "smtp.auth.method": "oauth2", "smtp.auth.username": "u@x.test",
+        "smtp.auth.oauth2.tenant": "not a tenant", "smtp.auth.oauth2.client_id": "app",
+        "smtp.auth.oauth2.client_secret_file": str(tmp_path / "missing.secret"),
+    }  # fmt: skip
+    problems = flow.apply(AUTH, answers, settings)
+    assert {p.key for p in errors(problems)} == {
+        "smtp.auth.oauth2.tenant", "smtp.auth.oauth2.client_id",
+        "smtp.auth.oauth2.client_secret_file",
+    }  # fmt: skip
+
+
+def test_google_workspace_preset_chooses_oauth2_with_the_google_provider() -> None:
+    settings = _custom()
+    flow.apply(SERVER, {"smtp.provider": "google_workspace"}, settings)
+    auth = settings.smtp.auth
+    assert (auth.enabled, auth.method.value, auth.oauth2.provider.value) == (
+        True, "oauth2", "google"
+    )  # fmt: skip
+    assert (settings.smtp.host, settings.smtp.port) == ("smtp.gmail.com", 465)
 
 
 def test_password_in_its_own_file_is_not_asked() -> None:
@@ -306,8 +354,15 @@ def test_wizard_asks_the_current_steps_questions_in_turn(config_path: Path) -> N
     asked = []
     while (question := wizard.next_question(answers)) is not None:
         asked.append(question.name)
-        value = {"smtp.auth.enabled": True, "smtp.auth.username": "u"}.get(question.name, "pw")
+        given = {
+            "smtp.auth.enabled": True,
+            "smtp.auth.method": "password",
+            "smtp.auth.username": "u",
+        }
+        value = given.get(question.name, "pw")
         assert wizard.check_answer(question.name, value, answers) == []
         answers[question.name] = value
-    assert asked == ["smtp.auth.enabled", "smtp.auth.username", "smtp.auth.password"]
+    assert asked == [
+        "smtp.auth.enabled", "smtp.auth.method", "smtp.auth.username", "smtp.auth.password"
+    ]  # fmt: skip
     assert wizard.check_answer("smtp.auth.username", "", {"smtp.auth.enabled": True})

@@ -80,6 +80,7 @@ def _custom_server_answers(port: int) -> tuple[list[str], list[str]]:
         "y",  # use the recommendation
         "",  # trust any certificate: keep no
         "y",  # login
+        "",  # sign in with: keep password
         SENTINEL_USER,
         SENTINEL_PASSWORD,
         SENTINEL_PASSWORD,
@@ -149,6 +150,7 @@ def test_failing_test_send_shows_the_fix_and_can_be_retried_or_skipped(
             str(server.port),
             "",
             "y",
+            "",  # sign in with: keep password
             SENTINEL_USER,
             SENTINEL_PASSWORD,
             SENTINEL_PASSWORD,
@@ -289,7 +291,7 @@ def test_rerun_on_an_existing_install_keeps_the_password(config_path: Path) -> N
         f'[smtp.auth]\nenabled = true\nusername = "u"\npassword = "{SENTINEL_PASSWORD}"\n'
     )
     config_path.chmod(0o600)
-    answers = ["", "", "", "n", "", "", "", "", "", "", "", "", "", "-", "", "y"]
+    answers = ["", "", "", "n", "", "", "", "", "", "", "", "", "", "", "-", "", "y"]
     result = _run(config_path, answers)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Password (Enter keeps the current one):" in result.stdout

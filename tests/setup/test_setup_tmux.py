@@ -44,6 +44,7 @@ def test_installer_sets_up_a_custom_server_in_tmux(tmux: TmuxSession, config_pat
             ("Security [1]:", "3"),
             ("Port [25]:", str(server.port)),
             ("need a login? [y/N]:", "y"),
+            ("Sign in with [1]:", ""),
             ("Username:", SENTINEL_USER),
             ("Password:", SENTINEL_PASSWORD),
             ("Type the password again:", SENTINEL_PASSWORD),

@@ -108,3 +108,57 @@ def assert_no_secret(*texts: object) -> None:
         shown = text if isinstance(text, str) else json.dumps(text, default=str)
         for form in secret_forms():
             assert form not in shown
+
+
+# ---------------------------------------------------------------- OAuth 2.0
+
+
+@pytest.fixture
+def authority() -> Any:
+    from tests.support.oauth_server import Authority
+
+    return Authority()
+
+
+@pytest.fixture
+def endpoint(authority: Any, good_cert: trustme.LeafCert) -> Any:
+    """The token endpoint on 127.0.0.1 (HTTPS with the trustme CA), running for the test."""
+    from tests.support.oauth_server import token_endpoint
+
+    with token_endpoint(authority, good_cert) as running:
+        yield running
+
+
+def private_file(path: Path, text: str) -> str:
+    path.write_text(text)
+    path.chmod(0o600)
+    return str(path)
+
+
+@pytest.fixture
+def make_oauth_settings(
+    make_settings: Callable[..., Settings], authority: Any, endpoint: Any, tmp_path: Path
+) -> Callable[..., Settings]:
+    """Settings that sign in to `endpoint` with OAuth 2.0: provider microsoft or google."""
+    from mailgw.config.model import AuthMethod, OAuth2Provider
+
+    def make(port: int, security: str, provider: str = "microsoft", **oauth2: Any) -> Settings:
+        settings = make_settings(port, security, auth=True)
+        auth = settings.smtp.auth
+        auth.method, auth.password_file = AuthMethod.OAUTH2, ""
+        auth.username = sorted(authority.mailboxes)[0]
+        settings.email.from_address = auth.username
+        auth.oauth2.provider = OAuth2Provider(provider)
+        if provider == "google":
+            key = authority.service_account_json(endpoint.google_url)
+            auth.oauth2.service_account_file = private_file(tmp_path / "google-key.json", key)
+        else:
+            secret = private_file(tmp_path / "client.secret", authority.client_secret + "\n")
+            auth.oauth2.client_secret_file = secret
+            auth.oauth2.tenant, auth.oauth2.client_id = authority.tenant, authority.client_id
+            auth.oauth2.token_url = endpoint.microsoft_url
+        for key, value in oauth2.items():
+            setattr(auth.oauth2, key, value)
+        return settings
+
+    return make

@@ -143,6 +143,23 @@ async def test_auth_failures_are_recognised(make_settings, reply: str, fix_phras
     assert "MAIL" not in server.recorder.commands
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "535 5.7.139 Authentication unsuccessful, basic authentication is disabled",
+        "535 5.7.30 Basic authentication is not supported for Client Submission",
+    ],
+)
+async def test_basic_auth_switched_off_leads_to_oauth2(make_settings, reply: str) -> None:
+    behaviour = Behaviour(username=SENTINEL_USER, password="something else", auth_fail_reply=reply)
+    with smtp_server("plain", behaviour=behaviour) as server:
+        settings = make_settings(server.port, "none", auth=True)
+        result = await send(settings, build_message(settings, "test", RECIPIENT))
+    assert "OAuth 2.0" in result.fix and "README" in result.fix
+    assert result.command.startswith("mailgw set smtp.auth.method=oauth2")
+    assert "mailgw set-secret" in result.command
+
+
 async def test_server_echoing_the_password_is_masked(make_settings) -> None:
     reply = f"535 5.7.8 password {SENTINEL_PASSWORD} is wrong"
     behaviour = Behaviour(username=SENTINEL_USER, password="x", auth_fail_reply=reply)

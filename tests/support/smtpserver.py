@@ -130,13 +130,21 @@ def smtp_server(
     behaviour: Behaviour | None = None,
     auth_required: bool = False,
     exclude_auth: tuple[str, ...] = (),
+    oauth: Any = None,
     smtputf8: bool = False,
 ) -> Iterator[RunningServer]:
-    """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS);
-    `smtputf8` offers SMTPUTF8 (RFC 6531)."""
+    """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS).
+
+    `oauth`: an oauth_server.Authority whose tokens AUTH XOAUTH2 takes (offered then too).
+    `smtputf8` offers SMTPUTF8 (RFC 6531).
+    """
     behaviour = behaviour or Behaviour()
     recorder = Recorder()
     handler = _Handler(recorder, behaviour)
+    if oauth is not None:
+        from tests.support.oauth_server import xoauth2_mechanism
+
+        handler.auth_XOAUTH2 = xoauth2_mechanism(oauth, recorder.logins)  # type: ignore[attr-defined]
     kwargs: dict[str, Any] = {
         "server_hostname": SERVER_NAME,
         "authenticator": handler.authenticate if behaviour.username else None,

@@ -30,7 +30,8 @@ def test_edit_paste_password_save_and_quit(
     tmux.wait_for_text("custom SMTP mx7.ex.io:587")
     tmux.keys("Tab", "Left", "Enter")  # security: STARTTLS -> SSL; the port follows
     tmux.wait_for_text("custom SMTP mx7.ex.io:465")
-    tmux.keys("Tab", "Tab", "Tab", "Tab", "Tab")  # port, trust all, auth, username, password
+    tmux.keys("Tab", "Tab", "Tab", "Tab", "Tab", "Tab")  # port, trust all, auth, sign in with,
+    # username, password
     tmux.wait_for_text("F4 Clear password")  # the footer has the field's keys: it has focus
     tmux.paste("Pasted-Pw-42")
     tmux.wait_for_text("new password typed")

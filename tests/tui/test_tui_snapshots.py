@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import RadioButton
 
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.toggles import Check
@@ -39,6 +40,16 @@ class TestSections:
     def test_custom_server_login_and_password(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await type_into(pilot, "#password-input", "typed")
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
+
+    def test_oauth2_sign_in(self, snap_compare, existing: Path) -> None:
+        """OAuth 2.0 chosen: the Microsoft fields, a tenant that is not one, Get a token."""
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            pilot.app.query_one("#method-oauth2", RadioButton).value = True
+            await type_into(pilot, "#oauth2-tenant", "contoso")
+            await focus(pilot, "#oauth2-client-id")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 

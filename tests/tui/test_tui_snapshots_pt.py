@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import RadioButton
 
 from mailgw.tui.app import MailgwApp
 
@@ -30,6 +31,16 @@ class TestSectionsPt:
     def test_custom_server_with_a_problem_pt(self, snap_compare, existing: Path) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
             await type_into(pilot, "#host", "bad host")
+
+        assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
+
+    def test_oauth2_sign_in_pt(self, snap_compare, existing: Path) -> None:
+        """OAuth 2.0 chosen: the Microsoft fields, a tenant that is not one, Get a token."""
+
+        async def run_before(pilot: Pilot[None]) -> None:
+            pilot.app.query_one("#method-oauth2", RadioButton).value = True
+            await type_into(pilot, "#oauth2-tenant", "contoso")
+            await focus(pilot, "#oauth2-client-id")
 
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 

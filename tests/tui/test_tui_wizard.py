@@ -58,6 +58,17 @@ async def _typed(pilot: Pilot[None], selector: str, text: str) -> None:
     await type_into(pilot, selector, text)
 
 
+async def send_in_test_step(pilot: Pilot[None]) -> RunPanel:
+    """From the sender step: on to the test send, send to RECIPIENT, wait for the end."""
+    screen = await _key(pilot, "f9", StepId.TEST_SEND)
+    await _typed(pilot, "#q-test-recipient", RECIPIENT)
+    panel = screen.query_one(RunPanel)
+    await focus(pilot, "#wizard-send")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: panel.runs_ended == 1, "the test send")
+    return panel
+
+
 def _check(config_path: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "mailgw", "--config", str(config_path), "check"]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -107,12 +118,7 @@ async def test_custom_server_path_with_login_and_a_test_send(config_path: Path) 
             password_screen = app.export_screenshot()
             await _key(pilot, "f9", StepId.SENDER)
             await _typed(pilot, "#q-email-from_address", "alerts@example.com")
-            screen = await _key(pilot, "f9", StepId.TEST_SEND)
-            await _typed(pilot, "#q-test-recipient", RECIPIENT)
-            panel = screen.query_one(RunPanel)
-            await focus(pilot, "#wizard-send")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: panel.runs_ended == 1, "the test send")
+            panel = await send_in_test_step(pilot)
             verdict = panel.verdict()
             rows = [row.state.value for row in panel.timeline.rows]
             screen = await _key(pilot, "f9", StepId.REVIEW)

@@ -74,10 +74,10 @@ def test_wizard_save_then_the_console_shows_the_file(
     tmux.keys("F9")
     tmux.wait_for_text(_title(2))
     tmux.keys("Enter")  # the provider list opens (the list has the focus once it is drawn)
-    tmux.wait_for_text("Brevo")
+    tmux.wait_for_text("Mailgun")  # the list is open (its first entries are drawn)
     tmux.keys(*case.pick, "Enter")
     chosen = presets.shown(preset.label)
-    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Brevo" not in tmux.screen())
+    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Mailgun" not in tmux.screen())
     tmux.focus(host_label)
     if not preset.host:
         tmux.replace(host_label, case.host)

@@ -121,7 +121,8 @@ class DkimCheckSection(Section):
         from mailgw.delivery.resolver import DnsConfigError
 
         try:
-            report = await verify_message(raw, resolver=resolver_config())
+            configured = self.console.session.settings.dns.nameservers
+            report = await verify_message(raw, resolver=resolver_config(configured))
         except (MessageError, DnsConfigError) as exc:
             self.post_message(VerifyFailed(str(exc)))
             return

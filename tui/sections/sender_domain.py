@@ -305,7 +305,7 @@ class SenderDomainSection(Section):
 
         try:
             sender_setup(settings)
-            config = resolver_config()
+            config = resolver_config(settings.dns.nameservers)
         except (SenderDomainError, DnsConfigError) as exc:
             self.post_message(CheckFailed(str(exc)))
             return

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from mailgw.config import presets
-from mailgw.config.model import Gateway, Security, Settings, SmtpSettings
+from mailgw.config.model import (
+    AuthMethod,
+    Gateway,
+    OAuth2Provider,
+    Security,
+    Settings,
+    SmtpSettings,
+)
+from mailgw.config.validate import OAUTH2
+from mailgw.delivery.setup_questions import SECRET_FILE_HELP
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
@@ -18,6 +29,7 @@ from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
 if TYPE_CHECKING:
+    from mailgw.delivery.results import SendResult
     from mailgw.tui.app import MailgwApp
 
 SECURITY_LABELS = {Security.NONE: N_("None"), Security.SSL: "SSL", Security.STARTTLS: "STARTTLS"}
@@ -107,6 +119,12 @@ class SmtpServerSection(Section):
         # shown while a pin is set; a pin is taken from a test send (Test send pane)
         self.query_one("#pin-row").display = bool(smtp.tls_fingerprint)
         self.query_one("#login").display = smtp.auth.enabled
+        oauth2 = smtp.auth.method == AuthMethod.OAUTH2
+        self.query_one("#password-login").display = not oauth2
+        login = self.query_one(OAuth2Fields)
+        login.display = oauth2
+        if oauth2:
+            login.show_for(settings)
         _update(self.query_one("#preset-notes", Static), preset_notes(smtp.provider))
         _update(self.query_one("#password-file-note", Static), password_file_note(smtp))
 
@@ -174,12 +192,18 @@ class CustomServerFields(Vertical):
         auth = Check(_("Server requires authentication"), id="auth")
         yield Field("smtp.auth.enabled", auth, label=" ")
         with Vertical(id="login"):
+            yield Field("smtp.auth.method", _method_radios(), label=_("Sign in with"))
             yield Field("smtp.auth.username", Input(id="username"), label=_("Username"))
-            yield Field("smtp.auth.password", PasswordField(id="password"), label=_("Password"))
-            yield Static("", id="password-file-note", markup=False)
+            with Vertical(id="password-login"):
+                password = PasswordField(id="password")
+                yield Field("smtp.auth.password", password, label=_("Password"))
+                yield Static("", id="password-file-note", markup=False)
+            yield OAuth2Fields(id="oauth2-login")
 
     def on_mount(self) -> None:
         """Built after the first frame or when chosen: show the model in the new fields."""
+        if not self.app.is_running:  # quitting mid-mount: the section's parts are gone
+            return
         self.ready = True
         section = next(a for a in self.ancestors if isinstance(a, SmtpServerSection))
         section.show_model(fresh=True)
@@ -199,6 +223,106 @@ class CustomServerFields(Vertical):
             select = self.query_one("#provider", Select)
             with select.prevent(Select.Changed):
                 select.set_options(options)
+
+
+def _method_radios() -> RadioSet:
+    return RadioSet(
+        Radio(_("Password"), id="method-password", name=AuthMethod.PASSWORD.value),
+        Radio(_(OAUTH2_LABEL), id="method-oauth2", name=AuthMethod.OAUTH2.value),
+        id="auth-method",
+    )
+
+
+OAUTH2_LABEL = N_("OAuth 2.0 (Microsoft 365 / Google)")
+# which [smtp.auth.oauth2] keys each provider reads (validate.py says which are required)
+OAUTH2_SHOWN: dict[OAuth2Provider, frozenset[str]] = {
+    OAuth2Provider.MICROSOFT: frozenset({"tenant", "client_id", "client_secret_file"}),
+    OAuth2Provider.GOOGLE: frozenset({"service_account_file"}),
+    OAuth2Provider.CUSTOM: frozenset({"client_id", "client_secret_file"}),
+}
+
+
+class OAuth2Fields(Vertical):
+    """The OAuth 2.0 sign-in: provider, the keys it needs, and "Get a token"."""
+
+    def compose(self) -> ComposeResult:
+        options = [(presets.shown(e.label), n) for n, e in presets.oauth2_endpoints().items()]
+        provider = Select(options, allow_blank=False, id="oauth2-provider", compact=True)
+        yield Field(OAUTH2 + "provider", provider, label=_("Provider"))
+        yield _text(OAUTH2 + "tenant", "oauth2-tenant", _("Tenant"), "contoso.onmicrosoft.com")
+        yield _text(OAUTH2 + "client_id", "oauth2-client-id", _("Client ID"), GUID_EXAMPLE)
+        secret_file = "/etc/mailgw/oauth2-client.secret"
+        yield _text(
+            OAUTH2 + "client_secret_file", "oauth2-secret-file", _("Secret file"), secret_file
+        )
+        yield Static(_(SECRET_FILE_HELP), id="oauth2-secret-note", markup=False)
+        key_file = "/etc/mailgw/google-key.json"
+        yield _text(OAUTH2 + "service_account_file", "oauth2-key-file", _("Key file"), key_file)
+        yield _text(OAUTH2 + "token_url", "oauth2-token-url", _("Token URL"), "")
+        yield _text(OAUTH2 + "scope", "oauth2-scope", _("Scope"), "")
+        with Horizontal(id="token-row"):
+            yield Button(_("Get a token"), id="get-token", compact=True)
+            yield Static("", id="token-result", markup=False)
+
+    def show_for(self, settings: Settings) -> None:
+        """Show the keys the chosen provider reads; the endpoint and scope say their default."""
+        oauth2 = settings.smtp.auth.oauth2
+        shown = OAUTH2_SHOWN[oauth2.provider]
+        for name in ("tenant", "client_id", "client_secret_file", "service_account_file"):
+            self.query_one(f"#field-{name}").display = name in shown
+        self.query_one("#oauth2-secret-note").display = "client_secret_file" in shown
+        endpoint = presets.oauth2_endpoint(oauth2.provider.value)
+        default = _("default: {value}")
+        url = self.query_one("#oauth2-token-url", Input)
+        host = urlsplit(endpoint.token_url).hostname or ""  # the whole URL does not fit
+        url.placeholder = default.format(value=host) if host else ""
+        scope = self.query_one("#oauth2-scope", Input)
+        scope.placeholder = default.format(value=endpoint.scope) if endpoint.scope else ""
+
+    class TokenChecked(Message):
+        def __init__(self, result: SendResult | None) -> None:
+            super().__init__()
+            self.result = result
+
+    @on(Button.Pressed, "#get-token")
+    def get_token(self) -> None:
+        """Only the token stage, with the settings as edited (saved or not)."""
+        settings = cast("MailgwApp", self.app).session.settings.copy()
+        self._show_token(_("Asking the token endpoint… (press again to restart)"), ok=True)
+        self._fetch_token(settings)
+
+    @work(exclusive=True, group="token", exit_on_error=False)
+    async def _fetch_token(self, settings: Settings) -> None:
+        from mailgw.delivery import smtp
+        from mailgw.delivery.results import Progress
+
+        progress = Progress()
+        await smtp.token_check(settings, progress=progress)
+        self.post_message(self.TokenChecked(progress.result))
+
+    @on(TokenChecked)
+    def _token_checked(self, event: TokenChecked) -> None:
+        from mailgw.tui.widgets.run_panel import verdict_text
+
+        result = event.result
+        self._show_token(verdict_text(result, cancelled=False), ok=bool(result and result.ok))
+
+    def _show_token(self, text: str, *, ok: bool) -> None:
+        result = self.query_one("#token-result", Static)
+        result.update(text)
+        result.set_class(not ok, "-error")
+
+    @property
+    def token_text(self) -> str:
+        return str(self.query_one("#token-result", Static).content)
+
+
+GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
+
+
+def _text(key: str, control_id: str, label: str, placeholder: str) -> Field:
+    control = Input(id=control_id, placeholder=example(placeholder) if placeholder else "")
+    return Field(key, control, label=label, id="field-" + key.rpartition(".")[2])
 
 
 def provider_options(held: str) -> list[tuple[str, str]]:

@@ -48,7 +48,10 @@ class Field(Vertical):
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Show this key's problems (errors first) or nothing."""
-        message = self.query_one(".problem", Static)
+        lines = self.query(".problem")
+        if not lines:  # still being composed (fields mounted after the first frame): the
+            return  # refresh their mount schedules shows the problems
+        message = lines.first(Static)
         mine = [p for p in problems if p.key == self.key]
         text = "\n".join(_line(p) for p in mine)
         if text != self._shown:  # repaint only what changed: every byte crosses the SSH link

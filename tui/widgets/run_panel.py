@@ -46,6 +46,9 @@ CATEGORY_WORDS = {  # by results.Category value
     "recipient_rejected": N_("the recipient was refused"),
     "message_rejected": N_("the message was refused"),
     "connection_lost": N_("the connection was lost"),
+    "token_refused": N_("the OAuth 2.0 sign-in was refused"),
+    "token_unreachable": N_("the token endpoint could not be reached"),
+    "token_certificate": N_("the token endpoint's certificate is not trusted"),
     "cancelled": N_("cancelled"),
     "config_invalid": N_("the settings are not complete"),
 }

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 # Stage names as the admin reads them (msgids; the protocol words stay as they are).
 STAGE_LABELS = {
+    "token": N_("OAuth token"),
     "resolve": N_("resolve host"),
     "connect": N_("connect"),
     "tls": N_("TLS handshake"),
