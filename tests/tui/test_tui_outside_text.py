@@ -28,7 +28,7 @@ async def test_a_dns_answer_with_markup_and_escapes_is_drawn_as_text() -> None:
     app = _TableApp()
     async with app.run_test(size=(100, 10)) as pilot:
         table = app.query_one(RecordsTable)
-        record = Record("example.com", "TXT", "v=spf1 include:x ~all", "spf")
+        record = Record("example.com", "TXT", "v=spf1 include:x ~all", "spf", check="spf")
         table.show([record], [Finding("spf", Status.WRONG, "SPF", found=HOSTILE)], "example.com")
         await settled(pilot)
         cells = [str(cell) for cell in table.get_row_at(0)]
