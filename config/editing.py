@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailgw.config import store
-from mailgw.config.errors import ConfigError, InvalidConfigFile
+from mailgw.config import store, trust
+from mailgw.config.errors import ConfigError, InvalidConfigFile, SaveFailed
 from mailgw.config.model import DEFAULT_PORTS, IMAP_PORTS, AuthMethod, Security, Settings
 from mailgw.config.schema import (
     KEYS,
@@ -64,6 +65,8 @@ class EditSession:
     # what the last look at the file saw (its stat) and found (differs from `loaded`?)
     _seen_on_disk: tuple[int, ...] | None = field(default=None, repr=False)
     _differs_on_disk: bool | None = field(default=None, repr=False)
+    # secret files a save in progress names and writes once it succeeds (see save_with_secret_file)
+    _secrets_to_write: set[str] = field(default_factory=set, repr=False)
 
     # ------------------------------------------------------------ opening
 
@@ -186,7 +189,12 @@ class EditSession:
     def problems(self) -> list[Problem]:
         """Every problem of the settings as a save would leave them, errors first."""
         unread = [Problem(k, Severity.ERROR, m) for k, m in self.text_errors.items()]
-        found = validate(self.settings, self.path, saving=True)
+        found = validate(
+            self.settings,
+            self.path,
+            saving=True,
+            secrets_to_write=frozenset(self._secrets_to_write),
+        )
         return sorted([*unread, *found], key=lambda p: p.severity != Severity.ERROR)
 
     def blocking_problems(self) -> list[Problem]:
@@ -247,6 +255,36 @@ class EditSession:
         self._differs_on_disk = None
         return result
 
+    def save_with_secret_file(
+        self,
+        key: str,
+        path: Path,
+        secret: str,
+        save: Callable[[], store.SaveResult | None] | None = None,
+    ) -> store.SaveResult | None:
+        """Name the secret file `path` in `key` and keep `secret` in it, in the one safe order.
+
+        A path the store keeps for this config, or one root may not write, is refused first;
+        then the config is saved (`save`, default `self.save`), judged as if the file already
+        held the secret; only then is the file written, and if that fails the config is put
+        back as it was. Every secret-file key (password, OAuth2 secrets) is set this way.
+        """
+        refuse_secret_file(self.path, path)
+        self.set(key, str(path))
+        self._secrets_to_write.add(str(path))
+        try:
+            result = (save or self.save)()
+        finally:
+            self._secrets_to_write.discard(str(path))
+        try:
+            store.write_secret_file(path, secret)
+        except ConfigError:
+            if result is not None:
+                store.undo_save(result)
+                self.reload()
+            raise
+        return result
+
     def restore(self, backup_id: str | None, *, force: bool = False) -> store.SaveResult:
         """Put a backup back (the current file is backed up first), then show what it holds."""
         result = store.restore(self.path, backup_id, force=force)
@@ -262,6 +300,29 @@ class EditSession:
         self.settings = Settings()
         self.replaces_broken = True
         return backup
+
+
+class SecretFileRefused(SaveFailed):
+    """A secret file would overwrite the config, a file the store keeps, or a non-file."""
+
+
+def refuse_secret_file(config: Path, secret: Path) -> None:
+    """Raise when `secret` may not be written as a secret file of the config at `config`."""
+    if store.is_managed(config, secret):
+        raise SecretFileRefused(
+            _(
+                "{secret} is the config file {config} or a file mailgw keeps for it (its lock "
+                "or backups); writing the secret there would destroy it. Choose another path, "
+                "for example beside it: {example}"
+            ).format(secret=secret, config=config, example=config.parent / "smtp.secret")
+        )
+    problem = trust.secret_file_problem(secret)
+    if problem:
+        raise trust.UntrustedPath(problem)
+    if not secret.parent.is_dir():
+        raise SecretFileRefused(
+            _("the folder {folder} does not exist; create it first").format(folder=secret.parent)
+        )
 
 
 # ---------------------------------------------------------------- the rules, once

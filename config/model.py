@@ -49,6 +49,9 @@ DEFAULT_PORTS: dict[Security, int] = {Security.NONE: 25, Security.SSL: 465, Secu
 IMAP_PORTS: dict[Security, int] = {Security.NONE: 143, Security.SSL: 993, Security.STARTTLS: 143}
 
 
+MAX_TIMEOUT_SECONDS = 600  # a conversation that needs longer is broken; a typo must not hang
+
+
 def _doc(default: Any, doc: str, reader: str = "platform, mailgw", **extra: Any) -> Any:
     """A dataclass field with its documentation attached."""
     meta = {"doc": doc, "reader": reader, **extra}
@@ -155,10 +158,15 @@ class SmtpSettings:
         "accepts exactly that certificate even if self-signed.",
     )
     timeout: float = _doc(
-        30.0, "Seconds allowed for a whole SMTP conversation, not each read.", minimum=1
+        30.0,
+        "Seconds allowed for a whole SMTP conversation, not each read.",
+        minimum=1,
+        maximum=MAX_TIMEOUT_SECONDS,
     )
     helo_name: str = _doc(
-        "", "Name sent in EHLO; empty = this machine's host name (no DNS lookup)."
+        "",
+        "Name sent in EHLO (a host name or an address literal such as [192.0.2.1]); empty = "
+        "this machine's host name (no DNS lookup).",
     )
     allow_plaintext_auth: bool = _doc(
         False,

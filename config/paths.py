@@ -25,3 +25,10 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return SYSTEM_CONFIG
     return user_config_path()
+
+
+def default_folders() -> set[Path]:
+    """The folders mailgw may create when missing: its own default places for the config (the
+    system one, the user's, and the one $MAILGW_CONFIG names), never one a --config names."""
+    folders = {SYSTEM_CONFIG.parent, user_config_path().parent, resolve_config_path().parent}
+    return {Path(os.path.realpath(folder)) for folder in folders}

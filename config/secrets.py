@@ -4,11 +4,13 @@ OAuth 2.0 client secret and service account key from their files."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mailgw.config.errors import ConfigError
 from mailgw.config.model import AuthSettings, ReceiveSettings
+from mailgw.config.trust import regular_file_reason, secret_file_problem
 from mailgw.i18n import N_, _
 
 
@@ -33,16 +35,38 @@ class _Unreadable(Exception):
 
 
 def _read_text(path: Path, what: str) -> str:
-    """The file's text, line endings untouched; raises _Unreadable saying what went wrong."""
+    """The file's text, line endings untouched; raises _Unreadable saying what went wrong.
+
+    A FIFO or device is refused rather than read (it could block forever or never end), and so,
+    as root, is a file another user could change (trust.secret_file_problem)."""
+    problem = secret_file_problem(path)
+    if problem:
+        raise _Unreadable("broken", problem)
     try:
-        return path.read_bytes().decode("utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise _Unreadable("missing") from None
     except PermissionError:
         raise _Unreadable("denied") from None
+    except OSError as exc:
+        raise _Unreadable("broken", _broken(what, path, exc)) from None
+    try:
+        reason = regular_file_reason(path, os.fstat(fd))  # swapped in since the check
+        if reason:
+            raise _Unreadable("broken", reason)
+        return os.read(fd, _MAX_SECRET_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        message = _("cannot read {what} {path}: {reason}")
-        raise _Unreadable("broken", message.format(what=_(what), path=path, reason=exc)) from None
+        raise _Unreadable("broken", _broken(what, path, exc)) from None
+    finally:
+        os.close(fd)
+
+
+_MAX_SECRET_BYTES = 1 << 20  # a password or a key file; more is not one
+
+
+def _broken(what: str, path: Path, exc: Exception) -> str:
+    message = _("cannot read {what} {path}: {reason}")
+    return message.format(what=_(what), path=path, reason=exc)
 
 
 def read_password(auth: AuthSettings) -> str:

@@ -13,11 +13,13 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import fnmatch
 import os
 import re
+import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ import tomlkit.exceptions
 from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
+from mailgw.config import trust
 from mailgw.config.errors import (
     BackupNotFound,
     InvalidConfigFile,
@@ -37,6 +40,7 @@ from mailgw.config.errors import (
     UnsupportedSchema,
 )
 from mailgw.config.model import SCHEMA_VERSION, Settings
+from mailgw.config.paths import default_folders
 from mailgw.config.schema import (
     KEYS,
     SECRET_KEYS,
@@ -52,6 +56,7 @@ from mailgw.i18n import N_, _
 NEW_FILE_MODE = 0o600
 BACKUPS_KEPT = 10
 SECRET_MASK = "********"
+MAX_CONFIG_BYTES = 1 << 20  # a config of a few dozen keys; anything bigger is not one
 
 
 @dataclass
@@ -114,6 +119,11 @@ def load(path: Path) -> LoadedConfig:
 
 def parse(path: Path, raw: bytes) -> TOMLDocument:
     """Parse TOML bytes, reporting errors with line and column (both counted from 1)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        reason = _(
+            "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without one"
+        )
+        raise InvalidConfigFile(path, reason, 1, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -201,14 +211,11 @@ def _unknown_keys(node: dict[str, Any], prefix: str) -> Iterator[str]:
 
 
 def _read_bytes(path: Path) -> bytes | None:
+    """The config's bytes (None when missing): a regular file of at most MAX_CONFIG_BYTES."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never blocks
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise UnreadableConfig(
-            _("{path} is a folder, not a config file").format(path=path)
-        ) from None
     except PermissionError:
         raise UnreadableConfig(
             _(
@@ -216,8 +223,21 @@ def _read_bytes(path: Path) -> bytes | None:
             ).format(path=path)
         ) from None
     except OSError as exc:
-        message = _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
-        raise UnreadableConfig(message) from None
+        raise UnreadableConfig(_cannot_read(path, exc)) from None
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise UnreadableConfig(_("{path} is a folder, not a config file").format(path=path))
+        return _read_regular(fd, path, MAX_CONFIG_BYTES)
+    except trust.NotARegularFile as exc:
+        raise UnreadableConfig(str(exc)) from None
+    except OSError as exc:
+        raise UnreadableConfig(_cannot_read(path, exc)) from None
+    finally:
+        _close_quietly(fd)
+
+
+def _cannot_read(path: Path, exc: OSError) -> str:
+    return _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
 
 
 # ---------------------------------------------------------------- rendering
@@ -337,13 +357,13 @@ def save(loaded: LoadedConfig, settings: Settings, *, force: bool = False) -> Sa
     _refuse_newer_schema(loaded.path, max(loaded.settings.schema_version, settings.schema_version))
     change_list = changes(loaded, settings) if loaded.exists else _non_defaults(settings)
     text = render(loaded, settings)
-    with _os_errors_as_save_failed(loaded.path):
-        target = _real_target(loaded.path)
-        with _locked(target):
-            _refuse_if_stale(loaded, target, force)
-            current = _read_bytes(target)
-            backup = _backup(target, current) if current is not None else None
-            _write_atomic(target, text.encode("utf-8"), current)
+    with _os_errors_as_save_failed(loaded.path), _place(loaded.path) as place:
+        with _locked(place):
+            current = _read_at(place)
+            if not force and current != loaded.original_bytes:
+                raise StaleConfig(loaded.path)
+            backup = _backup(place, current) if current is not None else None
+            _write_atomic(place, text.encode("utf-8"), current)
     loaded.document = tomlkit.parse(text)
     loaded.settings = settings.copy()
     loaded.original_bytes = text.encode("utf-8")
@@ -360,14 +380,33 @@ def _os_errors_as_save_failed(path: Path) -> Iterator[None]:
 
 
 def write_secret_file(path: Path, secret: str) -> None:
-    """Atomically write a secret file (mode 0600 from creation, owner kept, trailing newline)."""
-    with _os_errors_as_save_failed(path):
-        target = _real_target(path)
-        _ensure_folder(target.parent)
-        _mode, uid, gid = _file_mode_and_owner(target)
-        with _locked(target):
-            _replace(target, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
-        _fsync_folder(target.parent)
+    """Atomically write a secret file (mode 0600 from creation, owner kept, trailing newline).
+
+    The same rules as the config's: as root, nothing on the way may be another user's."""
+    with _os_errors_as_save_failed(path), _place(path) as place:
+        _mode, uid, gid = _file_mode_and_owner(place)
+        with _locked(place):
+            _replace(place, (secret + "\n").encode("utf-8"), NEW_FILE_MODE, uid, gid)
+        _fsync_folder(place.fd)
+
+
+def managed_paths(config: Path) -> list[Path]:
+    """The files and folders the store keeps for `config`: the file, its lock and backups."""
+    target = _real_target(config)
+    return [target, lock_path(target), backup_folder(target)]
+
+
+def is_managed(config: Path, candidate: Path) -> bool:
+    """True when writing `candidate` would overwrite the config or a file the store keeps for it
+    (the same file by any name: a symlink or a hard link counts)."""
+    real = _resolved(candidate)
+    for managed in map(_resolved, managed_paths(config)):
+        if real == managed or managed in real.parents:
+            return True
+        with contextlib.suppress(OSError):
+            if os.path.samefile(real, managed):
+                return True
+    return False
 
 
 def _refuse_newer_schema(path: Path, version: int) -> None:
@@ -381,47 +420,149 @@ def _refuse_newer_schema(path: Path, version: int) -> None:
 
 
 def _real_target(path: Path) -> Path:
-    """Write through a symlink to its target, never replacing the link with a file."""
+    """The file a save replaces, as messages name it: a symlink's target (never the link)."""
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _refuse_if_stale(loaded: LoadedConfig, target: Path, force: bool) -> None:
-    if force:
+def _resolved(path: Path) -> Path:
+    """Where writes to `path` land: every symlink on the way resolved."""
+    return Path(os.path.realpath(os.path.abspath(path)))
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A file to write, by its name in its folder, which is open (and, as root, checked)."""
+
+    folder: Path
+    fd: int
+    name: str
+
+    @property
+    def target(self) -> Path:
+        return self.folder / self.name
+
+
+_AT = os.O_NOFOLLOW | os.O_CLOEXEC  # every open relative to a checked folder
+
+
+@contextlib.contextmanager
+def _place(path: Path) -> Iterator[_Place]:
+    """The folder the file `path` resolves to, opened without following a symlink and, as
+    root, judged on its descriptor: what is judged is what is written into."""
+    trust.refuse_untrusted(path)  # every folder and symlink on the way, as named
+    shown, real = _real_target(path), _resolved(path)
+    _ensure_folder(real.parent)
+    fd = os.open(real.parent, os.O_RDONLY | os.O_DIRECTORY | _AT)
+    try:
+        _refuse_untrusted_fd(shown.parent, fd)
+        place = _Place(shown.parent, fd, real.name)
+        _refuse_non_regular(place)
+        yield place
+    finally:
+        _close_quietly(fd)
+
+
+def _close_quietly(fd: int) -> None:
+    """Close a descriptor only read from: a failure to close it loses nothing."""
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+def _refuse_untrusted_fd(path: Path, fd: int) -> None:
+    reason = trust.stat_reason(path, os.fstat(fd))
+    if reason:
+        raise trust.UntrustedPath(reason)
+
+
+def _refuse_non_regular(place: _Place) -> None:
+    """A device, FIFO or folder is never replaced by a regular file."""
+    try:
+        info = os.stat(place.name, dir_fd=place.fd, follow_symlinks=False)
+    except FileNotFoundError:
         return
-    current = _read_bytes(target)
-    if current != loaded.original_bytes:
-        raise StaleConfig(loaded.path)
+    reason = trust.regular_file_reason(place.target, info)
+    if reason and not stat.S_ISLNK(info.st_mode):  # a dangling link: its target is created
+        raise trust.NotARegularFile(reason)
 
 
-def _file_mode_and_owner(target: Path) -> tuple[int, int | None, int | None]:
+def _read_at(place: _Place) -> bytes | None:
+    """The file's bytes as they are now (None when missing), never through a symlink."""
+    try:
+        fd = os.open(place.name, os.O_RDONLY | os.O_NONBLOCK | _AT, dir_fd=place.fd)
+    except FileNotFoundError:
+        return None
+    try:
+        return _read_regular(fd, place.target)
+    finally:
+        _close_quietly(fd)
+
+
+def _read_regular(fd: int, path: Path, limit: int | None = None) -> bytes:
+    info = os.fstat(fd)
+    reason = trust.regular_file_reason(path, info)
+    if reason:
+        raise trust.NotARegularFile(reason)
+    if limit is not None and info.st_size > limit:
+        raise UnreadableConfig(_too_big(path, info.st_size))
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+        if limit is not None and sum(map(len, chunks)) > limit:
+            raise UnreadableConfig(_too_big(path, sum(map(len, chunks))))
+    return b"".join(chunks)
+
+
+def _too_big(path: Path, size: int) -> str:
+    return _(
+        "{path} is {size} bytes; a config file is at most {limit} bytes (it holds a few dozen "
+        "keys), so this is not one"
+    ).format(path=path, size=size, limit=MAX_CONFIG_BYTES)
+
+
+def _file_mode_and_owner(place: _Place) -> tuple[int, int | None, int | None]:
     """Keep an existing mode (never wider than 0660, never world-readable) and owner."""
     try:
-        st = target.stat()
+        st = os.stat(place.name, dir_fd=place.fd, follow_symlinks=False)
     except FileNotFoundError:
         return NEW_FILE_MODE, None, None
     return st.st_mode & 0o660, st.st_uid, st.st_gid
 
 
-def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> None:
+def _kept_attributes(place: _Place) -> Attributes:
+    """The file's extended attributes (POSIX ACLs, SELinux label...) to carry over the replace."""
+    try:
+        fd = os.open(place.name, os.O_RDONLY | os.O_NONBLOCK | _AT, dir_fd=place.fd)
+    except FileNotFoundError:
+        return []
+    try:
+        return [(name, os.getxattr(fd, name)) for name in os.listxattr(fd)]
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return []  # a file system without extended attributes: nothing to keep
+        raise
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(place: _Place, data: bytes, previous: bytes | None = None) -> None:
     """Temp file beside the target (0600 from creation), fsync, rename over, fsync the folder.
 
     If the folder cannot be flushed after the rename, the previous content is put back, so that
     a failed save always leaves the old file.
     """
-    folder = target.parent
-    _ensure_folder(folder)
-    mode, uid, gid = _file_mode_and_owner(target)
-    _replace(target, data, mode, uid, gid)
+    mode, uid, gid = _file_mode_and_owner(place)
+    attributes = _kept_attributes(place)
+    _replace(place, data, mode, uid, gid, attributes)
     try:
-        _fsync_folder(folder)
+        _fsync_folder(place.fd)
     except OSError as exc:
-        reason = _os_reason(N_("flush the folder of"), target, exc)
+        reason = _os_reason(N_("flush the folder of"), place.target, exc)
         if previous is None:
             with contextlib.suppress(OSError):
-                os.unlink(target)
+                os.unlink(place.name, dir_fd=place.fd)
         else:
             try:
-                _replace(target, previous, mode, uid, gid)
+                _replace(place, previous, mode, uid, gid, attributes)
             except SaveFailed:
                 raise SaveFailed(
                     reason.replace(
@@ -431,70 +572,99 @@ def _write_atomic(target: Path, data: bytes, previous: bytes | None = None) -> N
         raise SaveFailed(reason) from None
 
 
-def _replace(target: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> None:
-    """Write `data` to a fresh temp file and rename it over `target`; no temp file survives."""
+Attributes = Sequence[tuple[str, bytes]]
+
+
+def _replace(
+    place: _Place, data: bytes, mode: int, uid: int | None, gid: int | None, kept: Attributes = ()
+) -> None:
+    """Write `data` to a fresh temp file and rename it over the target; no temp file survives."""
     try:
-        tmp = _written_temp(target, data, mode, uid, gid)
+        tmp = _written_temp(place, place.name, data, (mode, uid, gid), kept)
     except OSError as exc:
-        raise SaveFailed(_os_reason(N_("write"), target, exc)) from None
+        raise SaveFailed(_os_reason(N_("write"), place.target, exc)) from None
     try:
-        os.replace(tmp, target)
+        os.replace(tmp, place.name, src_dir_fd=place.fd, dst_dir_fd=place.fd)
     except BaseException as exc:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=place.fd)
         if isinstance(exc, OSError):
-            raise SaveFailed(_os_reason(N_("write"), target, exc)) from None
+            raise SaveFailed(_os_reason(N_("write"), place.target, exc)) from None
         raise
 
 
-def _written_temp(final: Path, data: bytes, mode: int, uid: int | None, gid: int | None) -> Path:
-    """A hidden temp file beside `final` holding `data`, flushed to disk, ready to rename.
+def _written_temp(
+    folder: _Place,
+    final: str,
+    data: bytes,
+    mode_owner: tuple[int, int | None, int | None],
+    kept: Attributes = (),
+) -> str:
+    """A hidden temp file beside `final` (in `folder`) holding `data`, flushed, ready to rename.
 
     Where Linux allows, the data is written to an unnamed file (O_TMPFILE) that only gets its
     name once complete, so a writer killed mid-write leaves nothing behind.
     """
-    tmp = final.parent / f".{final.name}.{os.getpid()}.tmp"
-    fd, anonymous = _open_temp(final.parent, tmp)
+    mode, uid, gid = mode_owner
+    tmp = f".{final}.{os.getpid()}.tmp"
+    fd, anonymous = _open_temp(folder.fd, tmp)
     named = not anonymous
     try:
         try:
             _fchown_like(fd, uid, gid)
             os.fchmod(fd, mode)
+            _set_attributes(fd, kept, folder.folder / final)
+            os.fchmod(fd, mode)  # an ACL put back sets the mode too: never wider than chosen
             _write_all(fd, data)
             os.fsync(fd)
             if anonymous:
-                _name_unnamed(fd, tmp)
+                _name_unnamed(fd, folder.fd, tmp)
                 named = True
         finally:
             os.close(fd)
     except BaseException:
         if named:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                os.unlink(tmp, dir_fd=folder.fd)
         raise
     return tmp
 
 
-def _name_unnamed(fd: int, tmp: Path) -> None:
+def _set_attributes(fd: int, kept: Attributes, final: Path) -> None:
+    for name, value in kept:
+        try:
+            os.setxattr(fd, name, value)
+        except OSError as exc:
+            raise SaveFailed(
+                _(
+                    "could not keep the extended attribute {name} (an ACL or a security label) "
+                    "of {path}: {reason}; saving would drop it, so nothing was saved. "
+                    "The old file is unchanged."
+                ).format(name=name, path=final, reason=exc.strerror)
+            ) from None
+
+
+def _name_unnamed(fd: int, folder_fd: int, tmp: str) -> None:
     """Give an O_TMPFILE file a name: linkat(AT_SYMLINK_FOLLOW) of its /proc/self/fd entry."""
-    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:  # with a dir fd, os.link calls linkat with AT_SYMLINK_FOLLOW; plain link() would not
-        os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+        os.link(str(fd), tmp, src_dir_fd=fds, dst_dir_fd=folder_fd, follow_symlinks=True)
     finally:
         with contextlib.suppress(OSError):  # a read-only folder fd: nothing to lose
             os.close(fds)
 
 
-def _open_temp(folder: Path, tmp: Path) -> tuple[int, bool]:
+def _open_temp(folder_fd: int, tmp: str) -> tuple[int, bool]:
     """An fd to write to, 0600 from creation; True if it is unnamed (O_TMPFILE)."""
     if _TMPFILE and os.path.isdir("/proc/self/fd"):
         try:
-            return os.open(folder, _TMPFILE | os.O_WRONLY, NEW_FILE_MODE), True
+            flags = _TMPFILE | os.O_WRONLY | os.O_CLOEXEC
+            return os.open(".", flags, NEW_FILE_MODE, dir_fd=folder_fd), True
         except OSError as exc:
             if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
                 raise  # only "this file system cannot" falls back to a named temp file
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-    return os.open(tmp, flags, NEW_FILE_MODE), False
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _AT
+    return os.open(tmp, flags, NEW_FILE_MODE, dir_fd=folder_fd), False
 
 
 _TMPFILE = getattr(os, "O_TMPFILE", 0)
@@ -514,15 +684,22 @@ def _fchown_like(fd: int, uid: int | None, gid: int | None) -> None:
         os.fchown(fd, uid, gid)
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _fsync_folder(folder_fd: int) -> None:
+    os.fsync(folder_fd)
 
 
 def _ensure_folder(folder: Path) -> None:
+    """A missing folder is created only when it is mailgw's default one: any other was named by
+    someone, and creating it (with its parents) could build a path where none should be."""
+    if folder.is_dir():
+        return
+    if folder not in default_folders():
+        raise SaveFailed(
+            _(
+                "the folder {folder} does not exist; create it first (mailgw creates only its "
+                "default folder). The old file is unchanged."
+            ).format(folder=folder)
+        )
     try:
         folder.mkdir(mode=0o750, parents=True, exist_ok=True)
     except OSError as exc:
@@ -552,25 +729,24 @@ def lock_path(target: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(target: Path) -> Iterator[None]:
+def _locked(place: _Place) -> Iterator[None]:
     """Hold an exclusive lock on the config's lock file; say who holds it if it is taken."""
-    _ensure_folder(target.parent)
-    path = lock_path(target)
+    path = lock_path(place.target)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, NEW_FILE_MODE)
+        fd = os.open(path.name, os.O_RDWR | os.O_CREAT | _AT, NEW_FILE_MODE, dir_fd=place.fd)
     except OSError as exc:
         raise SaveFailed(_os_reason(N_("create the lock file"), path, exc)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockHeld(target, _holder(fd)) from None
+            raise LockHeld(place.target, _holder(fd)) from None
         except OSError as exc:
             raise SaveFailed(_os_reason(N_("lock"), path, exc)) from None
         with contextlib.suppress(OSError):  # who holds the lock is a courtesy to the next writer
             os.ftruncate(fd, 0)
             os.pwrite(fd, _holder_line().encode(), 0)
-        _remove_stale_temps(target)
+        _remove_stale_temps(place)
         yield
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
@@ -601,76 +777,150 @@ def _holder(fd: int) -> str:
     return "an unknown process"
 
 
-def _remove_stale_temps(target: Path) -> None:
+def _remove_stale_temps(place: _Place) -> None:
     """Temp files left by a killed writer; safe to remove while we hold the lock."""
-    leftovers = [
-        *target.parent.glob(f".{target.name}.*.tmp"),
-        *backup_folder(target).glob(f".{target.name}.*.tmp"),
-    ]
-    for leftover in leftovers:
+    pattern = f".{place.name}.*.tmp"
+    with contextlib.suppress(OSError):
+        _unlink_matching(place.fd, pattern)
+    with contextlib.suppress(OSError), _backups_fd(place, create=False) as backups:
+        _unlink_matching(backups, pattern)
+
+
+def _unlink_matching(folder_fd: int, pattern: str) -> None:
+    for name in fnmatch.filter(os.listdir(folder_fd), pattern):
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            os.unlink(name, dir_fd=folder_fd)
 
 
 # ---------------------------------------------------------------- backups
 
 
+BACKUPS = "backups"
+
+
 def backup_folder(target: Path) -> Path:
-    return target.parent / "backups"
+    return target.parent / BACKUPS
 
 
-def _backup(target: Path, data: bytes) -> Path:
+@contextlib.contextmanager
+def _backups_fd(place: _Place, *, create: bool) -> Iterator[int]:
+    """The backups folder beside the file, opened as a real folder (never through a symlink)
+    and, as root, judged as the file's own folder is."""
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(BACKUPS, 0o700, dir_fd=place.fd)
+    try:
+        fd = os.open(BACKUPS, os.O_RDONLY | os.O_DIRECTORY | _AT, dir_fd=place.fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_symlink_at(place.fd, BACKUPS):
+            raise trust.UntrustedPath(
+                _(
+                    "{path} is a symlink; mailgw keeps backups only in a real folder beside the "
+                    "file (remove the link). The old file is unchanged."
+                ).format(path=backup_folder(place.target))
+            ) from None
+        raise
+    try:
+        _refuse_untrusted_fd(backup_folder(place.target), fd)
+        yield fd
+    finally:
+        _close_quietly(fd)
+
+
+def _is_symlink_at(folder_fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _backup(place: _Place, data: bytes) -> Path:
     """Keep `data` (the file as it is now) as a timestamped backup, 0600; prune to the last 10.
 
     Written under a temp name and renamed, so that a killed save never leaves a torn backup.
     """
-    folder = backup_folder(target)
+    folder = backup_folder(place.target)
     path = folder / "(not yet named)"
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        path = _new_backup_path(folder, target.name)
-        tmp = _written_temp(path, data, NEW_FILE_MODE, None, None)
+        with _backups_fd(place, create=True) as fd:
+            backups = _Place(folder, fd, BACKUPS)
+            path = folder / _new_backup_name(fd, place.name)
+            try:
+                tmp = _written_temp(backups, path.name, data, (NEW_FILE_MODE, None, None))
+            except OSError as exc:
+                raise SaveFailed(_os_reason(N_("keep a backup in"), folder, exc)) from None
+            try:
+                os.replace(tmp, path.name, src_dir_fd=fd, dst_dir_fd=fd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=fd)
+                raise SaveFailed(_os_reason(N_("write the backup"), path, exc)) from None
+            for old in _backup_names(fd, place.name)[BACKUPS_KEPT:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(old, dir_fd=fd)
     except OSError as exc:
         raise SaveFailed(_os_reason(N_("keep a backup in"), folder, exc)) from None
-    try:
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise SaveFailed(_os_reason(N_("write the backup"), path, exc)) from None
-    for old in list_backups(target)[BACKUPS_KEPT:]:
-        with contextlib.suppress(OSError):
-            old.path.unlink()
     return path
 
 
-def _new_backup_path(folder: Path, name: str) -> Path:
-    """A backup name not yet taken (two saves in one microsecond get distinct names)."""
-    now = dt.datetime.now(dt.timezone.utc)
-    while True:
-        path = folder / f"{name}.{now.strftime(_STAMP)}"
-        if not path.exists():
-            return path
-        now += dt.timedelta(microseconds=1)
+def _new_backup_name(folder_fd: int, name: str) -> str:
+    """The next backup's name: `NAME.SEQUENCE-STAMP`. Backups are ordered by the sequence, one
+    more than the newest's, so a clock that ran ahead (or back) never makes an old one look
+    newest; the time stamp is for people."""
+    kept = _backup_names(folder_fd, name)
+    sequence = _sequence_of(kept[0], name) + 1 if kept else 1
+    stamp = dt.datetime.now(dt.timezone.utc).strftime(_STAMP)
+    return f"{name}.{sequence:06d}-{stamp}"
 
 
 _STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+def _sequence_of(entry: str, name: str) -> int:
+    """A backup's sequence number; 0 for one named by time alone (older mailgw)."""
+    head, dash, _stamp = entry[len(name) + 1 :].partition("-")
+    return int(head) if dash else 0
+
+
+def _stamp_of(entry: str, name: str) -> dt.datetime:
+    """When a backup was taken (ValueError when `entry` is no backup of `name`)."""
+    suffix = entry[len(name) + 1 :]
+    head, dash, stamp = suffix.partition("-")
+    if dash and not head.isdigit():
+        raise ValueError(entry)
+    taken = dt.datetime.strptime(stamp if dash else suffix, _STAMP)
+    return taken.replace(tzinfo=dt.timezone.utc)
+
+
+def _backup_names(folder_fd: int, name: str) -> list[str]:
+    """The backups of the file `name` in the backups folder, newest (highest sequence) first."""
+    found = []
+    for entry in fnmatch.filter(os.listdir(folder_fd), f"{name}.*Z"):
+        with contextlib.suppress(ValueError):
+            found.append((_sequence_of(entry, name), _stamp_of(entry, name), entry))
+    return [entry for *_order, entry in sorted(found, reverse=True)]
 
 
 def list_backups(path: Path) -> list[Backup]:
     """Backups of the config at `path`, newest first."""
     target = _real_target(path)
     folder = backup_folder(target)
-    prefix = f"{target.name}."
     found = []
-    for entry in folder.glob(f"{target.name}.*Z") if folder.is_dir() else []:
-        stamp = entry.name[len(prefix) :]
-        try:
-            taken = dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.timezone.utc)
-        except ValueError:
-            continue
-        found.append(Backup(stamp, entry, entry.stat().st_size, taken))
-    return sorted(found, key=lambda b: b.id, reverse=True)
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _AT)
+    except OSError:
+        return []
+    try:
+        for name in _backup_names(fd, target.name):
+            with contextlib.suppress(OSError):
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode):
+                    backup_id = name[len(target.name) + 1 :]
+                    taken = _stamp_of(name, target.name)
+                    found.append(Backup(backup_id, folder / name, info.st_size, taken))
+    finally:
+        _close_quietly(fd)
+    return found
 
 
 def restore(path: Path, backup_id: str | None = None, *, force: bool = False) -> SaveResult:
@@ -685,18 +935,26 @@ def restore(path: Path, backup_id: str | None = None, *, force: bool = False) ->
             if backup_id
             else _("{path} has no backups yet").format(path=path)
         )
-    data = chosen.path.read_bytes()
-    document = parse(chosen.path, data)  # never put back something that is not a config
-    settings_from_document(chosen.path, document)
-    with _os_errors_as_save_failed(path):
-        target = _real_target(path)
-        current = _read_bytes(target)
-        with _locked(target):
-            if not force and _read_bytes(target) != current:
+    with _os_errors_as_save_failed(path), _place(path) as place:
+        data = _read_backup(place, chosen)
+        document = parse(chosen.path, data)  # never put back something that is not a config
+        settings_from_document(chosen.path, document)
+        current = _read_at(place)
+        with _locked(place):
+            if not force and _read_at(place) != current:
                 raise StaleConfig(path)
-            backup = _backup(target, current) if current is not None else None
-            _write_atomic(target, data, current)
+            backup = _backup(place, current) if current is not None else None
+            _write_atomic(place, data, current)
     return SaveResult(path, [], backup)
+
+
+def _read_backup(place: _Place, backup: Backup) -> bytes:
+    with _backups_fd(place, create=False) as folder:
+        fd = os.open(backup.path.name, os.O_RDONLY | os.O_NONBLOCK | _AT, dir_fd=folder)
+        try:
+            return _read_regular(fd, backup.path, MAX_CONFIG_BYTES)
+        finally:
+            _close_quietly(fd)
 
 
 def replacement_for_broken(path: Path) -> tuple[Path, LoadedConfig]:
@@ -704,9 +962,9 @@ def replacement_for_broken(path: Path) -> tuple[Path, LoadedConfig]:
 
     The broken file itself stays in place until a save replaces it.
     """
-    target = _real_target(path)
-    raw = target.read_bytes()
-    backup = _backup(target, raw)
+    with _os_errors_as_save_failed(path), _place(path) as place:
+        raw = _read_at(place) or b""
+        backup = _backup(place, raw)
     document = _new_document()
     document.add(tomlkit.comment(f"Started from defaults; the broken file is in {backup}."))
     return backup, LoadedConfig(path, document, Settings(), raw)
@@ -738,3 +996,13 @@ def masked_values(settings: Settings) -> dict[str, Any]:
         if node[name]:
             node[name] = SECRET_MASK
     return data
+
+
+def undo_save(result: SaveResult) -> None:
+    """Put back what a save replaced: the version it backed up, or no file when it created one."""
+    if result.backup is None:
+        with _os_errors_as_save_failed(result.path), _place(result.path) as place:
+            os.unlink(place.name, dir_fd=place.fd)
+        return
+    prefix = _real_target(result.path).name + "."
+    restore(result.path, result.backup.name[len(prefix) :], force=True)

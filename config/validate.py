@@ -11,6 +11,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailgw.config.idn import NotAsciiName, ascii_host
 from mailgw.config.model import (
     DEFAULT_PORTS,
     SCHEMA_VERSION,
@@ -31,6 +32,7 @@ from mailgw.config.secrets import (
     read_password,
     read_service_account,
 )
+from mailgw.config.trust import secret_file_problem, untrusted_reason
 from mailgw.i18n import N_, _
 
 
@@ -63,19 +65,25 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def validate(
-    settings: Settings, config_path: Path | None = None, *, saving: bool = False
+    settings: Settings,
+    config_path: Path | None = None,
+    *,
+    saving: bool = False,
+    secrets_to_write: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Every problem in `settings`, errors first.
 
     `saving`: judge the file as a save leaves it (a save never keeps it world-readable).
+    `secrets_to_write`: secret files the save writes once it succeeds (0600, not empty): only
+    whether they may be written is judged, not what they hold now.
     """
     problems = [
         *_schema_version(settings),
         *_header_safety(settings),
         *_ranges(settings),
         *_smtp(settings),
-        *_auth(settings, config_path, saving),
-        *_oauth2(settings),
+        *_auth(settings, config_path, saving, secrets_to_write),
+        *_oauth2(settings, secrets_to_write),
         *_email(settings),
         *_sender_domain(settings),
         *_dns(settings),
@@ -127,21 +135,45 @@ def _header_safety(settings: Settings) -> list[Problem]:
         "receive.username": settings.receive.username,
         "receive.folders": "".join(settings.receive.folders),
     }
-    return [
-        _error(key, _("must not contain line breaks or NUL characters (they would inject headers)"))
-        for key, value in values.items()
-        if has_control_chars(value)
-    ]
+    out = []
+    for key, value in values.items():
+        if has_control_chars(value):
+            message = _(
+                "must not contain line breaks or NUL characters (they would inject headers)"
+            )
+            out.append(_error(key, message))
+        elif _OTHER_CONTROL.search(value):
+            message = _(
+                "must not contain control characters such as escape codes (they would reach "
+                "every receiver's header and terminal); remove them"
+            )
+            out.append(_error(key, message))
+    return out
+
+
+_INJECTION = N_("must not contain line breaks or NUL characters (they would inject headers)")
+_OTHER_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab is fine in a header
 
 
 def is_valid_host(host: str) -> bool:
-    """A DNS host name or an IP address literal."""
+    """A DNS host name (one trailing dot at most) or an IP address, IPv6 maybe in brackets."""
+    literal = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if "[" in literal or "]" in literal:
+        return False  # `[::1` or `a]`: brackets only around a whole IPv6 address
+    address, _percent, scope = literal.partition("%")
+    if scope and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", scope):
+        return False  # `fe80::1%a b c`: a zone is an interface name
     try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
+        parsed = ipaddress.ip_address(address if scope else literal)
+        return literal == host or parsed.version == 6
     except ValueError:
         pass
-    name = host.rstrip(".")
+    if literal != host or host.endswith(".."):
+        return False
+    try:
+        name = ascii_host(host).rstrip(".")  # an IDN name is judged as it is sent: A-labels
+    except NotAsciiName:
+        return False
     if not name or len(name) > 253:
         return False
     return all(_HOST_LABEL.match(label) for label in name.split("."))
@@ -156,6 +188,44 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _mail_in_clear(settings: Settings) -> list[Problem]:
+    """`none` to a host beyond this machine: anyone on the path reads every mail (a login over
+    it is judged, more strictly, by the authentication rule)."""
+    smtp = settings.smtp
+    if smtp.gateway != Gateway.CUSTOM or smtp.security != Security.NONE or smtp.auth.enabled:
+        return []
+    if not smtp.host.strip() or is_loopback(smtp.host):
+        return []
+    message = _(
+        "mail to {host} crosses the network unencrypted (smtp.security = none): anyone on the "
+        "path can read it; choose ssl or starttls if the server offers it"
+    )
+    return [_warning("smtp.security", message.format(host=smtp.host))]
+
+
+def _helo_name(name: str) -> list[Problem]:
+    """EHLO takes a host name or an address literal ([192.0.2.1], [IPv6:2001:db8::1])."""
+    if not name or has_control_chars(name):
+        return []
+    literal = name[1:-1].removeprefix("IPv6:") if name.startswith("[") else ""
+    if len(name) <= 255 and (is_valid_host(name) if not literal else is_ip_address(literal)):
+        return []
+    message = _(
+        "{name} is not a host name or an address literal such as [192.0.2.1]; EHLO sends it "
+        "as this machine's name"
+    )
+    return [_error("smtp.helo_name", message.format(name=repr(name[:80])))]
+
+
+def is_ip_address(text: str) -> bool:
+    """An IPv4 or IPv6 address, as text."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _smtp(settings: Settings) -> list[Problem]:
     smtp = settings.smtp
     out: list[Problem] = []
@@ -165,6 +235,7 @@ def _smtp(settings: Settings) -> list[Problem]:
         elif not has_control_chars(smtp.host) and not is_valid_host(smtp.host):
             message = _("{host} is not a valid host name or IP address")
             out.append(_error("smtp.host", message.format(host=repr(smtp.host))))
+    out.extend(_helo_name(smtp.helo_name))
     if (smtp.security, smtp.port) in {(Security.STARTTLS, 465), (Security.SSL, 587)}:
         right = DEFAULT_PORTS[smtp.security]
         out.append(
@@ -181,6 +252,7 @@ def _smtp(settings: Settings) -> list[Problem]:
         known = ", ".join(["custom", *providers()])
         message = _("unknown preset {name}; known: {known}")
         out.append(_warning("smtp.provider", message.format(name=repr(smtp.provider), known=known)))
+    out.extend(_mail_in_clear(settings))
     if smtp.trust_all and smtp.security == Security.NONE:
         out.append(
             _warning("smtp.trust_all", _("has no effect without TLS (smtp.security = none)"))
@@ -230,9 +302,18 @@ def _ranges(settings: Settings) -> list[Problem]:
     return out
 
 
-def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Problem]:
+def _auth(
+    settings: Settings, config_path: Path | None, saving: bool, to_write: frozenset[str]
+) -> list[Problem]:
     smtp, auth = settings.smtp, settings.smtp.auth
-    out = _password_exposure(auth, config_path, saving)
+    pending = auth.password_file in to_write
+    out = _pending_secret_file(auth) if pending else _password_exposure(auth, config_path, saving)
+    if auth.password_file and not os.path.isabs(auth.password_file):
+        message = _(
+            "{path} is a relative path: it would be read from wherever mailgw or the platform "
+            "happens to start; give the full path"
+        )
+        out.append(_error("smtp.auth.password_file", message.format(path=auth.password_file)))
     if smtp.gateway != Gateway.CUSTOM or not auth.enabled:
         return out
     if not auth.username:
@@ -250,7 +331,8 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
                 _("use `mailgw set-password`"),
             )
         )
-    out.extend(_password_file_problems(auth))
+    if not pending:
+        out.extend(_password_file_problems(auth))
     if smtp.security == Security.NONE and not is_loopback(smtp.host):
         if smtp.allow_plaintext_auth:
             out.append(
@@ -273,6 +355,12 @@ def _auth(settings: Settings, config_path: Path | None, saving: bool) -> list[Pr
                 )
             )
     return out
+
+
+def _pending_secret_file(auth: AuthSettings) -> list[Problem]:
+    """A password file the save is about to write (0600): only whether it may be written."""
+    problem = secret_file_problem(Path(auth.password_file))
+    return [_error("smtp.auth.password_file", problem)] if problem else []
 
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -303,7 +391,7 @@ def uses_oauth2(settings: Settings) -> bool:
     )
 
 
-def _oauth2(settings: Settings) -> list[Problem]:
+def _oauth2(settings: Settings, to_write: frozenset[str] = frozenset()) -> list[Problem]:
     """Every key of the OAuth 2.0 sign-in, judged as the password ones are."""
     if not uses_oauth2(settings):
         return []
@@ -321,7 +409,7 @@ def _oauth2(settings: Settings) -> list[Problem]:
     out += _client_id_problems(oauth2.client_id, oauth2.provider)
     out += _token_url_problems(oauth2.token_url)
     out += _secret_file_problems(
-        oauth2.provider, oauth2.client_secret_file, oauth2.service_account_file
+        oauth2.provider, oauth2.client_secret_file, oauth2.service_account_file, to_write
     )
     return out
 
@@ -336,16 +424,8 @@ def is_tenant(value: str) -> bool:
     """A Microsoft tenant: a GUID, or a domain of the tenant (contoso.onmicrosoft.com)."""
     value = value.strip()
     return bool(_GUID.fullmatch(value)) or (
-        "." in value and is_valid_host(value) and not _is_ip(value)
+        "." in value and is_valid_host(value) and not is_ip_address(value)
     )
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _tenant_problems(tenant: str, provider: OAuth2Provider) -> list[Problem]:
@@ -386,7 +466,10 @@ def _token_url_problems(url: str) -> list[Problem]:
 
 
 def _secret_file_problems(
-    provider: OAuth2Provider, client_secret_file: str, service_account_file: str
+    provider: OAuth2Provider,
+    client_secret_file: str,
+    service_account_file: str,
+    to_write: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """The secret the provider signs in with: present, readable, of the right shape, private."""
     if provider == OAuth2Provider.GOOGLE:
@@ -399,6 +482,9 @@ def _secret_file_problems(
         key, path, read = OAUTH2 + "client_secret_file", client_secret_file, read_client_secret
     if not path.strip():
         return []
+    if path in to_write:  # written once the save succeeds (set-secret): may it be written?
+        problem = secret_file_problem(Path(path))
+        return [_error(key, problem)] if problem else []
     try:
         read(path)
     except OAuth2SecretUnavailable as exc:
@@ -416,6 +502,9 @@ def _password_exposure(
     """
     out: list[Problem] = []
     if auth.password and config_path is not None:
+        untrusted = untrusted_reason(config_path)
+        if untrusted:  # root would write the password where another user can read or move it
+            out.append(_error("smtp.auth.password", untrusted))
         out.extend(_readable_by_others("smtp.auth.password", config_path, saving))
     if auth.password_file:
         out.extend(_readable_by_others("smtp.auth.password_file", Path(auth.password_file)))

@@ -14,11 +14,12 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from mailgw.config.idn import needs_smtputf8
 from mailgw.config.model import Security
 from mailgw.delivery import failures
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.hosts import Resolver, resolve_host
-from mailgw.delivery.messages import envelope_recipients, envelope_sender
+from mailgw.delivery.messages import wire_addresses
 from mailgw.delivery.oauth2 import TokenFailed, fetch_token
 from mailgw.delivery.results import (
     Category,
@@ -296,6 +297,13 @@ class Conversation:
                 if not same_fingerprint(info.fingerprint_sha256, t.tls_fingerprint):
                     raise Abort(failures.pin_mismatch(info, t.tls_fingerprint))
                 self.tls = dataclasses.replace(info, pinned=True)
+                if info.expired:  # the pin still holds, but the server's admin must renew it
+                    self.warnings.append(
+                        _(
+                            "the pinned certificate expired on {date}: it is still accepted "
+                            "because it is pinned; renew it on the server, then pin the new one"
+                        ).format(date=info.not_after)
+                    )
             elif t.trust_all:
                 self.warnings.append(_(TRUST_ALL_WARNING))
 
@@ -372,23 +380,47 @@ class Conversation:
     async def _transfer(self, message: EmailMessage) -> None:
         assert self.smtp is not None
         smtp = self.smtp
-        sender = envelope_sender(message)
         async with self.stage(StageName.MAIL_FROM):
-            self.transcript.client(f"MAIL FROM:<{sender}>")
-            response = await smtp.mail(sender)
+            sender, recipients = wire_addresses(message)
+            utf8 = self._smtputf8([sender, *recipients])
+            if not utf8:
+                self._refuse_without_smtputf8(sender, Category.SENDER_REJECTED)
+            options = ["SMTPUTF8"] if utf8 else []
+            self.transcript.client(f"MAIL FROM:<{sender}>" + "".join(f" {o}" for o in options))
+            encoding = "utf-8" if utf8 else "ascii"
+            response = await smtp.mail(sender, options=options, encoding=encoding)
             self.transcript.server(response.code, response.message)
         async with self.stage(StageName.RCPT_TO):
-            for recipient in envelope_recipients(message):
+            for recipient in recipients:
+                if not utf8:
+                    self._refuse_without_smtputf8(recipient, Category.RECIPIENT_REJECTED)
                 self.transcript.client(f"RCPT TO:<{recipient}>")
-                response = await smtp.rcpt(recipient)
+                response = await smtp.rcpt(recipient, encoding="utf-8" if utf8 else "ascii")
                 self.transcript.server(response.code, response.message)
-        content = _wire_bytes(message)
+        content = _wire_bytes(message, utf8=utf8)
         async with self.stage(StageName.DATA):
             self.transcript.client("DATA")
             subject = message.get("Subject", "")
             self.transcript.client(f"(message: {len(content)} bytes, Subject: {subject})")
             response = await smtp.data(content)
             self.transcript.server(response.code, response.message)
+
+    def _smtputf8(self, addresses: list[str]) -> bool:
+        """SMTPUTF8 is used when an address needs it and the server offers it."""
+        assert self.smtp is not None
+        needed = any(needs_smtputf8(address) for address in addresses)
+        return needed and self.smtp.supports_extension("smtputf8")
+
+    def _refuse_without_smtputf8(self, address: str, category: Category) -> None:
+        """An address that needs SMTPUTF8 on a server without it: said plainly, not sent."""
+        if not needs_smtputf8(address):
+            return
+        message = _(
+            "{address} has a non-ASCII part before the @, which needs SMTPUTF8, and {host} does "
+            "not offer it"
+        ).format(address=address, host=self.target.host)
+        fix = _("use an address that is ASCII before the @, or a server that offers SMTPUTF8")
+        raise Abort(Failure(category, message, fix))
 
     async def _quit(self) -> None:
         assert self.smtp is not None
@@ -445,5 +477,6 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _wire_bytes(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+def _wire_bytes(message: EmailMessage, *, utf8: bool = False) -> bytes:
+    """The message as sent: CRLF lines; UTF-8 headers only over SMTPUTF8 (RFC 6532)."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n", utf8=utf8))

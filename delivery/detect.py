@@ -238,12 +238,24 @@ class CertificateNotTrusted(DeliveryError):
         )
 
 
-def recommended_values(host: str, best: PortReport, *, pin: bool = False) -> dict[str, Any]:
+def recommended_values(
+    host: str,
+    best: PortReport,
+    *,
+    pin: bool = False,
+    configured: Security | str = Security.NONE,
+    allow_downgrade: bool = False,
+) -> dict[str, Any]:
     """The settings a detect result gives, for the editing layer to apply in every front.
 
     A certificate that does not verify is taken only when pinned, because mail could not be
-    sent with it otherwise; another host's pin and trust_all go by the editing layer's rule.
+    sent with it otherwise; plain text where `configured` is TLS only when `allow_downgrade`
+    says the admin accepted the risk (WeakerSecurity otherwise: one stripped STARTTLS must not
+    turn every later mail into clear text). Another host's pin and trust_all go by the editing
+    layer's rule.
     """
+    if is_downgrade(configured, best.security) and not allow_downgrade:
+        raise WeakerSecurity(best.port, Security(configured))
     fingerprint = best.tls.fingerprint_sha256 if best.tls else ""
     if best.certificate_valid is False and not (pin and fingerprint):
         raise CertificateNotTrusted(best.port, best.certificate_problem, fingerprint)
@@ -256,3 +268,29 @@ def recommended_values(host: str, best: PortReport, *, pin: bool = False) -> dic
     if best.certificate_valid is False:
         values.update(pin_values(fingerprint))
     return values
+
+
+class WeakerSecurity(DeliveryError):
+    """The recommendation sends in clear where TLS is configured: only an explicit yes takes it."""
+
+    def __init__(self, port: int, configured: Security) -> None:
+        self.port, self.configured = port, configured
+        super().__init__(downgrade_risk(port, configured))
+
+
+def is_downgrade(configured: Security | str, offered: str) -> bool:
+    """True when `offered` is weaker than `configured`: plain text where TLS was set."""
+    return (
+        bool(offered)
+        and Security(offered) == Security.NONE
+        and Security(configured) != Security.NONE
+    )
+
+
+def downgrade_risk(port: int, configured: Security | str) -> str:
+    """The risk of taking plain text where TLS was configured, in one sentence for every front."""
+    return _(
+        "no port offered TLS, so the recommendation (port {port}, security none) is weaker than "
+        "the configured {configured}: a machine on the path may have removed STARTTLS from the "
+        "server's answer, and all later mail would go in clear"
+    ).format(port=port, configured=Security(configured).value)

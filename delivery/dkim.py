@@ -6,6 +6,7 @@ not fail), reads the key's size and t=y flag, and judges alignment with the From
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import re
 from dataclasses import asdict, dataclass, field
@@ -87,22 +88,54 @@ class DkimReport:
         }
 
 
+# Bounds (README, "Sender domain"): a hostile message must not hold a command or the console
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # the usual largest mail a server accepts
+MAX_SIGNATURES = 10  # a real mail carries one to three; the rest are noted, not judged
+
+
 async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> DkimReport:
-    """Verify every DKIM-Signature of a raw message (a .eml or pasted "Show original")."""
-    message = normalise_message(raw)
+    """Verify the DKIM-Signatures of a raw message (a .eml or pasted "Show original").
+
+    At most MAX_SIGNATURES are judged, of a message of at most MAX_MESSAGE_BYTES. The work runs
+    in a thread, one signature at a time, so the event loop stays free and a cancelled task
+    stops after the signature in hand.
+    """
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise MessageError(
+            _("the message is {size} bytes; mailgw verifies messages of at most {limit}").format(
+                size=len(raw), limit=MAX_MESSAGE_BYTES
+            )
+        )
+    message = await asyncio.to_thread(normalise_message, raw)
+    if not message and b"\0" in raw:  # a NUL breaks the header it is in: say that, not "none"
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise MessageError(
+            _("line {line} holds a NUL character, which no mail header may contain").format(
+                line=line
+            )
+        )
     if not message:
         raise MessageError(_("no mail headers found in the input (paste the whole original)"))
     lookups = resolver if isinstance(resolver, Lookups) else Lookups(make_resolver(resolver))
     await load_suffix_list()  # for alignment, below
-    signatures = [_signature(value) for value in header_values(message, "DKIM-Signature")]
+    values = header_values(message, "DKIM-Signature")
+    signatures = [_signature(value) for value in values[:MAX_SIGNATURES]]
     names = dict.fromkeys(s.key_name for s in signatures if not s.problem)
     answers = await lookups.many([(name, "TXT") for name in names])
     from_domain = _from_domain(message)
-    results = [
-        _verify(message, index, signature, answers.get((signature.key_name, "TXT")), from_domain)
-        for index, signature in enumerate(signatures)
-    ]
+    results = []
+    for index, signature in enumerate(signatures):
+        key = answers.get((signature.key_name, "TXT"))
+        results.append(
+            await asyncio.to_thread(_verify, message, index, signature, key, from_domain)
+        )
     auth, problems = authentication_results(message)
+    if len(values) > MAX_SIGNATURES:
+        problems.append(
+            _("only the first {cap} of {count} DKIM signatures were judged").format(
+                cap=MAX_SIGNATURES, count=len(values)
+            )
+        )
     return DkimReport(from_domain, results, auth, problems)
 
 

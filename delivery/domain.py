@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from mailgw.config.model import Settings
+from mailgw.config.validate import is_ip_address
 from mailgw.delivery import domain_checks as checks
 from mailgw.delivery import domain_registry as registry
 from mailgw.delivery.dmarc import (
@@ -131,7 +132,7 @@ async def _resolver_side(
 ) -> tuple[View, dict[str, list[Issue]]]:
     """The first round of answers, and per check the issues found by the lookups after it."""
     questions = registry.resolver_questions(setup)
-    if setup.server_host and not _is_ip(setup.server_host):
+    if setup.server_host and not is_ip_address(setup.server_host):
         questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
     view = await lookups.many(questions)
     spf, dmarc = await asyncio.gather(
@@ -219,7 +220,7 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
     """For an own server: its addresses must evaluate to pass."""
     if not setup.server_host:
         return []
-    if _is_ip(setup.server_host):
+    if is_ip_address(setup.server_host):
         addresses = [setup.server_host]
     else:
         answers = [view[(setup.server_host, t)] for t in ("A", "AAAA")]
@@ -265,14 +266,6 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
                 )
             )
     return issues
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ------------------------------------------------------------------ the authoritative side

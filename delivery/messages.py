@@ -7,11 +7,13 @@ import html
 import ipaddress
 import uuid
 from dataclasses import dataclass
+from email import errors
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
+from mailgw.config.idn import ascii_domain_address
 from mailgw.config.model import Settings
 from mailgw.config.validate import has_control_chars
 from mailgw.delivery import attachments
@@ -83,8 +85,9 @@ def build_message(
     now = now or dt.datetime.now(dt.timezone.utc)
     content = _content(kind, now.date())
     message = EmailMessage(policy=default_policy)
-    try:
-        message["From"] = Address(display_name=email.from_name, addr_spec=email.from_address)
+    try:  # an IDN domain as A-labels: the header stays ASCII unless the local part is not
+        sender = ascii_domain_address(email.from_address)
+        message["From"] = _address(email.from_name, sender)
     except Exception as exc:  # the header parser fails in many ways: ValueError, IndexError...
         raise MessageInvalid(
             _("email.from_address does not parse: {exc}").format(exc=exc)
@@ -92,7 +95,7 @@ def build_message(
     message["To"] = parse_recipient(to)
     message["Subject"] = content.subject
     message["Date"] = format_datetime(now)
-    domain = email.from_address.rpartition("@")[2] or "localhost"
+    domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid("mailgw", domain=domain)  # domain given: no DNS lookup
     message[TEST_ID_HEADER] = uuid.uuid4().hex
     _set_body(message, content, email.signature)
@@ -113,12 +116,23 @@ def parse_recipient(text: str) -> Address:
         addresses = header.addresses
     except Exception:
         raise MessageInvalid(problem) from None
-    if header.defects or len(addresses) != 1:
+    defects = [d for d in header.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]
+    if defects or len(addresses) != 1:  # a non-ASCII local part is fine: sent over SMTPUTF8
         raise MessageInvalid(problem)
     address = addresses[0]
     if not address.username or not _valid_domain(address.domain):
         raise MessageInvalid(problem)
-    return Address(display_name=address.display_name, addr_spec=address.addr_spec)
+    try:
+        spec = ascii_domain_address(address.addr_spec)  # an IDN domain as A-labels
+    except ValueError:
+        raise MessageInvalid(problem) from None
+    return _address(address.display_name, spec)
+
+
+def _address(display_name: str, spec: str) -> Address:
+    """An address header value; by its parts, as a non-ASCII local part (SMTPUTF8) needs."""
+    local, _at, domain = spec.rpartition("@")
+    return Address(display_name=display_name, username=local, domain=domain)
 
 
 def _valid_domain(domain: str) -> bool:
@@ -151,9 +165,14 @@ def _set_body(message: EmailMessage, content: Content, signature: str) -> None:
     message.add_alternative(page, subtype="html", cte=_cte(page))
 
 
+MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1: a line, without its CRLF; servers refuse longer ones
+
+
 def _cte(text: str) -> str:
-    """7bit when it is plain ASCII, else quoted-printable: safe on servers without 8BITMIME."""
-    return "7bit" if text.isascii() else "quoted-printable"
+    """7bit when it is plain ASCII in lines a server accepts, else quoted-printable (which
+    wraps at 76): safe on servers without 8BITMIME, and with a signature of any length."""
+    fits = all(len(line) <= MAX_LINE_OCTETS for line in text.splitlines())
+    return "7bit" if text.isascii() and fits else "quoted-printable"
 
 
 def _attach_report(message: EmailMessage, content: Content, day: dt.date) -> None:
@@ -195,6 +214,12 @@ def check_message(message: EmailMessage) -> None:
 
 def envelope_sender(message: EmailMessage) -> str:
     return parseaddr(str(message.get("From", "")))[1]
+
+
+def wire_addresses(message: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope sender and recipients as sent: every domain in A-labels (IDN)."""
+    sender = ascii_domain_address(envelope_sender(message))
+    return sender, [ascii_domain_address(a) for a in envelope_recipients(message)]
 
 
 def envelope_recipients(message: EmailMessage) -> list[str]:

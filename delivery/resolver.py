@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.nameserver
@@ -24,6 +25,7 @@ from mailgw.config.nameservers import NameserverError, split_nameserver
 from mailgw.i18n import _
 
 DEFAULT_TIMEOUT = 5.0
+TRUNCATED = "the answer was truncated, even over TCP"  # a broken server or middlebox
 NAMESERVERS_ENV = "MAILGW_NAMESERVERS"
 BAD_NAME = "bad name"  # error prefix: the name cannot be asked at all, so asking again won't help
 
@@ -175,6 +177,8 @@ class Lookups:
             return LookupResult(name, rdtype, Outcome.ERROR, error=f"{BAD_NAME}: {exc}")
         except dns.exception.DNSException as exc:
             return LookupResult(name, rdtype, Outcome.ERROR, error=str(exc) or type(exc).__name__)
+        if answer.response.flags & dns.flags.TC:  # cut short even over TCP: not "nothing there"
+            return LookupResult(name, rdtype, Outcome.ERROR, error=TRUNCATED)
         if answer.rrset is None:
             return LookupResult(name, rdtype, Outcome.NODATA, ttl=_soa_ttl(answer.response))
         rdata = tuple(answer.rrset)

@@ -6,6 +6,7 @@ import socket
 from dataclasses import dataclass, field
 
 from mailgw.config.errors import ConfigError
+from mailgw.config.idn import NotAsciiName, ascii_host
 from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.presets import PlatformGateway, platform_gateway, provider, shown
 from mailgw.config.secrets import read_gateway_credentials, read_password
@@ -66,8 +67,12 @@ def _custom_target(settings: Settings) -> Target:
             password = read_password(auth)
         except ConfigError as exc:
             raise ConfigInvalid(str(exc)) from None
+    try:
+        host = ascii_host(smtp.host.strip())  # DNS, SNI and the certificate speak A-labels
+    except NotAsciiName as exc:
+        raise ConfigInvalid(str(exc)) from None
     return Target(
-        host=smtp.host.strip(),
+        host=host,
         port=smtp.port,
         security=Security(smtp.security),
         timeout=smtp.timeout,

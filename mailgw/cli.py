@@ -6,20 +6,48 @@ stderr as one line, never a traceback. Nothing here imports Textual: commands st
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from mailgw import __version__
-from mailgw.commands.common import EXIT_CANNOT_RUN, EXIT_OK, Context
+from mailgw.commands.common import (
+    EXIT_CANNOT_RUN,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Context,
+    Interrupted,
+    Terminated,
+    emit_json,
+    printable_streams,
+)
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
 from mailgw.i18n import N_, _
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; an interrupt leaves a command as Interrupted, before click's own
+    handler would print a bare newline and call it Abort."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise Interrupted("", terminated=isinstance(exc, Terminated)) from None
+
+
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--config",
     "config",
@@ -60,7 +88,27 @@ _register_commands()
 
 def run(argv: list[str] | None = None) -> None:
     """Entry point: exit 0/1/2, every error as one line on stderr, never a traceback."""
-    sys.exit(_run(argv))
+    with printable_streams(), _sigterm_as_interrupt():
+        code = _run(argv)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a command as Ctrl-C does (the console installs its own handler)."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (a test calling run() from a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def localise(command: click.Command) -> None:
@@ -88,8 +136,12 @@ def _run(argv: list[str] | None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        return _error(_("interrupted"), EXIT_CANNOT_RUN)
+    except click.exceptions.Abort as exc:  # a prompt ended: by Ctrl-C, or by the input's end
+        if isinstance(exc.__context__, EOFError):
+            return _error(_("interrupted"), EXIT_CANNOT_RUN)
+        return _interrupted(exc.__context__ or exc, argv if argv is not None else sys.argv[1:])
+    except (KeyboardInterrupt, Interrupted) as exc:
+        return _interrupted(exc, argv if argv is not None else sys.argv[1:])
     except ConfigError as exc:
         return _error(str(exc), EXIT_CANNOT_RUN)
     except BrokenPipeError:  # `mailgw show | head`: the reader left, nothing to say
@@ -99,6 +151,18 @@ def _run(argv: list[str] | None) -> int:
         return _error(_unexpected(exc), EXIT_CANNOT_RUN)
     # standalone_mode=False hands back ctx.exit(N) as a return value (None when a command ends)
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _interrupted(exc: BaseException, argv: list[str]) -> int:
+    """The one interrupt rule: one line on stderr, `{"ok": false, "interrupted": ...}` under
+    --json, exit 130 for Ctrl-C and 143 for SIGTERM, whichever command was running."""
+    terminated = isinstance(exc, Terminated) or getattr(exc, "terminated", False)
+    detail = exc.detail if isinstance(exc, Interrupted) else ""
+    message = _("interrupted{detail}").format(detail=detail)
+    if "--json" in argv:
+        name = "SIGTERM" if terminated else "SIGINT"
+        emit_json({"ok": False, "interrupted": name, "message": message})
+    return _error(message, EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 def _error(message: str, code: int) -> int:

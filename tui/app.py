@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import (
     Checkbox,
@@ -32,6 +33,7 @@ from textual.widgets import (
 
 from mailgw.config.editing import EditSession
 from mailgw.config.model import Gateway, Security
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui import field_binding, flows
 from mailgw.tui.bindings import translate_bindings
@@ -72,6 +74,25 @@ class MailgwApp(App[None]):
             "f10,ctrl+q", "quit", N_("Quit"), key_display="F10/^Q", id="app.quit", priority=True
         ),
     ]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast; its text (a path, a host, a server's reply) is never markup nor a control
+        code, whoever asks for it (a widget's notify passes markup=True by default)."""
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def __init__(
         self, config_path: Path, *, session: EditSession | None = None, wizard: bool = False

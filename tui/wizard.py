@@ -30,6 +30,7 @@ from mailgw.delivery.target import helo_name
 from mailgw.i18n import N_, _
 from mailgw.tui import state
 from mailgw.tui.bindings import translate_bindings
+from mailgw.tui.dialogs.downgrade import confirm_downgrade
 from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard_form import QuestionForm, control_id
@@ -319,6 +320,12 @@ class WizardScreen(ModalScreen[None]):
     async def _use_detected(self, host: str, best: PortReport) -> None:
         """Use the recommendation; a certificate that is not valid only once pinned (asked)."""
         assert self.form is not None
+        from mailgw.delivery.detect import downgrade_risk, is_downgrade
+
+        configured = self.form.answers().get("smtp.security", self.wizard.settings.smtp.security)
+        risk = downgrade_risk(best.port, configured)
+        if is_downgrade(configured, best.security) and not await confirm_downgrade(self.app, risk):
+            return
         answers = flow.detected_answers(best.port, best.security)
         if best.certificate_valid is False:  # as `detect --apply`: never a port mail cannot use
             tls, where = best.tls, server_name(host, best.port)

@@ -7,14 +7,33 @@ modules, so the arrow points one way only (cli -> commands). Exit codes everywhe
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 import click
 
+from mailgw.config.printable import json_safe, printable
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: handled as Ctrl-C is (work cancelled, connections closed), exit 143."""
+
+
+class Interrupted(Exception):
+    """A command stopped by Ctrl-C or SIGTERM, with what it was doing ("" when nothing)."""
+
+    def __init__(self, detail: str, *, terminated: bool) -> None:
+        super().__init__(detail)
+        self.detail, self.terminated = detail, terminated
 
 
 @dataclass
@@ -38,7 +57,36 @@ def fail(message: str) -> NoReturn:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+
+
+class _PrintableStream:
+    """stdout or stderr, every control character written as a visible escape (`printable`):
+    a server's reply, a certificate name or a TXT record never drives the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError("a text stream")  # click then looks no further for a binary one
+        self._stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def printable_streams() -> Iterator[None]:
+    """While a command runs, what it prints goes through `printable`."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = cast(TextIO, _PrintableStream(sys.stdout))
+    sys.stderr = cast(TextIO, _PrintableStream(sys.stderr))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 pass_context = click.make_pass_decorator(Context)

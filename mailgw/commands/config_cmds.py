@@ -84,8 +84,22 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
                     "history and the process list); use `mailgw set-password`"
                 ).format(key=key)
             )
+        if not _is_text(pair):  # the shell passed bytes that are not UTF-8 (surrogate escapes)
+            fail(
+                _("the value of {key} is not valid UTF-8 text; type it again in UTF-8").format(
+                    key=ascii(key)
+                )
+            )
         assignments[key] = text
     return assignments
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def save_edits(ctx: Context, session: EditSession, force: bool) -> store.SaveResult | None:

@@ -293,10 +293,10 @@ def dkim_verify(
     ctx: Context, source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
-    from mailgw.delivery.dkim import verify_message
+    from mailgw.delivery.dkim import MAX_MESSAGE_BYTES, verify_message
 
     try:
-        raw = source.read()
+        raw = source.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
     config = resolver_config(nameservers, timeout, lambda: _settings(ctx))

@@ -10,7 +10,6 @@ import click
 
 from mailgw.commands.common import Context, fail, pass_context
 from mailgw.commands.config_cmds import save_edits
-from mailgw.config import store
 from mailgw.config.editing import EditSession
 from mailgw.config.errors import ConfigError
 from mailgw.config.validate import uses_oauth2
@@ -58,10 +57,10 @@ def set_password(
         fail(_("the password is empty; nothing was saved"))
     if secret_file is None:
         session.set("smtp.auth.password", password)  # the editing layer drops a password_file
+        save_edits(ctx, session, force)
     else:
         secret_file = secret_file.expanduser().absolute()
-        session.set("smtp.auth.password_file", str(secret_file))  # ...and the inline password
-    _save_with_file(ctx, session, force, secret_file, password)
+        save_secret_file(ctx, session, "smtp.auth.password_file", secret_file, password, force)
     del password
     where = f"{secret_file} (0600)" if secret_file else f"{ctx.config_path}"
     click.echo(_("password saved in {where}").format(where=where))
@@ -79,8 +78,7 @@ def _set_mailbox_password(
     named = session.settings.receive.password_file
     default = Path(named) if named else ctx.config_path.parent / "mailbox.password"
     secret_file = (secret_file or default).expanduser().absolute()
-    session.set("receive.password_file", str(secret_file))
-    _save_with_file(ctx, session, force, secret_file, password)
+    save_secret_file(ctx, session, "receive.password_file", secret_file, password, force)
     del password
     click.echo(_("mailbox password saved in {where} (0600)").format(where=secret_file))
 
@@ -109,8 +107,7 @@ def set_secret(ctx: Context, from_stdin: bool, secret_file: Path | None, force: 
     named = session.settings.smtp.auth.oauth2.client_secret_file
     default = Path(named) if named else ctx.config_path.parent / "oauth2-client.secret"
     secret_file = (secret_file or default).expanduser().absolute()
-    session.set(SECRET_FILE_KEY, str(secret_file))
-    _save_with_file(ctx, session, force, secret_file, secret.strip())
+    save_secret_file(ctx, session, SECRET_FILE_KEY, secret_file, secret.strip(), force)
     del secret
     click.echo(_("client secret saved in {where} (0600)").format(where=secret_file))
     if not uses_oauth2(session.settings):
@@ -122,28 +119,22 @@ def set_secret(ctx: Context, from_stdin: bool, secret_file: Path | None, force: 
         )
 
 
+def save_secret_file(
+    ctx: Context, session: EditSession, key: str, path: Path, secret: str, force: bool
+) -> None:
+    """Name `path` in `key` and write `secret` to it once the config is saved (the editing
+    layer's one safe order); the config is put back if the file cannot be written."""
+    try:
+        session.save_with_secret_file(key, path, secret, lambda: save_edits(ctx, session, force))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
 def _read_secret(from_stdin: bool, prompt: str, again: str) -> str:
     # --stdin typed at a terminal would echo: ask without echo there instead
     return (
         _read_from_stdin() if from_stdin and not sys.stdin.isatty() else _ask_twice(prompt, again)
     )
-
-
-def _save_with_file(
-    ctx: Context, session: EditSession, force: bool, secret_file: Path | None, password: str
-) -> None:
-    """Write the secret file (if any), then the config; a new file is removed if that fails."""
-    if secret_file is None:
-        save_edits(ctx, session, force)
-        return
-    created = not secret_file.exists()
-    store.write_secret_file(secret_file, password)  # first: validation reads it
-    try:
-        save_edits(ctx, session, force)
-    except (ConfigError, click.ClickException):
-        if created:
-            secret_file.unlink(missing_ok=True)
-        raise
 
 
 def _read_from_stdin() -> str:

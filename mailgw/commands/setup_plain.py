@@ -145,6 +145,15 @@ class PlainSetup:
         if best is None:
             say(report.nothing_works())
             return
+        from mailgw.delivery.detect import downgrade_risk, is_downgrade
+
+        configured = answers.get("smtp.security", self.wizard.settings.smtp.security)
+        if is_downgrade(configured, best.security):  # asked with the risk, and no by default
+            say(_("warning: {risk}").format(risk=downgrade_risk(best.port, configured)))
+            offer = _("Send mail in clear on port {port} anyway?")
+            if ask_yes_no(offer.format(port=best.port), False):
+                answers.update(flow.detected_answers(best.port, best.security))
+            return
         offer = _("Recommended: port {port} with {security}. Use it?")
         if ask_yes_no(offer.format(port=best.port, security=best.security), True):
             answers.update(flow.detected_answers(best.port, best.security))

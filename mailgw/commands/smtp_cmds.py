@@ -11,6 +11,8 @@ from mailgw.commands.common import (
     EXIT_CANNOT_RUN,
     EXIT_PROBLEMS,
     Context,
+    Interrupted,
+    Terminated,
     emit_json,
     fail,
     pass_context,
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from mailgw.delivery.tls import TlsInfo
 
 T = TypeVar("T")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def register(group: click.Group) -> None:
@@ -106,13 +107,11 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
         import asyncio  # here, not at the top: every command would pay for it
 
         return asyncio.run(work)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # the one interrupt rule (mailgw.cli) says the rest
         record = progress.result if progress is not None else None
         where = _(" during {stage}").format(stage=record.stage) if record is not None else ""
-        click.echo(
-            _("mailgw: interrupted{where}; the connection was closed").format(where=where), err=True
-        )
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        detail = _("{where}; the connection was closed").format(where=where)
+        raise Interrupted(detail, terminated=isinstance(exc, Terminated)) from None
 
 
 def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
@@ -210,6 +209,14 @@ def _print_tls(tls: TlsInfo) -> None:
     ),
 )
 @click.option(
+    "--allow-downgrade",
+    is_flag=True,
+    help=N_(
+        "With --apply: accept a recommendation without TLS when smtp.security is ssl or "
+        "starttls (mail would then go in clear)."
+    ),
+)
+@click.option(
     "--ports",
     default="465:ssl,587:starttls,25:starttls",
     show_default=True,
@@ -225,6 +232,7 @@ def detect(
     host: str | None,
     apply_: bool,
     pin: bool,
+    allow_downgrade: bool,
     ports: str,
     timeout: float,
     as_json: bool,
@@ -235,6 +243,8 @@ def detect(
 
     if pin and not apply_:
         fail(_("--pin only works with --apply"))
+    if allow_downgrade and not apply_:
+        fail(_("--allow-downgrade only works with --apply"))
     loaded = store.load(ctx.config_path)
     host = (host or loaded.settings.smtp.host).strip()
     if not host:
@@ -245,16 +255,28 @@ def detect(
             host, candidates=candidates, timeout=timeout, helo_name=helo_name(loaded.settings)
         )
     )
-    if as_json:
-        emit_json(report.as_dict())
-    else:
-        _print_report(report)
-        _warn_without_xoauth2(loaded.settings, report.recommended)
+    configured = loaded.settings.smtp.security
     best = report.recommended
+    weaker = best is not None and detection.is_downgrade(configured, best.security)
+    if as_json:
+        emit_json({**report.as_dict(), "weaker_than_configured": weaker})
+    else:
+        _print_report(report, weaker=weaker)
+        _warn_without_xoauth2(loaded.settings, best)
     if best is None:
         _exit(EXIT_PROBLEMS)
+    if weaker and not allow_downgrade:
+        click.echo(_refused_downgrade(detection.downgrade_risk(best.port, configured)), err=True)
+        _exit(EXIT_PROBLEMS)
     if apply_:
-        _apply(ctx, host, best, pin=pin)
+        _apply(ctx, host, best, pin=pin, allow_downgrade=allow_downgrade)
+
+
+def _refused_downgrade(risk: str) -> str:
+    return _(
+        "mailgw: not recommended: {risk}. Check the network path; to send in clear anyway, "
+        "run again with --apply --allow-downgrade"
+    ).format(risk=risk)
 
 
 def _warn_without_xoauth2(settings: Settings, best: PortReport | None) -> None:
@@ -291,14 +313,14 @@ def parse_ports(spec: str) -> list[Candidate]:
     return candidates
 
 
-def _print_report(report: DetectReport) -> None:
+def _print_report(report: DetectReport, *, weaker: bool) -> None:
     click.echo(_("host: {host}").format(host=report.host))
     for port in report.ports:
         _print_port(port.as_dict())
     best = report.recommended
     if best is None:
         click.echo(report.nothing_works())
-    else:
+    elif not weaker:  # a recommendation weaker than configured is refused on stderr
         click.echo(
             _("recommended: port {port}, security {security}").format(
                 port=best.port, security=best.security
@@ -330,14 +352,21 @@ def _print_port(port: dict[str, Any]) -> None:
         click.echo(f"           SHA-256 {tls['fingerprint_sha256']}")
 
 
-def _apply(ctx: Context, host: str, best: PortReport, *, pin: bool) -> None:
+def _apply(ctx: Context, host: str, best: PortReport, *, pin: bool, allow_downgrade: bool) -> None:
     from mailgw.commands.config_cmds import save_edits
     from mailgw.config.editing import EditSession
     from mailgw.delivery.detect import CertificateNotTrusted, recommended_values
 
     session = EditSession.open_strict(ctx.config_path)
     try:
-        session.update(recommended_values(host, best, pin=pin))
+        values = recommended_values(
+            host,
+            best,
+            pin=pin,
+            configured=session.settings.smtp.security,
+            allow_downgrade=allow_downgrade,
+        )
+        session.update(values)
     except CertificateNotTrusted as exc:
         click.echo(
             _(

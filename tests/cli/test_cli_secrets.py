@@ -161,6 +161,7 @@ def test_commands_leave_no_secret_in_the_environment_for_children(
 
 def test_password_file_round_trip(mailgw: Run, config_path: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secrets" / "smtp.password"
+    secret.parent.mkdir(mode=0o700)
     mailgw("set-password", "--stdin", input="inline-first\n")
     result = mailgw("set-password", "--stdin", "--file", str(secret), input=SENTINEL + "\n")
     assert result.returncode == 0, result.stderr

@@ -107,7 +107,7 @@ def test_trust_all_is_a_warning() -> None:
 
 
 def test_trust_all_without_tls_warns_that_it_does_nothing() -> None:
-    problems = validate(custom(trust_all=True, security=Security.NONE, port=25))
+    problems = validate(custom(trust_all=True, security=Security.NONE, port=25, host="localhost"))
     assert [(p.key, p.severity) for p in problems] == [("smtp.trust_all", W)]
     assert "no effect" in problems[0].message
 
@@ -122,7 +122,7 @@ def test_port_that_does_not_match_the_security_is_a_warning(security: Security, 
     [(Security.SSL, 465), (Security.STARTTLS, 587), (Security.STARTTLS, 2525), (Security.NONE, 25)],
 )
 def test_matching_or_unusual_ports_do_not_warn(security: Security, port: int) -> None:
-    assert found(custom(security=security, port=port)) == set()
+    assert found(custom(security=security, port=port, host="127.0.0.1")) == set()
 
 
 def test_sender_domain_differing_from_login_domain_is_a_warning() -> None:
@@ -150,8 +150,15 @@ def test_plaintext_login_to_loopback_is_fine(host: str) -> None:
     assert found(with_login(custom(host=host, security=Security.NONE, port=25))) == set()
 
 
-def test_plaintext_without_login_is_fine() -> None:
-    assert found(custom(security=Security.NONE, port=25)) == set()
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
+def test_plaintext_without_login_to_this_machine_is_fine(host: str) -> None:
+    assert found(custom(security=Security.NONE, port=25, host=host)) == set()
+
+
+def test_plaintext_to_another_host_warns_that_mail_crosses_in_clear() -> None:
+    problems = validate(custom(security=Security.NONE, port=25))
+    assert [(p.key, p.severity) for p in problems] == [("smtp.security", W)]
+    assert "mail.example.com" in problems[0].message and "unencrypted" in problems[0].message
 
 
 @pytest.mark.parametrize("timeout", [0.0, 0.5, -3.0, float("nan"), float("inf")])

@@ -43,3 +43,16 @@ def test_servfail_questions_fail_only_that_type() -> None:
         assert resolver.resolve("sub.example.test", "TXT")[0].strings == (b"v=spf1 -all",)
         with pytest.raises(dns.resolver.NoNameservers, match="SERVFAIL"):
             resolver.resolve("sub.example.test", "NS")
+
+
+async def test_an_answer_truncated_even_over_tcp_is_an_error_not_missing() -> None:
+    from mailgw.delivery.resolver import Lookups, Outcome, ResolverConfig, make_resolver
+
+    big = " ".join(["v=spf1", *[f"ip4:192.0.2.{n}" for n in range(120)], "-all"])
+    zone = Zone().add_txt("big.example.test", big)  # too big for UDP: asked again over TCP
+    with serving(zone) as server:
+        server.truncate_tcp = True  # ...where a broken server truncates it too
+        lookups = Lookups(make_resolver(ResolverConfig((server.nameserver,), timeout=2)))
+        result = await lookups.lookup("big.example.test", "TXT")
+        assert ("tcp", "big.example.test.", "TXT") in server.queries
+    assert result.outcome is Outcome.ERROR and "truncated" in result.error

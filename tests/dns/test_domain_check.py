@@ -290,3 +290,13 @@ async def test_unreachable_authoritative_servers_are_noted_not_failed() -> None:
     assert report.notes == [
         f"propagation not checked on ns1.{DOMAIN} (127.0.0.1): it did not answer"
     ]
+
+
+async def test_a_txt_published_at_the_selector_is_the_key_judged() -> None:
+    """Not the vendor's key behind the expected CNAME: receivers read what is published."""
+    zone = good_zone()
+    zone.remove(f"mte1._domainkey.{DOMAIN}", "CNAME")
+    zone.add_txt(f"mte1._domainkey.{DOMAIN}", "v=DKIM1; k=rsa; p=")  # revoked, at the selector
+    finding = _finding(await _check(zone), "dkim:mte1")
+    assert finding.status is Status.WRONG and "unusable" in finding.title, finding
+    assert f"mte1._domainkey.{DOMAIN}" in finding.found

@@ -300,3 +300,13 @@ def test_rerun_on_an_existing_install_keeps_the_password(config_path: Path) -> N
     assert store.load(config_path).settings.smtp.auth.password == SENTINEL_PASSWORD
     assert config_path.read_text().startswith("# installed by hand\n")
     assert_no_secret(result.stdout, result.stderr)
+
+
+def test_detect_without_tls_is_not_taken_by_default_and_names_the_risk(config_path: Path) -> None:
+    with smtp_server("plain") as stripped:  # EHLO without STARTTLS, as after an attacker
+        answers = ["2", "1", "127.0.0.1", "y", ""]  # detect, then Enter at the question
+        result = _run(config_path, answers, "--detect-ports", f"{stripped.port}:starttls")
+    assert "weaker than the configured starttls" in result.stdout
+    assert "Recommended: port" not in result.stdout
+    assert f"Send mail in clear on port {stripped.port} anyway? [y/N]" in result.stdout
+    assert not config_path.exists()

@@ -44,5 +44,5 @@ def test_unreadable_files_say_which_and_why(tmp_path: Path) -> None:
         read_password(AuthSettings(enabled=True, password_file=str(binary)))
     with pytest.raises(GatewaySecretUnavailable, match="cannot read the platform gateway"):
         read_gateway_credentials(str(binary))
-    with pytest.raises(PasswordUnavailable, match="cannot read"):
+    with pytest.raises(PasswordUnavailable, match="is a folder, not a regular file"):
         read_password(AuthSettings(enabled=True, password_file=str(tmp_path)))

@@ -101,6 +101,7 @@ class LoopbackDNSServer:
         self.delay = delay
         self.servfail_all = False
         self.silent = False
+        self.truncate_tcp = False  # answer over TCP too with TC and nothing in it (broken server)
         self.queries: list[tuple[str, str, str]] = []  # (transport, name, type)
         self.in_flight = 0
         self.max_in_flight = 0
@@ -196,7 +197,7 @@ class LoopbackDNSServer:
         response = self._response(query, qname, qtype)
         data = response.to_wire()
         limit = max(512, query.payload) if query.edns >= 0 else 512
-        if transport == "udp" and len(data) > limit:
+        if (transport == "udp" and len(data) > limit) or (transport == "tcp" and self.truncate_tcp):
             response = dns.message.make_response(query)
             response.flags |= dns.flags.TC | dns.flags.AA
             data = response.to_wire()

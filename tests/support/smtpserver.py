@@ -134,10 +134,12 @@ def smtp_server(
     auth_required: bool = False,
     exclude_auth: tuple[str, ...] = (),
     oauth: Any = None,
+    smtputf8: bool = False,
 ) -> Iterator[RunningServer]:
     """aiosmtpd on 127.0.0.1: mode plain (no STARTTLS), starttls, or ssl (implicit TLS).
 
     `oauth`: an oauth_server.Authority whose tokens AUTH XOAUTH2 takes (offered then too).
+    `smtputf8` offers SMTPUTF8 (RFC 6531).
     """
     behaviour = behaviour or Behaviour()
     recorder = Recorder()
@@ -153,6 +155,7 @@ def smtp_server(
         "auth_exclude_mechanism": exclude_auth,
         "auth_require_tls": mode == "starttls",  # aiosmtpd cannot see implicit TLS
         "ready_timeout": 10.0,
+        "enable_SMTPUTF8": smtputf8,
     }
     if mode == "starttls":
         kwargs["tls_context"] = server_context(cert)
@@ -186,8 +189,9 @@ def _load_pem_pair(context: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> 
         context.load_cert_chain(path)
 
 
-def self_signed(name: str = SERVER_NAME) -> tuple[bytes, bytes]:
-    """A self-signed certificate (PEM) and its key, valid for `name` and 127.0.0.1."""
+def self_signed(name: str = SERVER_NAME, *, expired: bool = False) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) and its key, valid for `name` and 127.0.0.1 (for the
+    next 30 days, or, `expired`, until yesterday)."""
     import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
@@ -200,8 +204,8 @@ def self_signed(name: str = SERVER_NAME) -> tuple[bytes, bytes]:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(now - dt.timedelta(days=60 if expired else 1))
+        .not_valid_after(now + dt.timedelta(days=-1 if expired else 30))
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .sign(key, hashes.SHA256())
     )

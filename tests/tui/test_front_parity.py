@@ -165,6 +165,7 @@ CASES = [
         PINNED,
         (("smtp.security", "none"),),
         {"smtp.port": 25, "smtp.trust_all": False, "smtp.tls_fingerprint": PIN},
+        warnings=(("smtp.security", "mail to mail.example.com crosses the network"),),
     ),
     Case("starttls-25-to-ssl-gives-465", PORT_25, (("smtp.security", "ssl"),), {"smtp.port": 465}),
     Case("hand-port-2525-stays", PORT_2525, (("smtp.security", "ssl"),), {"smtp.port": 2525}),
@@ -356,7 +357,7 @@ CASES = [
         "timeout-below-1",
         SHORT_TIMEOUT,
         (("email.from_name", "Fleet"),),
-        refused=(("smtp.timeout", "0.5 is too small; use at least 1"),),
+        refused=(("smtp.timeout", "0.5 is out of range; use 1 to 600"),),
     ),
     Case(
         "bad-selector-list",

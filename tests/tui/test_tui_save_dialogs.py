@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from mailgw.config import store
 from mailgw.tui.app import MailgwApp
@@ -175,14 +178,28 @@ async def test_file_changed_on_disk_shows_the_difference_then_overwrites(
 
 
 async def test_save_that_cannot_write_says_why_and_keeps_the_file(existing_config: Path) -> None:
-    before = existing_config.read_bytes()
     store.lock_path(existing_config).mkdir()  # a folder where the lock file must go
-    app = MailgwApp(existing_config)
-    async with app.run_test(size=(80, 24)) as pilot:
+    await _save_is_refused_with(existing_config, "The old file is unchanged")
+
+
+async def _save_is_refused_with(config: Path, said: str) -> None:
+    """An edit, a save: the Not saved dialog says `said`, the edit stays, the file too."""
+    before = config.read_bytes()
+    app = MailgwApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
         await type_into(pilot, "#host", "mx9.ex.io")
         await save_and_confirm(pilot)
         shown = dialog_text(app)
-        assert "Not saved" in shown and "The old file is unchanged" in shown
+        assert "Not saved" in shown and said in shown
         await answer_dialog(pilot, "enter")
         assert "● unsaved" in str(app.query_one("#status").render())
-    assert existing_config.read_bytes() == before
+    assert config.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the rules are root's; needs root")
+async def test_root_refuses_to_save_into_a_folder_another_user_owns(existing_config: Path) -> None:
+    """Issue 16: a refusal is a dialog naming the owner, the edits kept, never a crash."""
+    text = existing_config.read_text().replace('password = "old-secret-1"', "")
+    existing_config.write_text(text.replace("enabled = true", "enabled = false"))
+    os.chown(existing_config.parent, 65534, 65534)
+    await _save_is_refused_with(existing_config, "owned by nobody")

@@ -22,7 +22,7 @@ from tests.smtp.conftest import RECIPIENT, SENTINEL_PASSWORD, SENTINEL_USER, sec
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, raw_server, smtp_server
 
-from .pilot_helpers import focus, settled, type_into
+from .pilot_helpers import focus, settled, type_into, wait_for_dialog
 from .send_helpers import custom_config, wait_until
 
 LOGIN = Behaviour(username=SENTINEL_USER, password=SENTINEL_PASSWORD)
@@ -196,6 +196,9 @@ async def test_detect_in_the_server_step_fills_port_and_security(
             await wait_until(pilot, lambda: panel.runs_ended == 1, "detect")
             await focus(pilot, "#wizard-use")  # enabled once the detect has a recommendation
             await pilot.press("enter")
+            # none where starttls was chosen: taken only once the admin says so (issue 16)
+            await wait_for_dialog(pilot, "the send-in-clear question")
+            await pilot.press("c")
             await settled(pilot)
             await _key(pilot, "f9", StepId.AUTH)
             smtp = screen.wizard.settings.smtp

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mailgw.config.errors import InvalidConfigFile
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.file_excerpt import error_excerpt
@@ -44,12 +45,12 @@ class BrokenFileScreen(Screen[str]):
         )
         with VerticalScroll(id="broken"):
             yield Static(
-                _("READ-ONLY: {path} is not valid TOML").format(path=error.path),
+                printable(_("READ-ONLY: {path} is not valid TOML").format(path=error.path)),
                 id="broken-title",
                 markup=False,
             )
             yield Static(
-                _("Error at {where}: {reason}").format(where=where, reason=error.reason),
+                printable(_("Error at {where}: {reason}").format(where=where, reason=error.reason)),
                 id="broken-error",
                 markup=False,
             )

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 
 
@@ -32,9 +33,10 @@ class ChoiceDialog(ModalScreen[str]):
 
     def __init__(self, title: str, body: str, choices: list[Choice], *, detail: str = "") -> None:
         super().__init__()
-        self.title_text = title
-        self.body = body
-        self.detail = detail
+        # a certificate's names or a server's reply may be in them: never a control code
+        self.title_text = printable(title)
+        self.body = printable(body)
+        self.detail = printable(detail)
         self.choices = choices
 
     def compose(self) -> ComposeResult:

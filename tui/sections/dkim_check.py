@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dkim_text import report_text
@@ -31,7 +32,6 @@ KEYS = (
     ("f5", "verify", N_("Verify"), "F5"),
     ("escape", "cancel_verify", N_("Cancel verification"), "Esc"),
 )
-MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # a report with attachments; more is not a mail to check
 
 
 @dataclass
@@ -107,11 +107,13 @@ class DkimCheckSection(Section):
 
     def _message(self) -> bytes:
         """The file's bytes when a path is given, else the pasted text."""
+        from mailgw.delivery.dkim import MAX_MESSAGE_BYTES
+
         path = self.query_one("#dkim-file", Input).value.strip()
         if not path:
             return self.query_one("#dkim-message", TextArea).text.encode("utf-8")
         with Path(path).expanduser().open("rb") as handle:
-            return handle.read(MAX_MESSAGE_BYTES)
+            return handle.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
 
     @work(exclusive=True, group="dkim", exit_on_error=False)
     async def _verify(self, raw: bytes) -> None:
@@ -153,4 +155,4 @@ class DkimCheckSection(Section):
         self._show(_("Cannot verify: {reason}").format(reason=event.reason))
 
     def _show(self, text: str) -> None:
-        self.query_one("#dkim-result", Static).update(text)
+        self.query_one("#dkim-result", Static).update(printable(text))

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Gateway, Settings
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui import domain_text as text
 from mailgw.tui.bindings import translate_bindings
@@ -92,7 +93,7 @@ class SenderDomainSection(Section):
         key = Input(id="verification-key", placeholder=_("the key support sends you"))
         yield Field("sender_domain.verification_key", key, label=_("Verification key"))
         yield Static("", id="verification-record", markup=False)
-        yield Label("", id="step-two-title", classes="step-title")
+        yield Label("", id="step-two-title", classes="step-title", markup=False)
         yield RecordsTable(id="records")
         yield Static("", id="record-detail", markup=False)
         with Horizontal(id="check-row"):
@@ -168,7 +169,7 @@ class SenderDomainSection(Section):
     def _show_detail(self) -> None:
         current = self.query_one(RecordsTable).current()
         shown = text.detail(*current) if current is not None else ""
-        self.query_one("#record-detail", Static).update(shown)
+        self.query_one("#record-detail", Static).update(printable(shown))
 
     def _show_verification(self, settings: Settings, records: list[Record]) -> None:
         shown = self.query_one("#verification-record", Static)
@@ -187,7 +188,7 @@ class SenderDomainSection(Section):
         settings = self.console.session.settings
         state = self._progress(settings)
         lines = text.checklist(state)
-        self.query_one("#domain-checklist", Static).update("\n".join(lines))
+        self.query_one("#domain-checklist", Static).update(printable("\n".join(lines)))
         address = self.query_one("#sender-address", Input).value.strip()
         self.query_one("#use-sender", Button).disabled = not (
             state.authenticated and state.authorised and self._of_domain(address)
@@ -219,7 +220,7 @@ class SenderDomainSection(Section):
         else:
             heading = _("Once every record is ok, send this to support:")
         body = text.support_request(self._domain(), login, address)
-        request.update(f"{heading}\n\n{body}")
+        request.update(printable(f"{heading}\n\n{body}"))
 
     @on(Input.Changed, "#sender-address, #admin-login")
     def _step_three_edited(self) -> None:
@@ -355,7 +356,7 @@ class SenderDomainSection(Section):
         return "\n".join([head, *others, *notes])
 
     def _say(self, message: str) -> None:
-        self.query_one("#check-state", Static).update(message)
+        self.query_one("#check-state", Static).update(printable(message))
 
     # ------------------------------------------------------------ zone lines
 

@@ -20,6 +20,7 @@ from mailgw.delivery.errors import MessageInvalid
 from mailgw.i18n import N_, _
 from mailgw.tui import flows, state
 from mailgw.tui.bindings import translate_bindings
+from mailgw.tui.dialogs.downgrade import confirm_downgrade
 from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
@@ -135,12 +136,20 @@ class TestSendSection(Section):
     @work(exclusive=True, group="apply")
     async def _apply(self, host: str, best: PortReport) -> None:
         """Apply, asking first when only pinning the certificate would make the port usable."""
+        from mailgw.delivery.detect import downgrade_risk, is_downgrade, recommended_values
+
+        configured = self._current_settings().smtp.security
+        weaker = is_downgrade(configured, best.security)
+        risk = downgrade_risk(best.port, configured)
+        if weaker and not await confirm_downgrade(self.app, risk):
+            return
         pin = best.certificate_valid is False
         if pin and not await self._confirm_detected_pin(host, best):
             return
-        from mailgw.delivery.detect import recommended_values
-
-        self.console.edit_many(recommended_values(host, best, pin=pin))
+        values = recommended_values(
+            host, best, pin=pin, configured=configured, allow_downgrade=weaker
+        )
+        self.console.edit_many(values)
         self.notify(
             _("SMTP server set to {host} port {port} with {security} (not saved yet).").format(
                 host=host, port=best.port, security=best.security

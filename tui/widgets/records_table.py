@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widgets import DataTable
 
+from mailgw.config.printable import printable
 from mailgw.delivery.findings import Finding, Status
 from mailgw.i18n import N_, _
 from mailgw.tui import domain_text as text
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 COLUMNS = (N_("Status"), N_("Type"), N_("Name"), N_("Value to publish"), N_("Found"))
 
 
-class RecordsTable(DataTable[str]):
+class RecordsTable(DataTable[Text]):
     """Status (with a mark, for NO_COLOR), type, name relative to the domain, value, found."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -56,12 +58,15 @@ class RecordsTable(DataTable[str]):
         record = self.records[min(self.cursor_row, len(self.records) - 1)]
         return record, self.findings.get(text.check_of(record))
 
-    def _cells(self, record: Record) -> tuple[str, str, str, str, str]:
+    def _cells(self, record: Record) -> tuple[Text, ...]:
+        """Plain text, never markup: a TXT record may well hold `[/]` or an escape code."""
         finding = self.findings.get(text.check_of(record))
         found = finding.found if finding is not None and finding.status is not Status.OK else ""
         status = text.status_cell(finding, self._seconds_left(finding))
         name = text.relative_name(record.name, self.domain)
-        return status, record.type, name, record.value, found
+        return tuple(
+            Text(printable(cell)) for cell in (status, record.type, name, record.value, found)
+        )
 
     def _seconds_left(self, finding: Finding | None) -> int | None:
         deadline = self._deadlines.get(finding.check) if finding is not None else None

@@ -21,6 +21,7 @@ from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Settings
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui.widgets.timeline import RowState, Timeline
 
@@ -233,7 +234,7 @@ class RunPanel(Vertical):
         self.timeline.finish(cancelled=event.cancelled)
         self._verdict(verdict_text(event.result, cancelled=event.cancelled))
         tls = event.result.tls if event.result else None
-        self.query_one(".tls-details", Static).update(tls_text(tls, event.result))
+        self.query_one(".tls-details", Static).update(printable(tls_text(tls, event.result)))
         self.query_one(".certificate-actions").display = self.refused_certificate() is not None
         self._show_transcript()
         self.runs_ended += 1
@@ -299,14 +300,14 @@ class RunPanel(Vertical):
         lines = self.result.transcript if self.result else []
         title = _("Transcript (password masked; Ctrl+T hides it):")
         body = "\n".join(str(line) for line in lines) or _("(no conversation yet)")
-        transcript.update(f"{title}\n{body}")
+        transcript.update(printable(f"{title}\n{body}"))
 
     def transcript_text(self) -> str:
         return str(self.query_one(".transcript", Static).render())
 
     def show_verdict(self, text: str) -> None:
         """A line of its own in the verdict place (a run that could not start)."""
-        self.query_one(".verdict", Static).update(text)
+        self.query_one(".verdict", Static).update(printable(text))
 
     _verdict = show_verdict
 

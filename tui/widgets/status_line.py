@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from mailgw.config.printable import printable
 from mailgw.i18n import _
 
 
@@ -16,9 +18,9 @@ class StatusLine(Static):
     modified: reactive[bool] = reactive(False)
     read_only: reactive[bool] = reactive(False)
 
-    def render(self) -> str:
+    def render(self) -> Content:
         state = (
             _("read-only") if self.read_only else (_("● unsaved") if self.modified else _("saved"))
         )
         gateway = f"{self.gateway} · " if self.gateway else ""
-        return f" mailgw · {state} · {gateway}{self.path}"
+        return Content(printable(f" mailgw · {state} · {gateway}{self.path}"))  # never markup

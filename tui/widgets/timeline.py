@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
+from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -160,4 +161,4 @@ class Timeline(Static):
 
     def _show(self) -> None:
         self.display = bool(self.rows)
-        self.update(self.text())
+        self.update(printable(self.text()))
