@@ -83,8 +83,8 @@ def _timeout_fix(target: Target, stage: str, connected: bool) -> str:
 
 def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]]) -> Failure:
     """No address of the host took the connection; each failed with an error, or in silence."""
-    tried = [address for address, _ in failed]
-    errors = [error for _, error in failed if error is not None]
+    tried = [address for address, _error in failed]
+    errors = [error for _address, error in failed if error is not None]
     if not errors:  # every address stayed silent within its share of the time
         return timeout(target, StageName.CONNECT, tried)
     failure = classify(errors[-1], StageName.CONNECT, target)

@@ -199,4 +199,4 @@ def envelope_sender(message: EmailMessage) -> str:
 
 def envelope_recipients(message: EmailMessage) -> list[str]:
     headers = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
-    return [address for _, address in getaddresses(headers) if address]
+    return [address for _name, address in getaddresses(headers) if address]

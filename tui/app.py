@@ -268,7 +268,7 @@ class MailgwApp(App[None]):
 
     def action_next_section(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [tab_id for tab_id, _ in SECTIONS]
+        ids = [tab_id for tab_id, _label in SECTIONS]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
         self._focus_active_section()
 

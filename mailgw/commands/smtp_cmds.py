@@ -236,7 +236,7 @@ def parse_ports(spec: str) -> list[Candidate]:
 
     candidates = []
     for item in filter(None, (part.strip() for part in spec.split(","))):
-        port_text, _, security = item.partition(":")
+        port_text, _colon, security = item.partition(":")
         if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
             fail(_("--ports: {item!r} is not PORT[:ssl|starttls]").format(item=item))
         port = int(port_text)

@@ -132,3 +132,11 @@ def test_installed_command_help_in_portuguese(config_path: Path) -> None:
     assert "Valida a configuração; sai com 1 se houver erros." in help_text("pt_BR.UTF-8")
     assert "Imprime JSON para scripts." in help_text("pt_BR.UTF-8")
     assert "Validate the config; exit 1 if it has errors." in help_text("de_DE.UTF-8")
+
+
+@pytest.mark.parametrize("ports", ["abc", "25:tls", "99999"])
+def test_a_bad_ports_list_is_a_portuguese_error_not_a_crash(portuguese, capsys, ports) -> None:
+    """`_` once was a throwaway in parse_ports, and every bad value crashed there."""
+    code, out, err = _mailgw(capsys, "detect", "127.0.0.1", "--ports", ports)
+    assert code == 2 and err.startswith("mailgw: --ports: ")
+    assert "erro inesperado" not in err and ("PORTA" in err or "deve ser" in err)
