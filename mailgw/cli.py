@@ -16,7 +16,7 @@ from mailgw import __version__
 from mailgw.commands.common import EXIT_CANNOT_RUN, EXIT_OK, Context
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, translate_libraries
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +58,7 @@ def run(argv: list[str] | None = None) -> None:
 
 def localise(command: click.Command) -> None:
     """Put the help texts in the current language (the English msgids are kept aside)."""
+    command.options_metavar = _("[OPTIONS]")
     for item in (command, *command.params):
         english = item.__dict__.setdefault("_help_msgid", getattr(item, "help", None))
         if english:
@@ -68,6 +69,7 @@ def localise(command: click.Command) -> None:
 
 def _run(argv: list[str] | None) -> int:
     localise(main)
+    translate_libraries()
     try:
         code = main.main(args=argv, prog_name="mailgw", standalone_mode=False)
     except click.UsageError as exc:

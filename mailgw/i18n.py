@@ -52,6 +52,13 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _catalog(language()).ngettext(singular, plural, count)
 
 
+def translate_libraries() -> None:
+    """Libraries that translate with the stdlib's gettext (click: "Usage:", "Options:", "Missing
+    option") read our catalog too; their msgids are in click.po."""
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+
+
 def N_(message: str) -> str:
     """Mark a constant for extraction; translate it later with `_()`."""
     return message

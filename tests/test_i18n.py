@@ -130,3 +130,28 @@ def test_counts_are_whole_phrases_in_portuguese(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert status_count(Status.ERROR, 1) == "1 error"
     assert status_count(Status.ERROR, 2) == "2 errors"
+
+
+def _click_msgids() -> set[str]:
+    """Every message click translates with the stdlib's gettext (singulars and plurals)."""
+    import click
+    from babel.messages.extract import extract_from_dir
+
+    keywords = {"_": None, "ngettext": (1, 2)}
+    found: set[str] = set()
+    for *_where, message, _comments, _context in extract_from_dir(
+        Path(click.__file__).parent, keywords=keywords
+    ):
+        found |= {message} if isinstance(message, str) else set(message)
+    return found
+
+
+def test_click_catalog_translates_only_what_click_says() -> None:
+    """A click upgrade that rewords a message shows here, not as English in a pt_BR run."""
+    from babel.messages.pofile import read_po
+
+    with (PT_BR / "click.po").open("rb") as handle:
+        ours = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert {"Usage:", "Options", "Show this message and exit.", "Missing option"} <= ours
+    translated_at_run = {"required"}  # click: _(extra["required"]), a literal set elsewhere
+    assert sorted(ours - _click_msgids() - translated_at_run) == []

@@ -140,3 +140,14 @@ def test_a_bad_ports_list_is_a_portuguese_error_not_a_crash(portuguese, capsys, 
     code, out, err = _mailgw(capsys, "detect", "127.0.0.1", "--ports", ports)
     assert code == 2 and err.startswith("mailgw: --ports: ")
     assert "erro inesperado" not in err and ("PORTA" in err or "deve ser" in err)
+
+
+def test_clicks_own_frame_is_portuguese(portuguese, capsys) -> None:
+    code, out, _err = _mailgw(capsys, "test-send", "--help")
+    assert code == 0 and out.startswith("Uso: mailgw test-send [OPÇÕES]")
+    assert "\nOpções:\n" in out and "Mostra esta mensagem e sai." in out
+    assert "[obrigatório]" in out and "[padrão: test]" in out
+    code, _out, err = _mailgw(capsys, "test-send")
+    assert code == 2 and "Falta a opção '--to'." in err
+    code, _out, err = _mailgw(capsys, "test-send", "--to", "a@b.example", "--kind", "x")
+    assert code == 2 and "Valor inválido em '--kind': 'x' não é um destes:" in err
