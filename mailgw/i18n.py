@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 DOMAIN = "mailgw"
 LOCALE_DIR = Path(__file__).with_name("locale")
 SUPPORTED = ("pt_BR",)
+LANGUAGES = ("en", *SUPPORTED)
 
 
 def language() -> str:
@@ -40,6 +42,11 @@ def _catalog(code: str) -> gettext.NullTranslations:
     if code == "en":
         return gettext.NullTranslations()
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
+
+
+def translator(code: str) -> Callable[[str], str]:
+    """gettext for one language whatever the locale says (a sample mail in a chosen language)."""
+    return _catalog(code if code in SUPPORTED else "en").gettext
 
 
 def _(message: str) -> str:

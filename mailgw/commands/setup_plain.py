@@ -202,6 +202,7 @@ class PlainSetup:
     def _send(self) -> SendResult | None:
         from mailgw.delivery import smtp
         from mailgw.delivery.errors import MessageInvalid
+        from mailgw.delivery.results import stage_label
 
         wizard = self.wizard
         try:
@@ -219,7 +220,7 @@ class PlainSetup:
             category = result.category.value if result.category else "failed"
             say(
                 _("Failed at {stage} [{category}]: {message}").format(
-                    stage=result.stage, category=category, message=result.message
+                    stage=stage_label(result.stage), category=category, message=result.message
                 )
             )
         return result

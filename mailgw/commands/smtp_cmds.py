@@ -17,7 +17,7 @@ from mailgw.commands.common import (
 )
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
-from mailgw.i18n import N_, _
+from mailgw.i18n import LANGUAGES, N_, _
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
@@ -38,10 +38,17 @@ def register(group: click.Group) -> None:
     "--to", "to", required=True, metavar="ADDR", help=N_("Recipient of the test message.")
 )
 @click.option("--kind", type=click.Choice(KINDS), default="test", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help=N_("Language of the message (default: the language mailgw runs in)."),
+)
 @click.option("--transcript", is_flag=True, help=N_("Print the SMTP dialogue (password masked)."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @pass_context
-def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool) -> None:
+def test_send(
+    ctx: Context, to: str, kind: str, lang: str | None, transcript: bool, as_json: bool
+) -> None:
     """Send a sample message through the configured server, as the platform would."""
     from mailgw.delivery import smtp
     from mailgw.delivery.errors import MessageInvalid
@@ -50,7 +57,7 @@ def test_send(ctx: Context, to: str, kind: str, transcript: bool, as_json: bool)
 
     settings = store.load(ctx.config_path).settings
     try:
-        message = build_message(settings, kind, to)
+        message = build_message(settings, kind, to, lang=lang)
     except MessageInvalid as exc:
         fail(str(exc))
     progress = Progress()
@@ -80,8 +87,14 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
 
         return asyncio.run(work)
     except KeyboardInterrupt:
+        from mailgw.delivery.results import stage_label
+
         record = progress.result if progress is not None else None
-        where = _(" during {stage}").format(stage=record.stage) if record is not None else ""
+        where = (
+            _(" during {stage}").format(stage=stage_label(record.stage))
+            if record is not None
+            else ""
+        )
         click.echo(
             _("mailgw: interrupted{where}; the connection was closed").format(where=where), err=True
         )
@@ -105,6 +118,8 @@ def _exit(code: int) -> None:
 
 
 def _print_result(result: SendResult, transcript: bool) -> None:
+    from mailgw.delivery.results import stage_label
+
     if result.host:
         click.echo(
             _("server: {host} port {port}, security {security}").format(
@@ -113,7 +128,7 @@ def _print_result(result: SendResult, transcript: bool) -> None:
         )
     for stage in result.stages:
         mark = "✓" if stage.ok else "✗"
-        click.echo(f"  {mark} {stage.name:<12}{stage.ms:8.1f} ms")
+        click.echo(f"  {mark} {stage_label(stage.name):<18}{stage.ms:8.1f} ms")
     if result.tls:
         _print_tls(result.tls)
     if result.server and result.server.auth_mechanisms:
@@ -139,7 +154,7 @@ def _print_result(result: SendResult, transcript: bool) -> None:
         category = result.category.value if result.category else "failed"
         click.echo(
             _("failed at {stage} [{category}]: {message}").format(
-                stage=result.stage, category=category, message=result.message
+                stage=stage_label(result.stage), category=category, message=result.message
             )
         )
         click.echo(_("fix: {fix}").format(fix=result.shell_fix()))

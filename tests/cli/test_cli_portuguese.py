@@ -53,7 +53,8 @@ def test_check_in_portuguese_keeps_json_keys(portuguese, config_path, capsys) ->
     assert code == 1
     assert "um servidor SMTP personalizado precisa de um nome de host" in out
     assert "70000 está fora do intervalo; use de 1 a 65535" in out
-    assert out.startswith("error: ")  # the severity is a status name: scripts match it
+    assert out.startswith("erro: smtp.")  # for people; scripts read --json
+    assert "\nerro: smtp.host: um servidor SMTP" in out and "error:" not in out
     code, out, _ = _mailgw(capsys, "--config", path, "check", "--json")
     problems = json.loads(out)["problems"]
     assert code == 1 and set(problems[0]) == {"key", "severity", "message"}
@@ -88,8 +89,11 @@ def test_a_refused_test_send_in_portuguese(portuguese, config_path, capsys) -> N
     args = ["--config", path, "test-send", "--to", "ops@example.com"]
     code, out, _ = _mailgw(capsys, *args)
     assert code == 1
-    assert "falhou em connect [connect_refused]: não foi possível conectar a 127.0.0.1" in out
+    assert "✓ resolução do host" in out and "✗ conexão" in out  # stage names, not ids
+    assert "falha na etapa conexão [connect_refused]: não foi possível conectar a 127.0.0.1" in out
     assert "correção: verifique smtp.host e smtp.port (portas usuais" in out
+    code, out, _ = _mailgw(capsys, *args, "--transcript")
+    assert "127.0.0.1 resolve para 127.0.0.1" in out and f"127.0.0.1, porta {port}: " in out
     code, out, _ = _mailgw(capsys, *args, "--json")
     data = json.loads(out)
     assert code == 1 and data["ok"] is False and data["category"] == "connect_refused"

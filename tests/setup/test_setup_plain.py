@@ -119,7 +119,7 @@ def test_custom_server_with_detect_and_test_send_saves_a_valid_file(
         out, err = process.communicate("".join(line + "\n" for line in rest), timeout=TIMEOUT)
     assert process.returncode == 0, out + err
     assert "works with starttls" in out and "Recommended: port" in out
-    for stage in ("connect", "tls", "auth", "rcpt_to", "data"):
+    for stage in ("connect", "TLS handshake", "login (AUTH)", "RCPT TO", "DATA"):
         assert f"{stage} " in out
     assert "Test message accepted" in out and "Saved to" in out
     assert len(server.recorder.messages) == 1 and b"Fleet Alerts" in server.recorder.messages[0]
@@ -165,7 +165,7 @@ def test_failing_test_send_shows_the_fix_and_can_be_retried_or_skipped(
         ]
         result = _run(config_path, answers, ca_file=ca_file)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("Failed at auth [auth_failed]") == 2
+    assert result.stdout.count("Failed at login (AUTH) [auth_failed]") == 2
     assert result.stdout.count("Fix: ") == 2
     assert "error: answer r, - or <" in result.stdout
     assert server.recorder.logins and not server.recorder.messages
