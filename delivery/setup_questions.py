@@ -129,7 +129,7 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
     ]
     if not auth.enabled:
         return out
-    hint = chosen.username_hint if chosen else ""
+    hint = shown(chosen.username_hint) if chosen else ""
     out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
     if auth.password_file:  # kept in its own file: changed with `mailgw set-password`
         return out

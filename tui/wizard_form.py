@@ -20,6 +20,7 @@ from mailgw.config.validate import Problem
 from mailgw.delivery.setup_flow import Kind, Question
 from mailgw.i18n import _
 from mailgw.tui.widgets.field import Field, example
+from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.password_field import KEEP_HINT
 from mailgw.tui.widgets.toggles import Check, Radio
 
@@ -67,7 +68,7 @@ class QuestionForm(Vertical):
             return RadioSet(*radios, id=cid)
         if question.kind == Kind.CHOICE:
             options = [(c.label, c.value) for c in question.choices]
-            return Select(options, id=cid, allow_blank=False, compact=True)
+            return Menu(options, id=cid, allow_blank=False, compact=True)
         if question.kind == Kind.BOOL:
             return Check(question.label, id=cid)
         if question.kind == Kind.MULTILINE:
