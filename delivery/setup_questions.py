@@ -139,7 +139,7 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
             _("Password"),
             Kind.SECRET,
             None,
-            _("Typed without echo and asked twice; it is stored only in the config file."),
+            _("Typed without being shown; it is stored only in the config file."),
             has_current=bool(auth.password),
         )
     )

@@ -47,7 +47,7 @@ class QuestionForm(Vertical):
 
     def compose(self) -> ComposeResult:
         for question in self.questions:
-            label = " " if question.kind == Kind.BOOL else question.label  # the box says it
+            label = "" if question.kind == Kind.BOOL else question.label  # the box says it
             # a question starts with its default: typing replaces it, as in a prompt
             control = self._control(question)
             yield Field(question.name, control, label=label, select_on_focus=True)

@@ -39,7 +39,7 @@ DEFAULT_RECHECK_SECONDS = 60
 KEYS = (
     ("f5", "check", N_("Check"), "F5"),
     ("f7", "zone_lines", N_("Zone lines"), "F7"),
-    ("f8", "toggle_auto", N_("Auto re-check"), "F8"),
+    ("f8", "toggle_auto", N_("Re-check"), "F8"),
     ("escape", "cancel_check", N_("Cancel check"), "Esc"),
 )
 
