@@ -40,6 +40,13 @@ def is_dmarc(text: str) -> bool:
     return re.match(r"^v\s*=\s*DMARC1\s*(;|$)", text) is not None
 
 
+def opening_problem(text: str) -> str:
+    """Why `text` does not open as a DMARC record: it may start right and miss the `;`."""
+    if re.match(r"^v\s*=\s*DMARC1\b", text):
+        return _('v=DMARC1 must be followed by ";" before the next tag: v=DMARC1; p=none;')
+    return _("the record must start with v=DMARC1")
+
+
 def parse_dmarc(text: str) -> DmarcRecord:
     """Parse `v=DMARC1; p=...; ...`; DmarcError says what is wrong."""
     parts = [part.strip() for part in text.strip().split(";")]
@@ -57,7 +64,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
         tags[name] = value
         order.append(name)
     if not order or order[0] != "v" or tags["v"] != "DMARC1":
-        raise DmarcError(_("the record must start with v=DMARC1"))
+        raise DmarcError(opening_problem(text.strip()))
     if "p" not in tags:
         raise DmarcError(_("the policy tag p= is missing (none, quarantine or reject)"))
     _check_values(tags)

@@ -15,6 +15,7 @@ from mailgw.delivery.dmarc import (
     DmarcRecord,
     aligned,
     is_dmarc,
+    opening_problem,
     parse_dmarc,
     record_names,
 )
@@ -293,7 +294,7 @@ def check_dmarc(setup: SenderSetup, view: View, dkim_ok: bool, spf_ok: bool) -> 
         return finding("dmarc", [issue], "", found, expected)
     try:
         if not is_dmarc(texts[0]):
-            raise DmarcError(_("the record must start with v=DMARC1"))
+            raise DmarcError(opening_problem(texts[0]))
         record = parse_dmarc(texts[0])
     except DmarcError as exc:
         issue = Issue(

@@ -175,11 +175,12 @@ class PlainSetup:
         self._questions_only(step)
         while True:
             result = self._send()
-            if result is None or result.ok:
+            if result is not None and result.ok:
                 self.wizard.complete()
                 return
-            say(_("Fix: {fix}").format(fix=result.shell_fix()))
-            self._ask_retry()
+            if result is not None:  # None: the message could not be built, as _send said
+                say(_("Fix: {fix}").format(fix=result.shell_fix()))
+            self._ask_retry()  # a send that did not happen is not done: retry, skip or go back
 
     def _ask_retry(self) -> None:
         """Return to send again; skipping or going back leaves the step (Navigate)."""

@@ -298,3 +298,13 @@ def test_rerun_on_an_existing_install_keeps_the_password(config_path: Path) -> N
     assert store.load(config_path).settings.smtp.auth.password == SENTINEL_PASSWORD
     assert config_path.read_text().startswith("# installed by hand\n")
     assert_no_secret(result.stdout, result.stderr)
+
+
+def test_a_test_send_that_could_not_be_built_is_not_marked_done(config_path: Path) -> None:
+    """A From that validation lets through but the mail cannot carry (non-ASCII local part)."""
+    answers = ["1", "joão@frotabr.com.br", "", "", RECIPIENT, "", "-", "", "n"]
+    result = _run(config_path, answers)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error: email.from_address does not parse" in result.stdout
+    assert "Retry (r), skip the test send (-)" in result.stdout
+    assert "3) Test send: skipped" in result.stdout and "3) Test send: done" not in result.stdout

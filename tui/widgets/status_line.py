@@ -20,5 +20,5 @@ class StatusLine(Static):
         state = (
             _("read-only") if self.read_only else (_("● unsaved") if self.modified else _("saved"))
         )
-        gateway = f"{self.gateway} · " if self.gateway else ""
-        return f" mailgw · {state} · {gateway}{self.path}"
+        parts = ("mailgw", state, self.gateway, self.path)
+        return " " + " · ".join(part for part in parts if part)  # no separator before nothing
