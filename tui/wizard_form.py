@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -53,6 +53,13 @@ class QuestionForm(Vertical):
             yield Field(question.name, control, label=label, select_on_focus=True)
             if question.help:
                 yield Static(question.help, classes="question-help", markup=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Labels sit above their controls here: scroll the whole field, label included, into
+        view (scrolling to the control alone can leave its label just above the top edge)."""
+        field = next((w for w in event.widget.ancestors_with_self if isinstance(w, Field)), None)
+        if field is not None:
+            field.scroll_visible(animate=False)
 
     def on_mount(self) -> None:
         for question in self.questions:

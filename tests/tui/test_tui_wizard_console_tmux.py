@@ -77,7 +77,8 @@ def test_wizard_save_then_the_console_shows_the_file(
     tmux.wait_for_text("Brevo")
     tmux.keys(*case.pick, "Enter")
     chosen = presets.shown(preset.label)
-    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Brevo" not in tmux.screen())
+    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Brevo" not in tmux.screen(),
+                  what="the preset chosen, under its label")  # fmt: skip
     tmux.focus(host_label)
     if not preset.host:
         tmux.replace(host_label, case.host)
