@@ -36,8 +36,13 @@ say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# A system install runs for every user: the system's interpreter comes first (root's PATH may
+# lead to a pyenv under /root that nobody else can execute).
 find_python() {
   local candidate candidates=(python3 python3.13 python3.12 python3.11 python3.10)
+  if is_root && [ "$dev" -eq 0 ]; then
+    candidates=(/usr/bin/python3 /usr/bin/python3.1[0-9] /usr/local/bin/python3 "${candidates[@]}")
+  fi
   [ -z "${PYTHON:-}" ] || candidates=("$PYTHON")  # an explicit choice is the only one tried
   for candidate in "${candidates[@]}"; do
     command -v "$candidate" >/dev/null 2>&1 || continue
@@ -55,6 +60,40 @@ require_python() {
   "$python" -c "import venv, ensurepip" 2>/dev/null || die "the Python venv module is missing.
   Debian/Ubuntu: apt-get install python3-venv
   RHEL/Rocky/Alma: dnf install python3-pip   (venv ships with python3 there)"
+  if is_root && [ "$dev" -eq 0 ]; then require_python_for_everyone; fi
+}
+
+# Run a command as an unprivileged user, to prove what every user will get.
+as_nobody() {
+  if command -v runuser >/dev/null 2>&1; then runuser -u nobody -- "$@"
+  else setpriv --reuid=nobody --regid="$(command id -g nobody)" --clear-groups "$@"
+  fi
+}
+
+# $EUID, not id -u: only a real root can become nobody.
+can_check_as_nobody() {
+  [ "$EUID" -eq 0 ] && command id nobody >/dev/null 2>&1 \
+    && { command -v runuser || command -v setpriv; } >/dev/null 2>&1
+}
+
+require_python_for_everyone() {
+  local real
+  real=$("$python" -c "import sys; print(getattr(sys, '_base_executable', '') or sys.executable)")
+  can_check_as_nobody || { say "note: no user 'nobody' to check $real with"; return 0; }
+  as_nobody "$real" -c "import venv" >/dev/null 2>&1 || die "$real cannot be run by other users
+  (for the user nobody it fails: a folder on its path is private, e.g. a pyenv under /root), so
+  $bin_link would say \"Permission denied\" to everyone but root. Use the system's Python:
+  Debian/Ubuntu: apt-get install python3 python3-venv
+  RHEL/Rocky/Alma: dnf install python3.11
+  or name one every user can run: PYTHON=/usr/bin/python3 ./install.sh"
+}
+
+# After a system install: the link must run for an unprivileged user, not only for root.
+prove_link_runs_for_everyone() {
+  can_check_as_nobody || return 0
+  local output
+  output=$(cd / && as_nobody "$bin_link" --version 2>&1) || die "installed, but $bin_link does not run for other users (as nobody: ${output:-no output}).
+  Check that $prefix_root and the Python it uses are readable and executable by all (chmod -R a+rX), then re-run."
 }
 
 venv_dir() {
@@ -69,14 +108,6 @@ pip_install() {
   else
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${source[@]}"
   fi
-}
-
-# Translations are compiled here, at install time, so no binary catalog is ever committed.
-compile_catalogs() {
-  local venv=$1
-  pip_install "$venv" "$babel"
-  "$venv/bin/python" "$here/tools/compile_catalogs.py" \
-    || die "could not compile the translation catalogs in $here/mailgw/locale"
 }
 
 do_bundle() {
@@ -108,10 +139,10 @@ do_install() {
     die "no wheel folder at $wheel_dir (make one with --bundle DIR on a machine with network)"
   fi
   require_python
+  if is_root && [ "$dev" -eq 0 ]; then umask 022; fi  # a 077 umask would make the venv root-only
   local venv; venv=$(venv_dir)
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   [ -n "$wheel_dir" ] || "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  compile_catalogs "$venv"
   if [ "$dev" -eq 1 ]; then
     pip_install "$venv" -e "$here[dev]"
   else
@@ -121,7 +152,8 @@ do_install() {
     mkdir -p "$(dirname "$bin_link")"
     ln -sfn "$venv/bin/mailgw" "$bin_link"
     [ -d "$config_dir" ] || install -d -m 0750 "$config_dir"  # an existing folder is left alone
-    say "installed: $bin_link -> $venv/bin/mailgw; config folder $config_dir"
+    prove_link_runs_for_everyone
+    say "installed: $bin_link -> $venv/bin/mailgw (runs for every user); config folder $config_dir"
   else
     say "installed: $venv/bin/mailgw"
   fi

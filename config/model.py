@@ -269,7 +269,7 @@ class Settings:
         """The domain to authorise: the configured one, else the From address's."""
         if self.sender_domain.domain:
             return self.sender_domain.domain.strip().lower().rstrip(".")
-        _, _, domain = self.email.from_address.rpartition("@")
+        domain = self.email.from_address.rpartition("@")[2]
         return domain.strip().lower().rstrip(".")
 
     def copy(self) -> Settings:

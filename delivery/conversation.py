@@ -179,7 +179,9 @@ class Conversation:
             await self._token()
         async with self.stage(StageName.RESOLVE):
             self.addresses = await resolve_host(t.host, self.resolver)
-            self.transcript.note(f"{t.host} is {', '.join(self.addresses)}")
+            self.transcript.note(
+                _("{host} is {addresses}").format(host=t.host, addresses=", ".join(self.addresses))
+            )
         context = await self._context()  # local work (trust store): not in the connect timing
         async with self.stage(StageName.CONNECT):
             self.smtp = await self._open(self.addresses, context)
@@ -187,7 +189,7 @@ class Conversation:
                 await self._greeting(self.smtp)
         if t.security == Security.SSL:
             async with self.stage(StageName.TLS):
-                self.transcript.note("TLS handshake (implicit TLS)")
+                self.transcript.note(_("TLS handshake (implicit TLS)"))
                 await self._greeting(self.smtp)
             await self._check_certificate()
         await self._ehlo()
@@ -264,10 +266,20 @@ class Conversation:
                 sock.close()
                 error = None if isinstance(exc, asyncio.TimeoutError) else exc
                 failed.append((address, error))
-                reason = f"no answer within {share:.1f} s" if error is None else _reason(error)
-                self.transcript.note(f"{address} port {port}: {reason}")
+                reason = (
+                    _("no answer within {seconds:.1f} s").format(seconds=share)
+                    if error is None
+                    else failures.socket_error_reason(error)
+                )
+                self.transcript.note(
+                    _("{address} port {port}: {reason}").format(
+                        address=address, port=port, reason=reason
+                    )
+                )
                 continue
-            self.transcript.note(f"connected to {address} port {port}")
+            self.transcript.note(
+                _("connected to {address} port {port}").format(address=address, port=port)
+            )
             self.connected.append(address)
             return sock
         raise Abort(failures.connect_failed(self.target, failed))
@@ -290,8 +302,12 @@ class Conversation:
             info = inspect(ssl_object, t.host, verified=t.verifies_certificates)
             self.tls = info
             self.transcript.note(
-                f"{info.protocol} {info.cipher}; certificate {info.subject}, "
-                f"SHA-256 {info.fingerprint_sha256}"
+                _("{protocol} {cipher}; certificate {subject}, SHA-256 {fingerprint}").format(
+                    protocol=info.protocol,
+                    cipher=info.cipher,
+                    subject=info.subject,
+                    fingerprint=info.fingerprint_sha256,
+                )
             )
             if t.tls_fingerprint:
                 if not same_fingerprint(info.fingerprint_sha256, t.tls_fingerprint):
@@ -337,7 +353,7 @@ class Conversation:
             response = await self.smtp.starttls(server_hostname=self.target.host.strip("[]"))
             self._keep_transport(self.smtp)
             self.transcript.server(response.code, response.message)
-            self.transcript.note("TLS handshake (STARTTLS)")
+            self.transcript.note(_("TLS handshake (STARTTLS)"))
         await self._check_certificate()
         await self._ehlo()
 
@@ -401,7 +417,11 @@ class Conversation:
         async with self.stage(StageName.DATA):
             self.transcript.client("DATA")
             subject = message.get("Subject", "")
-            self.transcript.client(f"(message: {len(content)} bytes, Subject: {subject})")
+            self.transcript.client(
+                _("(message: {size} bytes, Subject: {subject})").format(
+                    size=len(content), subject=subject
+                )
+            )
             response = await smtp.data(content)
             self.transcript.server(response.code, response.message)
 
@@ -443,7 +463,9 @@ class Conversation:
         try:
             info = await self._fetch_certificate()
         except Exception as exc:  # details are a courtesy; the failure stands either way
-            self.transcript.note(f"could not fetch the certificate for display: {exc}")
+            self.transcript.note(
+                _("could not fetch the certificate for display: {exc}").format(exc=exc)
+            )
             return failure
         self.tls = dataclasses.replace(info, verified=False, problem=failure.message)
         names = ", ".join(info.sans) or info.subject
@@ -453,7 +475,9 @@ class Conversation:
         return failures.certificate_refused(message, info.fingerprint_sha256)
 
     async def _fetch_certificate(self) -> TlsInfo:
-        self.transcript.note("fetching the certificate over a new connection (no login, no mail)")
+        self.transcript.note(
+            _("fetching the certificate over a new connection (no login, no mail)")
+        )
         context = await client_context_off_loop(verify=False, ca_file=self.ca_file)
         self._sockets, self._transports = [], []
         smtp = self.smtp = await self._open(self.addresses, context)

@@ -80,6 +80,13 @@ def is_dmarc(text: str) -> bool:
     return _VERSION.match(text) is not None
 
 
+def opening_problem(text: str) -> str:
+    """Why `text` does not open as a DMARC record: it may start right and miss the `;`."""
+    if re.match(r"^v\s*=\s*DMARC1\b", text):
+        return _('v=DMARC1 must be followed by ";" before the next tag: v=DMARC1; p=none;')
+    return _("the record must start with v=DMARC1")
+
+
 def split_tags(text: str) -> tuple[list[tuple[str, str]], list[TagProblem]]:
     """(name, value) pairs in order, names lower case; parts that are no tag=value as problems."""
     pairs: list[tuple[str, str]] = []
@@ -106,7 +113,7 @@ def split_tags(text: str) -> tuple[list[tuple[str, str]], list[TagProblem]]:
 def parse_dmarc(text: str) -> DmarcRecord:
     """Parse a DMARC record; DmarcError only when no usable policy is left."""
     if not is_dmarc(text):
-        raise DmarcError(_("the record must start with v=DMARC1"))
+        raise DmarcError(opening_problem(text.strip()))
     pairs, problems = split_tags(text)
     tags: dict[str, str] = {}
     for name, value in pairs:

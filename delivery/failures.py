@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import re
 import ssl
 from collections.abc import Callable, Sequence
@@ -12,10 +13,10 @@ import aiosmtplib
 
 from mailgw.config.model import DEFAULT_PORTS, Security
 from mailgw.delivery.errors import ConfigInvalid, ResolveError
-from mailgw.delivery.results import Category, Failure, StageName
+from mailgw.delivery.results import Category, Failure, StageName, stage_label
 from mailgw.delivery.target import Target
 from mailgw.delivery.tls import TlsInfo, is_protocol_mismatch, verify_problem
-from mailgw.i18n import _
+from mailgw.i18n import N_, _
 
 _GMAIL_APP_PASSWORD = re.compile(
     r"application-specific password|username and password not accepted|support\.google\.com|"
@@ -55,7 +56,7 @@ def timeout(
         message = _("{where} took the connection but sent no greeting within {timeout:g} s")
     else:
         message = _("no complete answer from {where} within {timeout:g} s (during {stage})")
-    message = message.format(where=where, timeout=target.timeout, stage=stage)
+    message = message.format(where=where, timeout=target.timeout, stage=stage_label(stage))
     if tried and stage == StageName.CONNECT and not connected:
         message += _("; tried {tried}").format(tried=", ".join(tried))
     fix = _timeout_fix(target, stage, connected)
@@ -83,8 +84,8 @@ def _timeout_fix(target: Target, stage: str, connected: bool) -> str:
 
 def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]]) -> Failure:
     """No address of the host took the connection; each failed with an error, or in silence."""
-    tried = [address for address, _ in failed]
-    errors = [error for _, error in failed if error is not None]
+    tried = [address for address, _error in failed]
+    errors = [error for _address, error in failed if error is not None]
     if not errors:  # every address stayed silent within its share of the time
         return timeout(target, StageName.CONNECT, tried)
     failure = classify(errors[-1], StageName.CONNECT, target)
@@ -95,7 +96,7 @@ def connect_failed(target: Target, failed: Sequence[tuple[str, OSError | None]])
 def cancelled(stage: str) -> Failure:
     return Failure(
         Category.CANCELLED,
-        _("cancelled during {stage}").format(stage=stage),
+        _("cancelled during {stage}").format(stage=stage_label(stage)),
         _("nothing more was sent; run it again"),
     )
 
@@ -108,7 +109,9 @@ def classify(exc: BaseException, stage: str, target: Target) -> Failure:
             return with_provider_note(handler(exc, stage, target), target)
     return Failure(
         Category.CONNECTION_LOST,
-        _("{name} during {stage}: {exc}").format(name=type(exc).__name__, stage=stage, exc=exc),
+        _("{name} during {stage}: {exc}").format(
+            name=type(exc).__name__, stage=stage_label(stage), exc=exc
+        ),
         _("see the transcript for the last exchange with the server"),
     )
 
@@ -183,8 +186,25 @@ def _ssl(exc: ssl.SSLError, stage: str, target: Target) -> Failure:
     )
 
 
+# Our words for the usual socket errors: asyncio's own text ("Connect call failed ('…', 465)")
+# is English whatever the language, and reads as noise glued onto a translated sentence.
+SOCKET_ERRORS = {
+    errno.ECONNREFUSED: N_("connection refused"),
+    errno.ETIMEDOUT: N_("timed out"),
+    errno.EHOSTUNREACH: N_("host unreachable"),
+    errno.ENETUNREACH: N_("network unreachable"),
+    errno.ECONNRESET: N_("connection reset by the server"),
+}
+
+
+def socket_error_reason(exc: OSError) -> str:
+    """Why a socket call failed, in the current language where we know the error."""
+    known = SOCKET_ERRORS.get(exc.errno) if exc.errno is not None else None
+    return _(known) if known else exc.strerror or str(exc)
+
+
 def _refused(exc: OSError, stage: str, target: Target) -> Failure:
-    reason = exc.strerror or str(exc)
+    reason = socket_error_reason(exc)
     return Failure(
         Category.CONNECT_REFUSED,
         _("cannot connect to {host} port {port}: {reason}").format(
@@ -200,7 +220,7 @@ def _refused(exc: OSError, stage: str, target: Target) -> Failure:
 def _disconnected(exc: BaseException, stage: str, target: Target) -> Failure:
     return Failure(
         Category.CONNECTION_LOST,
-        _("the server closed the connection during {stage}").format(stage=stage),
+        _("the server closed the connection during {stage}").format(stage=stage_label(stage)),
         _(
             "servers drop clients they distrust (address on a blocklist, too "
             "many connections, wrong port for the security chosen); see the "
@@ -311,13 +331,13 @@ def _response(exc: aiosmtplib.SMTPResponseException, stage: str, target: Target)
         return Failure(
             Category.CONNECTION_LOST,
             _("the server refused the session during {stage}: {reply}").format(
-                stage=stage, reply=reply
+                stage=stage_label(stage), reply=reply
             ),
             _("the server does not accept this client now; see its reply"),
         )
     return Failure(
         Category.CONNECTION_LOST,
-        _("unexpected reply during {stage}: {reply}").format(stage=stage, reply=reply),
+        _("unexpected reply during {stage}: {reply}").format(stage=stage_label(stage), reply=reply),
         _("see the transcript for the server's reply"),
     )
 
@@ -421,7 +441,7 @@ def _unicode(exc: UnicodeError, stage: str, target: Target) -> Failure:
     return Failure(
         Category.RECIPIENT_REJECTED if to_recipient else Category.SENDER_REJECTED,
         _("an address holds non-ASCII characters (during {stage}), which need SMTPUTF8").format(
-            stage=stage
+            stage=stage_label(stage)
         ),
         _("use an ASCII address (an internationalised domain in its xn-- form)"),
     )

@@ -19,7 +19,7 @@ from mailgw.config.validate import has_control_chars
 from mailgw.delivery import attachments
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.delivery.kinds import KINDS  # noqa: F401 - part of this module's interface
-from mailgw.i18n import _
+from mailgw.i18n import N_, _, language, translator
 
 TEST_ID_HEADER = "X-Mailgw-Test-Id"
 
@@ -33,43 +33,109 @@ class Content:
     facts: tuple[tuple[str, str], ...]
 
 
-def _content(kind: str, today: dt.date) -> Content:
-    day = today.isoformat()
+@dataclass(frozen=True)
+class Sample:
+    """The made-up facts of the sample mails where they depend on the reader's country."""
+
+    locale: str  # babel's locale for dates, numbers and money
+    currency: str
+    position: tuple[float, str, float, str]  # latitude, N/S, longitude, E/W (as read there)
+    date_format: str
+
+
+SAMPLES = {
+    "en": Sample("en_US", "EUR", (52.5200, "N", 13.4050, "E"), "medium"),
+    "pt_BR": Sample("pt_BR", "BRL", (23.5505, "S", 46.6333, "O"), "short"),
+}
+
+
+class Formats:
+    """Dates, numbers and money as the reader's language writes them (babel)."""
+
+    def __init__(self, sample: Sample) -> None:
+        self.sample = sample
+
+    def date(self, day: dt.date) -> str:
+        from babel.dates import format_date
+
+        return format_date(day, self.sample.date_format, locale=self.sample.locale)
+
+    def time(self, moment: dt.time) -> str:
+        from babel.dates import format_time
+
+        return format_time(moment, "short", locale=self.sample.locale)
+
+    def number(self, value: float, pattern: str = "#,##0.0") -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, pattern, locale=self.sample.locale)
+
+    def money(self, value: float) -> str:
+        from babel.numbers import format_currency
+
+        return format_currency(value, self.sample.currency, locale=self.sample.locale)
+
+    def position(self) -> str:
+        lat, north_south, lon, east_west = self.sample.position
+        lat_text, lon_text = (self.number(v, "0.0000") for v in (lat, lon))
+        return f"{lat_text} {north_south}, {lon_text} {east_west}"
+
+
+def _content(kind: str, today: dt.date, lang: str) -> Content:
+    t, f = translator(lang), Formats(SAMPLES[lang])
+    day = f.date(today)
     if kind == "event":
         return Content(
-            "Geofence violation: Truck 12 left Depot North",
-            "A device left a geofence it is assigned to.",
+            t(N_("Geofence violation: Truck 12 left Depot North")),
+            t(N_("A device left a geofence it is assigned to.")),
             (
-                ("Device", "Truck 12 (IMEI 356938035643809)"),
-                ("Event", "Left geofence Depot North"),
-                ("Time", f"{day} 08:42 UTC"),
-                ("Position", "52.5200 N, 13.4050 E"),
-                ("Speed", "47 km/h"),
+                (t(N_("Device")), t(N_("Truck 12 (IMEI 356938035643809)"))),
+                (t(N_("Event")), t(N_("Left geofence Depot North"))),
+                (t(N_("Time")), f"{day} {f.time(dt.time(8, 42))} UTC"),
+                (t(N_("Position")), f.position()),
+                (t(N_("Speed")), "47 km/h"),
             ),
         )
     if kind == "report":
         return Content(
-            f"Scheduled report: daily mileage {day}",
-            "Your scheduled report is attached as PDF and Excel.",
-            (("Report", "Daily mileage"), ("Period", day), ("Devices", "3")),
+            t(N_("Scheduled report: daily mileage {day}")).format(day=day),
+            t(N_("Your scheduled report is attached as PDF and Excel.")),
+            (
+                (t(N_("Report")), t(N_("Daily mileage"))),
+                (t(N_("Period")), day),
+                (t(N_("Devices")), "3"),
+            ),
         )
     if kind == "billing":
         return Content(
-            "Low balance: please top up your account",
-            "Your account balance is below the alert threshold.",
-            (("Balance", "4.80 EUR"), ("Alert threshold", "10.00 EUR"), ("Top up", "Billing")),
+            t(N_("Low balance: please top up your account")),
+            t(N_("Your account balance is below the alert threshold.")),
+            (
+                (t(N_("Balance")), f.money(4.80)),
+                (t(N_("Alert threshold")), f.money(10.00)),
+                (t(N_("Top up")), t(N_("Billing"))),
+            ),
         )
     return Content(
-        "mailgw test message",
-        "This is a test message from mailgw: if you can read it, mail leaves this server.",
-        (("Sent", f"{day}"), ("Kind", "test")),
+        t(N_("Email gateway test message")),
+        t(N_("This is a test message from mailgw: if you can read it, mail leaves this server.")),
+        ((t(N_("Sent")), day), (t(N_("Kind")), t(N_("test")))),
     )
 
 
 def build_message(
-    settings: Settings, kind: str, to: str, *, now: dt.datetime | None = None
+    settings: Settings,
+    kind: str,
+    to: str,
+    *,
+    now: dt.datetime | None = None,
+    lang: str | None = None,
 ) -> EmailMessage:
-    """A sample mail as the platform would send it: configured From, signature, both parts."""
+    """A sample mail as the platform would send it: configured From, signature, both parts.
+
+    Its text is in `lang` ("en", "pt_BR"), by default the language mailgw runs in.
+    """
+    lang = lang if lang in SAMPLES else language()
     if kind not in KINDS:
         raise MessageInvalid(
             _("unknown message kind {kind!r}; choose one of {kinds}").format(
@@ -83,7 +149,7 @@ def build_message(
                 _("the {name} contains a line break or NUL character").format(name=name)
             )
     now = now or dt.datetime.now(dt.timezone.utc)
-    content = _content(kind, now.date())
+    content = _content(kind, now.date(), lang)
     message = EmailMessage(policy=default_policy)
     try:  # an IDN domain as A-labels: the header stays ASCII unless the local part is not
         sender = ascii_domain_address(email.from_address)
@@ -98,9 +164,11 @@ def build_message(
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid("mailgw", domain=domain)  # domain given: no DNS lookup
     message[TEST_ID_HEADER] = uuid.uuid4().hex
-    _set_body(message, content, email.signature)
+    _set_body(message, content, email.signature, lang)
     if kind == "report":
-        _attach_report(message, content, now.date())
+        _attach_report(message, content, now.date(), lang)
+    # last: set_content drops Content-* headers and add_attachment moves them into a part
+    message["Content-Language"] = lang.replace("_", "-")
     return message
 
 
@@ -146,7 +214,7 @@ def _valid_domain(domain: str) -> bool:
     return bool(domain) and all(domain.split("."))
 
 
-def _set_body(message: EmailMessage, content: Content, signature: str) -> None:
+def _set_body(message: EmailMessage, content: Content, signature: str, lang: str) -> None:
     text = [content.intro, ""] + [f"{key}: {value}" for key, value in content.facts]
     if signature:
         text += ["", "-- ", signature]
@@ -160,7 +228,8 @@ def _set_body(message: EmailMessage, content: Content, signature: str) -> None:
     if signature:
         sig = "<p>-- <br>" + html.escape(signature).replace("\n", "<br>\n") + "</p>"
     page = (
-        f"<html><body><p>{html.escape(content.intro)}</p><table>{rows}</table>{sig}</body></html>\n"
+        f'<html lang="{lang.replace("_", "-")}"><body><p>{html.escape(content.intro)}</p>'
+        f"<table>{rows}</table>{sig}</body></html>\n"
     )
     message.add_alternative(page, subtype="html", cte=_cte(page))
 
@@ -175,24 +244,25 @@ def _cte(text: str) -> str:
     return "7bit" if text.isascii() and fits else "quoted-printable"
 
 
-def _attach_report(message: EmailMessage, content: Content, day: dt.date) -> None:
+def _attach_report(message: EmailMessage, content: Content, day: dt.date, lang: str) -> None:
+    t, f = translator(lang), Formats(SAMPLES[lang])
     lines = [f"{key}: {value}" for key, value in content.facts]
     rows = [
-        ("Device", "Distance (km)", "Driving time (h)"),
-        ("Truck 12", "184.2", "3.5"),
-        ("Van 3", "96.7", "2.1"),
-        ("Car 7", "41.0", "0.9"),
+        (t(N_("Device")), t(N_("Distance (km)")), t(N_("Driving time (h)"))),
+        (t(N_("Truck 12")), f.number(184.2), f.number(3.5)),
+        (t(N_("Van 3")), f.number(96.7), f.number(2.1)),
+        (t(N_("Car 7")), f.number(41.0), f.number(0.9)),
     ]
     lines += [" | ".join(row) for row in rows]
-    name = f"mileage-{day.isoformat()}"
+    name = t(N_("mileage-{day}")).format(day=day.isoformat())
     message.add_attachment(
-        attachments.pdf("Daily mileage report", lines),
+        attachments.pdf(t(N_("Daily mileage report")), lines),
         maintype="application",
         subtype="pdf",
         filename=f"{name}.pdf",
     )
     message.add_attachment(
-        attachments.xlsx("Mileage", rows),
+        attachments.xlsx(t(N_("Mileage")), rows),
         maintype="application",
         subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         filename=f"{name}.xlsx",
@@ -224,4 +294,4 @@ def wire_addresses(message: EmailMessage) -> tuple[str, list[str]]:
 
 def envelope_recipients(message: EmailMessage) -> list[str]:
     headers = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
-    return [address for _, address in getaddresses(headers) if address]
+    return [address for _name, address in getaddresses(headers) if address]

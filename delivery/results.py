@@ -9,6 +9,7 @@ from typing import Any
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.tls import TlsInfo
 from mailgw.delivery.transcript import TranscriptLine
+from mailgw.i18n import N_, _
 
 
 class Category(str, enum.Enum):
@@ -47,6 +48,28 @@ class StageName(str, enum.Enum):
     RCPT_TO = "rcpt_to"
     DATA = "data"
     QUIT = "quit"
+
+
+# Stage names as the admin reads them, in every front (msgids; the protocol words stay as they are).
+STAGE_LABELS: dict[str, str] = {
+    StageName.TOKEN: N_("OAuth token"),
+    StageName.RESOLVE: N_("resolve host"),
+    StageName.CONNECT: N_("connect"),
+    StageName.TLS: N_("TLS handshake"),
+    StageName.CERTIFICATE: N_("certificate"),
+    StageName.EHLO: "EHLO",
+    StageName.AUTH: N_("login (AUTH)"),
+    StageName.MAIL_FROM: "MAIL FROM",
+    StageName.RCPT_TO: "RCPT TO",
+    StageName.DATA: "DATA",
+    StageName.QUIT: "QUIT",
+}
+
+
+def stage_label(name: str) -> str:
+    """A stage's name as the admin reads it, in the current language."""
+    label = STAGE_LABELS.get(name, name)
+    return _(label)
 
 
 @dataclass(frozen=True)
@@ -142,7 +165,7 @@ class SendResult:
             Finding(
                 check=f"smtp:{stage.name}",
                 status=Status.OK if stage.ok else Status.FAILED,
-                title=stage.name,
+                title=stage_label(stage.name),
                 found=f"{stage.ms:.0f} ms",
             )
             for stage in self.stages

@@ -141,7 +141,7 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
     out.append(
         _q(current, "smtp.auth.method", _("Sign in with"), Kind.CHOICE, method_help, methods)
     )
-    hint = chosen.username_hint if chosen else ""
+    hint = shown(chosen.username_hint) if chosen else ""
     out.append(_q(current, "smtp.auth.username", _("Username"), Kind.TEXT, hint))
     if auth.method == AuthMethod.OAUTH2:
         return out + oauth2_questions(current)
@@ -153,7 +153,7 @@ def auth_questions(current: Settings, answers: dict[str, Any]) -> list[Question]
             _("Password"),
             Kind.SECRET,
             None,
-            _("Typed without echo and asked twice; it is stored only in the config file."),
+            _("Typed without being shown; it is stored only in the config file."),
             has_current=bool(auth.password),
         )
     )

@@ -48,12 +48,23 @@ class Wizard:
     def current(self) -> Step:
         return step(self.position)
 
-    def active(self) -> list[Step]:
-        return active_steps(self.settings)
+    def active(self, answers: dict[str, Any] | None = None) -> list[Step]:
+        return active_steps(self.with_answers(answers))
 
-    def number(self, which: Step | None = None) -> tuple[int, int]:
+    def with_answers(self, answers: dict[str, Any] | None) -> Settings:
+        """The settings as the current step's `answers` (not applied yet) would make them: the
+        step list and the count follow a gateway as soon as it is chosen, not after F9."""
+        if not answers:
+            return self.settings
+        preview = self.settings.copy()
+        apply(self.current, answers, preview)
+        return preview
+
+    def number(
+        self, which: Step | None = None, answers: dict[str, Any] | None = None
+    ) -> tuple[int, int]:
         """1-based position of `which` (default: the current step) among the active steps."""
-        active = [s.id for s in self.active()]
+        active = [s.id for s in self.active(answers)]
         return active.index((which or self.current).id) + 1, len(active)
 
     def questions(self, answers: dict[str, Any] | None = None) -> list[Question]:
@@ -124,10 +135,11 @@ class Wizard:
             index += delta
         return False
 
-    def statuses(self) -> dict[StepId, StepStatus]:
+    def statuses(self, answers: dict[str, Any] | None = None) -> dict[StepId, StepStatus]:
         """Each step's state; a step that does not apply to the gateway shows so."""
+        settings = self.with_answers(answers)
         return {
-            s.id: self.status[s.id] if applies(s, self.settings) else StepStatus.NOT_APPLICABLE
+            s.id: self.status[s.id] if applies(s, settings) else StepStatus.NOT_APPLICABLE
             for s in STEPS
         }
 

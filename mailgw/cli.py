@@ -29,7 +29,7 @@ from mailgw.commands.common import (
 )
 from mailgw.config.errors import ConfigError
 from mailgw.config.paths import resolve_config_path
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, translate_libraries
 
 
 class _Group(click.Group):
@@ -113,6 +113,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def localise(command: click.Command) -> None:
     """Put the help texts in the current language (the English msgids are kept aside)."""
+    command.options_metavar = _("[OPTIONS]")
     for item in (command, *command.params):
         english = item.__dict__.setdefault("_help_msgid", getattr(item, "help", None))
         if english:
@@ -123,6 +124,7 @@ def localise(command: click.Command) -> None:
 
 def _run(argv: list[str] | None) -> int:
     localise(main)
+    translate_libraries()
     try:
         code = main.main(args=argv, prog_name="mailgw", standalone_mode=False)
     except click.UsageError as exc:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 DOMAIN = "mailgw"
 LOCALE_DIR = Path(__file__).with_name("locale")
 SUPPORTED = ("pt_BR",)
+LANGUAGES = ("en", *SUPPORTED)
 
 
 def language() -> str:
@@ -42,6 +44,11 @@ def _catalog(code: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
 
 
+def translator(code: str) -> Callable[[str], str]:
+    """gettext for one language whatever the locale says (a sample mail in a chosen language)."""
+    return _catalog(code if code in SUPPORTED else "en").gettext
+
+
 def _(message: str) -> str:
     """Translate `message` into the current language."""
     return _catalog(language()).gettext(message)
@@ -50,6 +57,13 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """Translate a message whose form depends on `count`."""
     return _catalog(language()).ngettext(singular, plural, count)
+
+
+def translate_libraries() -> None:
+    """Libraries that translate with the stdlib's gettext (click: "Usage:", "Options:", "Missing
+    option") read our catalog too; their msgids are in click.po."""
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
 
 
 def N_(message: str) -> str:

@@ -114,3 +114,53 @@ def test_the_pause_lint_catches_each_form() -> None:
         "5: wait_for_idle(…)",
         "7: time.sleep(…)",
     ]
+
+
+# `_` is gettext's: a `_` used as a throwaway (`a, _, b = text.partition(":")`) replaces it in
+# that scope, and the next `_("…")` there crashes with "'str' object is not callable".
+SOURCE_AREAS = ("config", "delivery", "tui", "mailgw")
+
+
+def throwaway_underscores(source: str) -> list[int]:
+    """Lines where `_` is bound by anything other than importing gettext's `_`."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and (
+            node.name == "_"
+        ):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.arg) and node.arg == "_":
+            lines.append(node.lineno)
+        elif isinstance(node, ast.alias) and node.asname == "_":
+            lines.append(node.lineno)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "_":
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_underscore_is_never_a_throwaway_name() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for area in SOURCE_AREAS
+        for path in sorted((ROOT / area).rglob("*.py"))
+        for line in throwaway_underscores(path.read_text("utf-8"))
+        if path.name != "i18n.py"  # where `_` is defined
+    ]
+    assert found == [], "`_` is gettext's; name the unused value (`_sep`, `_unused`)"
+
+
+def test_the_underscore_lint_catches_each_binding() -> None:
+    source = (
+        "port, _, security = item.partition(':')\n"
+        "for _ in range(3): pass\n"
+        "with open(p) as _: pass\n"
+        "try:\n    pass\nexcept OSError as _:\n    pass\n"
+        "f = lambda _: 1\n"
+        "from gettext import gettext as _\n"
+        "case = [x for _, x in pairs]\n"
+        "from mailgw.i18n import _\n"
+        "print(_('ok'))\n"
+    )
+    assert throwaway_underscores(source) == [1, 2, 3, 6, 8, 9, 10]

@@ -131,7 +131,8 @@ def test_area_catalogs_do_not_conflict() -> None:
 def test_every_preset_label_and_note_is_translated() -> None:
     data = tomllib.loads((ROOT / "config" / "presets.toml").read_text("utf-8"))
     presets = [data["platform"], *data["providers"].values()]
-    texts = [p[field] for p in presets for field in ("label", "notes") if p.get(field)]
+    fields = ("label", "notes", "username_hint")
+    texts = [p[field] for p in presets for field in fields if p.get(field)]
     assert len(texts) > 20
     missing = [text for text in texts if text not in _translated()]
     assert missing == []
@@ -188,3 +189,19 @@ def test_messages_are_translated_when_shown_not_at_import() -> None:
         f"{_relative(path)}:{line}" for path in _sources() for line in _import_time_calls(path)
     ]
     assert not early, "use N_() at import and _() where shown:\n" + "\n".join(early)
+
+
+def test_the_wizard_shows_presets_and_username_hints_in_portuguese(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mailgw.config.model import Settings
+    from mailgw.delivery.setup_questions import auth_questions, server_questions
+
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    settings = Settings()
+    settings.smtp.provider = "gmail"
+    settings.smtp.auth.enabled = True
+    labels = {c.label for q in server_questions(settings, {}) for c in q.choices}
+    assert "Servidor de e-mail próprio" in labels and "Own mail server" not in labels
+    username = next(q for q in auth_questions(settings, {}) if q.name == "smtp.auth.username")
+    assert username.help == "o seu endereço completo do Gmail"

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
@@ -38,6 +39,7 @@ from mailgw.i18n import N_, _
 from mailgw.tui import field_binding, flows
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
+from mailgw.tui.dialogs.too_small import TooSmallScreen, too_small
 from mailgw.tui.sections.base import Section
 from mailgw.tui.sections.dkim_check import DkimCheckSection
 from mailgw.tui.sections.email_settings import EmailSettingsSection
@@ -118,8 +120,24 @@ class MailgwApp(App[None]):
                         yield section(id=f"{tab_id}-form")
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size)
+
+    def _fit(self, size: Size) -> None:
+        """Below the size the screens are laid out for, say so instead of cutting words."""
+        screen = self.screen
+        if not too_small(size):
+            if isinstance(screen, TooSmallScreen):
+                self.pop_screen()
+        elif isinstance(screen, TooSmallScreen):
+            screen.show(size)
+        else:
+            self.push_screen(TooSmallScreen())
+            self.call_after_refresh(self._fit, size)  # fill it in once it is shown
+
     def on_mount(self) -> None:
         self._catch_hangup()
+        self.call_after_refresh(self._fit, self.size)
         self.query_one(StatusLine).path = str(self.config_path)
         if self.session.read_only:
             self._show_broken_file()
@@ -289,7 +307,7 @@ class MailgwApp(App[None]):
 
     def action_next_section(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [tab_id for tab_id, _ in SECTIONS]
+        ids = [tab_id for tab_id, _label in SECTIONS]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
         self._focus_active_section()
 

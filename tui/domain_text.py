@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailgw.delivery.findings import Finding, Status
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from mailgw.delivery.records import Record
@@ -26,6 +26,22 @@ STATUS_WORDS = {
     Status.ERROR: N_("error"),
 }
 SETTLED = (Status.OK, Status.WARNING)
+
+
+def status_count(status: Status, n: int) -> str:
+    """How many findings have one status ("3 errors"), a whole phrase in each language."""
+    phrases = {
+        Status.OK: ngettext("{n} ok", "{n} ok", n),
+        Status.WARNING: ngettext("{n} warning", "{n} warnings", n),
+        Status.MISSING: ngettext("{n} missing", "{n} missing", n),
+        Status.WRONG: ngettext("{n} wrong", "{n} wrong", n),
+        Status.PENDING: ngettext("{n} pending", "{n} pending", n),
+        Status.FAILED: ngettext("{n} failed", "{n} failed", n),
+        Status.ERROR: ngettext("{n} error", "{n} errors", n),
+    }
+    return phrases[status].format(n=n)
+
+
 _CACHE_LEFT = re.compile(r"\((\d+) s\b")  # "(60 s of cache left)" in a pending finding's title
 
 

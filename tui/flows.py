@@ -16,7 +16,7 @@ from mailgw.config.errors import (
     StaleConfig,
     UnsupportedSchema,
 )
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, ngettext
 from mailgw.tui.dialogs.choice import CANCEL, Choice, ChoiceDialog
 
 if TYPE_CHECKING:
@@ -72,11 +72,12 @@ async def _write(app: MailgwApp, *, force: bool) -> bool:
         if result.backup
         else ""
     )
-    app.notify(
-        _("Saved {changes} change(s) to {path}{backup}.").format(
-            changes=len(result.changes), path=result.path, backup=backup
-        )
+    saved = ngettext(
+        "Saved {changes} change to {path}{backup}.",
+        "Saved {changes} changes to {path}{backup}.",
+        len(result.changes),
     )
+    app.notify(saved.format(changes=len(result.changes), path=result.path, backup=backup))
     app.after_save()
     return True
 

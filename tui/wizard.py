@@ -117,11 +117,7 @@ class WizardScreen(ModalScreen[None]):
         self.query_one("#wizard-next", Button).label = self._next_label()
         self._show_steps()
         self._focus_first()
-        number, total = wizard.number()
-        title = _("mailgw setup · step {number} of {total}: {title}")
-        self.query_one("#wizard-title", Static).update(
-            title.format(number=number, total=total, title=current.title)
-        )
+        self._show_title()
         self.query_one("#wizard-help", Static).update(current.help)
         self.shown_step = current.id
 
@@ -154,9 +150,16 @@ class WizardScreen(ModalScreen[None]):
         first = next((w for w in body.query("*") if w.focusable), None)
         (first or body).focus()  # the review has nothing to fill: arrows scroll the diff
 
-    def _show_steps(self) -> None:
+    def _show_title(self, answers: dict[str, Any] | None = None) -> None:
+        number, total = self.wizard.number(answers=answers)
+        title = _("mailgw setup · step {number} of {total}: {title}")
+        self.query_one("#wizard-title", Static).update(
+            title.format(number=number, total=total, title=self.wizard.current.title)
+        )
+
+    def _show_steps(self, answers: dict[str, Any] | None = None) -> None:
         steps = self.query_one("#wizard-steps", OptionList)
-        statuses = self.wizard.statuses()
+        statuses = self.wizard.statuses(answers)
         steps.clear_options()
         for step in flow.steps():
             mark, _word = STATUS_MARKS[statuses[step.id]]
@@ -275,6 +278,8 @@ class WizardScreen(ModalScreen[None]):
         if form is None:
             return
         questions = self.wizard.questions(form.answered)
+        self._show_steps(form.answered)  # a gateway chosen changes which steps come
+        self._show_title(form.answered)
         if [q.name for q in questions] == [q.name for q in form.questions]:
             form.follow(questions)
             return

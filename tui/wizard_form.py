@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -20,6 +20,7 @@ from mailgw.config.validate import Problem
 from mailgw.delivery.setup_flow import Kind, Question
 from mailgw.i18n import _
 from mailgw.tui.widgets.field import Field, example
+from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.password_field import KEEP_HINT
 from mailgw.tui.widgets.toggles import Check, Radio
 
@@ -46,12 +47,19 @@ class QuestionForm(Vertical):
 
     def compose(self) -> ComposeResult:
         for question in self.questions:
-            label = " " if question.kind == Kind.BOOL else question.label  # the box says it
+            label = "" if question.kind == Kind.BOOL else question.label  # the box says it
             # a question starts with its default: typing replaces it, as in a prompt
             control = self._control(question)
             yield Field(question.name, control, label=label, select_on_focus=True)
             if question.help:
                 yield Static(question.help, classes="question-help", markup=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Labels sit above their controls here: scroll the whole field, label included, into
+        view (scrolling to the control alone can leave its label just above the top edge)."""
+        field = next((w for w in event.widget.ancestors_with_self if isinstance(w, Field)), None)
+        if field is not None:
+            field.scroll_visible(animate=False)
 
     def on_mount(self) -> None:
         for question in self.questions:
@@ -67,7 +75,7 @@ class QuestionForm(Vertical):
             return RadioSet(*radios, id=cid)
         if question.kind == Kind.CHOICE:
             options = [(c.label, c.value) for c in question.choices]
-            return Select(options, id=cid, allow_blank=False, compact=True)
+            return Menu(options, id=cid, allow_blank=False, compact=True)
         if question.kind == Kind.BOOL:
             return Check(question.label, id=cid)
         if question.kind == Kind.MULTILINE:

@@ -11,7 +11,7 @@ from mailgw.commands.common import EXIT_PROBLEMS, Context, emit_json, fail, pass
 from mailgw.config import store
 from mailgw.config.editing import EditRefused, EditSession
 from mailgw.config.schema import KEYS, SECRET_KEYS, ValueParseError, json_schema, to_dict
-from mailgw.config.validate import Problem, errors, validate
+from mailgw.config.validate import Problem, Severity, errors, validate
 from mailgw.i18n import N_, _
 
 
@@ -116,7 +116,7 @@ def save_edits(ctx: Context, session: EditSession, force: bool) -> store.SaveRes
         old, new = change.shown()
         click.echo(f"{change.key}: {_shown(old)} -> {_shown(new)}")
     for problem in session.problems():
-        click.echo(f"{problem.severity.value}: {problem.key}: {problem.for_command}", err=True)
+        click.echo(problem_line(problem), err=True)
     return result
 
 
@@ -170,7 +170,20 @@ def _print_problems(problems: list[Problem]) -> None:
     if not problems:
         click.echo(_("ok: no problems found"))
     for problem in problems:
-        click.echo(f"{problem.severity.value}: {problem.key}: {problem.for_command}")
+        click.echo(problem_line(problem))
+
+
+# Text for people, in their language; scripts read `check --json`, whose severity stays a name.
+PROBLEM_LINES = {
+    Severity.ERROR: N_("error: {key}: {message}"),
+    Severity.WARNING: N_("warning: {key}: {message}"),
+}
+
+
+def problem_line(problem: Problem) -> str:
+    """One problem as `check` and `set` print it: severity, key, message."""
+    line = _(PROBLEM_LINES[problem.severity])
+    return line.format(key=problem.key, message=problem.for_command)
 
 
 @click.command()

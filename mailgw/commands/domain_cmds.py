@@ -22,7 +22,7 @@ from mailgw.commands.common import (
     fail,
     pass_context,
 )
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -353,9 +353,11 @@ def _print_dkim(report: DkimReport) -> None:
         aligned = any(s.aligned for s in passed)
         verdict = _("an aligned signature passes") if aligned else _("no aligned signature passes")
         click.echo(
-            _("{passed} of {signatures} signatures pass; {verdict}").format(
-                passed=len(passed), signatures=len(report.signatures), verdict=verdict
-            )
+            ngettext(
+                "{passed} of {signatures} signature passes; {verdict}",
+                "{passed} of {signatures} signatures pass; {verdict}",
+                len(report.signatures),
+            ).format(passed=len(passed), signatures=len(report.signatures), verdict=verdict)
         )
     for problem in report.problems:
         click.echo(_("note: {problem}").format(problem=problem), err=True)

@@ -184,11 +184,12 @@ class PlainSetup:
         self._questions_only(step)
         while True:
             result = self._send()
-            if result is None or result.ok:
+            if result is not None and result.ok:
                 self.wizard.complete()
                 return
-            say(_("Fix: {fix}").format(fix=result.shell_fix()))
-            self._ask_retry()
+            if result is not None:  # None: the message could not be built, as _send said
+                say(_("Fix: {fix}").format(fix=result.shell_fix()))
+            self._ask_retry()  # a send that did not happen is not done: retry, skip or go back
 
     def _ask_retry(self) -> None:
         """Return to send again; skipping or going back leaves the step (Navigate)."""
@@ -211,6 +212,7 @@ class PlainSetup:
     def _send(self) -> SendResult | None:
         from mailgw.delivery import smtp
         from mailgw.delivery.errors import MessageInvalid
+        from mailgw.delivery.results import stage_label
 
         wizard = self.wizard
         try:
@@ -228,7 +230,7 @@ class PlainSetup:
             category = result.category.value if result.category else "failed"
             say(
                 _("Failed at {stage} [{category}]: {message}").format(
-                    stage=result.stage, category=category, message=result.message
+                    stage=stage_label(result.stage), category=category, message=result.message
                 )
             )
         return result

@@ -104,8 +104,10 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def show_stage(stage: Stage) -> None:
+    from mailgw.delivery.results import stage_label
+
     mark = _("ok") if stage.ok else _("FAILED")
-    click.echo(f"  {mark:<7}{stage.name:<12}{stage.ms:8.1f} ms")
+    click.echo(f"  {mark:<7}{stage_label(stage.name):<18}{stage.ms:8.1f} ms")
     sys.stdout.flush()
 
 

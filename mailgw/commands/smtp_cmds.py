@@ -20,7 +20,7 @@ from mailgw.commands.common import (
 from mailgw.commands.receive_cmds import check_receipt, receive_options
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
-from mailgw.i18n import N_, _
+from mailgw.i18n import LANGUAGES, N_, _
 
 if TYPE_CHECKING:
     from mailgw.config.model import Settings
@@ -41,12 +41,24 @@ def register(group: click.Group) -> None:
     "--to", "to", required=True, metavar="ADDR", help=N_("Recipient of the test message.")
 )
 @click.option("--kind", type=click.Choice(KINDS), default="test", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help=N_("Language of the message (default: the language mailgw runs in)."),
+)
 @click.option("--transcript", is_flag=True, help=N_("Print the SMTP dialogue (password masked)."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON for scripts."))
 @receive_options
 @pass_context
 def test_send(
-    ctx: Context, to: str, kind: str, transcript: bool, as_json: bool, receive: bool, **options: Any
+    ctx: Context,
+    to: str,
+    kind: str,
+    lang: str | None,
+    transcript: bool,
+    as_json: bool,
+    receive: bool,
+    **options: Any,
 ) -> None:
     """Send a sample message through the configured server, as the platform would."""
     from mailgw.delivery import smtp
@@ -56,7 +68,7 @@ def test_send(
 
     settings = store.load(ctx.config_path).settings
     try:
-        message = build_message(settings, kind, to)
+        message = build_message(settings, kind, to, lang=lang)
     except MessageInvalid as exc:
         fail(str(exc))
     progress = Progress()
@@ -108,8 +120,14 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
 
         return asyncio.run(work)
     except KeyboardInterrupt as exc:  # the one interrupt rule (mailgw.cli) says the rest
+        from mailgw.delivery.results import stage_label
+
         record = progress.result if progress is not None else None
-        where = _(" during {stage}").format(stage=record.stage) if record is not None else ""
+        where = (
+            _(" during {stage}").format(stage=stage_label(record.stage))
+            if record is not None
+            else ""
+        )
         detail = _("{where}; the connection was closed").format(where=where)
         raise Interrupted(detail, terminated=isinstance(exc, Terminated)) from None
 
@@ -131,6 +149,8 @@ def _exit(code: int) -> None:
 
 
 def _print_result(result: SendResult, transcript: bool) -> None:
+    from mailgw.delivery.results import stage_label
+
     if result.host:
         click.echo(
             _("server: {host} port {port}, security {security}").format(
@@ -139,7 +159,7 @@ def _print_result(result: SendResult, transcript: bool) -> None:
         )
     for stage in result.stages:
         mark = "✓" if stage.ok else "✗"
-        click.echo(f"  {mark} {stage.name:<12}{stage.ms:8.1f} ms")
+        click.echo(f"  {mark} {stage_label(stage.name):<18}{stage.ms:8.1f} ms")
     if result.tls:
         _print_tls(result.tls)
     if result.server and result.server.auth_mechanisms:
@@ -165,7 +185,7 @@ def _print_result(result: SendResult, transcript: bool) -> None:
         category = result.category.value if result.category else "failed"
         click.echo(
             _("failed at {stage} [{category}]: {message}").format(
-                stage=result.stage, category=category, message=result.message
+                stage=stage_label(result.stage), category=category, message=result.message
             )
         )
         click.echo(_("fix: {fix}").format(fix=result.shell_fix()))
@@ -300,7 +320,7 @@ def parse_ports(spec: str) -> list[Candidate]:
 
     candidates = []
     for item in filter(None, (part.strip() for part in spec.split(","))):
-        port_text, _, security = item.partition(":")
+        port_text, _colon, security = item.partition(":")
         if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
             fail(_("--ports: {item!r} is not PORT[:ssl|starttls]").format(item=item))
         port = int(port_text)

@@ -53,7 +53,8 @@ def test_check_in_portuguese_keeps_json_keys(portuguese, config_path, capsys) ->
     assert code == 1
     assert "um servidor SMTP personalizado precisa de um nome de host" in out
     assert "70000 está fora do intervalo; use de 1 a 65535" in out
-    assert out.startswith("error: ")  # the severity is a status name: scripts match it
+    assert out.startswith("erro: smtp.")  # for people; scripts read --json
+    assert "\nerro: smtp.host: um servidor SMTP" in out and "error:" not in out
     code, out, _ = _mailgw(capsys, "--config", path, "check", "--json")
     problems = json.loads(out)["problems"]
     assert code == 1 and set(problems[0]) == {"key", "severity", "message"}
@@ -88,8 +89,11 @@ def test_a_refused_test_send_in_portuguese(portuguese, config_path, capsys) -> N
     args = ["--config", path, "test-send", "--to", "ops@example.com"]
     code, out, _ = _mailgw(capsys, *args)
     assert code == 1
-    assert "falhou em connect [connect_refused]: não foi possível conectar a 127.0.0.1" in out
+    assert "✓ resolução do host" in out and "✗ conexão" in out  # stage names, not ids
+    assert "falha na etapa conexão [connect_refused]: não foi possível conectar a 127.0.0.1" in out
     assert "correção: verifique smtp.host e smtp.port (portas usuais" in out
+    code, out, _ = _mailgw(capsys, *args, "--transcript")
+    assert "127.0.0.1 resolve para 127.0.0.1" in out and f"127.0.0.1, porta {port}: " in out
     code, out, _ = _mailgw(capsys, *args, "--json")
     data = json.loads(out)
     assert code == 1 and data["ok"] is False and data["category"] == "connect_refused"
@@ -132,3 +136,22 @@ def test_installed_command_help_in_portuguese(config_path: Path) -> None:
     assert "Valida a configuração; sai com 1 se houver erros." in help_text("pt_BR.UTF-8")
     assert "Imprime JSON para scripts." in help_text("pt_BR.UTF-8")
     assert "Validate the config; exit 1 if it has errors." in help_text("de_DE.UTF-8")
+
+
+@pytest.mark.parametrize("ports", ["abc", "25:tls", "99999"])
+def test_a_bad_ports_list_is_a_portuguese_error_not_a_crash(portuguese, capsys, ports) -> None:
+    """`_` once was a throwaway in parse_ports, and every bad value crashed there."""
+    code, out, err = _mailgw(capsys, "detect", "127.0.0.1", "--ports", ports)
+    assert code == 2 and err.startswith("mailgw: --ports: ")
+    assert "erro inesperado" not in err and ("PORTA" in err or "deve ser" in err)
+
+
+def test_clicks_own_frame_is_portuguese(portuguese, capsys) -> None:
+    code, out, _err = _mailgw(capsys, "test-send", "--help")
+    assert code == 0 and out.startswith("Uso: mailgw test-send [OPÇÕES]")
+    assert "\nOpções:\n" in out and "Mostra esta mensagem e sai." in out
+    assert "[obrigatório]" in out and "[padrão: test]" in out
+    code, _out, err = _mailgw(capsys, "test-send")
+    assert code == 2 and "Falta a opção '--to'." in err
+    code, _out, err = _mailgw(capsys, "test-send", "--to", "a@b.example", "--kind", "x")
+    assert code == 2 and "Valor inválido em '--kind': 'x' não é um destes:" in err

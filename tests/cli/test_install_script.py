@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,3 +144,82 @@ def test_readme_opens_with_the_two_commands() -> None:
     )
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert "./install.sh --dev && .venv/bin/python -m pytest -n auto" in ci
+
+
+def _can_become_nobody() -> bool:
+    return os.geteuid() == 0 and shutil.which("runuser") is not None and _has_nobody()
+
+
+def _has_nobody() -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        return False
+    return True
+
+
+needs_root = pytest.mark.skipif(not _can_become_nobody(), reason="needs root and a user nobody")
+
+
+def _root_env(base: Path) -> dict[str, str]:
+    return {"MAILGW_PREFIX": str(base / "opt"), "MAILGW_BIN_LINK": str(base / "bin" / "mailgw"),
+            "MAILGW_CONFIG_DIR": str(base / "etc")}  # fmt: skip
+
+
+@needs_root
+def test_root_install_refuses_a_python_other_users_cannot_run(tmp_path: Path) -> None:
+    """Like a pyenv under /root: pytest's tmp folder is root's own (0700)."""
+    private = tmp_path / "pyenv" / "python3"
+    private.parent.mkdir(mode=0o700)
+    private.symlink_to(sys.executable)
+    result = _run(_checkout(tmp_path), PYTHON=str(private), **_root_env(tmp_path))
+    assert result.returncode == 1
+    assert f"{private} cannot be run by other users" in result.stderr
+    assert "PYTHON=/usr/bin/python3 ./install.sh" in result.stderr
+    assert not (tmp_path / "opt").exists() and not (tmp_path / "bin").exists()
+
+
+# Answers install.sh's questions like a Python would; `-m venv` copies itself, `-m pip` writes a
+# mailgw command with the mode the test asks for.
+FAKE_PYTHON = """#!/bin/sh
+case "$1 $2" in
+  "-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
+  "-m pip") bin=$(dirname "$0")
+            printf '#!/bin/sh\\necho "mailgw, version 0.1.0"\\n' > "$bin/mailgw"
+            chmod "$FAKE_MAILGW_MODE" "$bin/mailgw" ;;
+  *print*) echo "$0" ;;
+esac
+exit 0
+"""
+
+
+@needs_root
+@pytest.mark.parametrize(("mode", "runs"), [("0755", True), ("0700", False)])
+def test_root_install_proves_the_link_runs_for_nobody(
+    tmp_path: Path, mode: str, runs: bool
+) -> None:
+    public = Path(tempfile.mkdtemp(prefix="mailgw-install-"))  # outside root's 0700 tmp folder
+    try:
+        public.chmod(0o755)
+        fake = public / "python3"
+        fake.write_text(FAKE_PYTHON)
+        fake.chmod(0o755)
+        env = {**_root_env(public), "PYTHON": str(fake), "FAKE_MAILGW_MODE": mode}
+        result = _run(_checkout(tmp_path), **env)
+    finally:
+        shutil.rmtree(public)
+    if runs:
+        assert result.returncode == 0, result.stderr
+        assert "(runs for every user)" in result.stdout
+    else:
+        assert result.returncode == 1
+        assert "does not run for other users" in result.stderr
+        assert "Permission denied" in result.stderr
+
+
+def test_a_root_install_prefers_the_system_python() -> None:
+    script = (ROOT / "install.sh").read_text("utf-8")
+    body = script.split("find_python() {", 1)[1].split("\n}", 1)[0]
+    assert "candidates=(/usr/bin/python3 " in body and 'is_root && [ "$dev" -eq 0 ]' in body

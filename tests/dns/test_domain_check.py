@@ -179,6 +179,15 @@ async def test_dmarc_syntax_error_is_wrong() -> None:
     assert finding.status is Status.WRONG and "p=maybe" in finding.title
 
 
+async def test_dmarc_without_the_semicolon_says_the_semicolon_is_missing() -> None:
+    """It does start with v=DMARC1: saying it must would send the admin looking elsewhere."""
+    zone = good_zone()
+    set_txt(zone, f"_dmarc.{DOMAIN}", "v=DMARC1 p=none")
+    finding = _finding(await _check(zone), "dmarc")
+    assert finding.status is Status.WRONG and 'followed by ";"' in finding.title
+    assert "must start with" not in finding.title
+
+
 async def test_strict_dmarc_with_broken_dkim_says_mail_will_be_rejected() -> None:
     zone = good_zone()
     set_txt(zone, f"_dmarc.{DOMAIN}", "v=DMARC1; p=reject;")

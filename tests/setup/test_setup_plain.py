@@ -120,7 +120,7 @@ def test_custom_server_with_detect_and_test_send_saves_a_valid_file(
         out, err = process.communicate("".join(line + "\n" for line in rest), timeout=TIMEOUT)
     assert process.returncode == 0, out + err
     assert "works with starttls" in out and "Recommended: port" in out
-    for stage in ("connect", "tls", "auth", "rcpt_to", "data"):
+    for stage in ("connect", "TLS handshake", "login (AUTH)", "RCPT TO", "DATA"):
         assert f"{stage} " in out
     assert "Test message accepted" in out and "Saved to" in out
     assert len(server.recorder.messages) == 1 and b"Fleet Alerts" in server.recorder.messages[0]
@@ -167,7 +167,7 @@ def test_failing_test_send_shows_the_fix_and_can_be_retried_or_skipped(
         ]
         result = _run(config_path, answers, ca_file=ca_file)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("Failed at auth [auth_failed]") == 2
+    assert result.stdout.count("Failed at login (AUTH) [auth_failed]") == 2
     assert result.stdout.count("Fix: ") == 2
     assert "error: answer r, - or <" in result.stdout
     assert server.recorder.logins and not server.recorder.messages
@@ -310,3 +310,13 @@ def test_detect_without_tls_is_not_taken_by_default_and_names_the_risk(config_pa
     assert "Recommended: port" not in result.stdout
     assert f"Send mail in clear on port {stripped.port} anyway? [y/N]" in result.stdout
     assert not config_path.exists()
+
+
+def test_a_test_send_that_could_not_be_built_is_not_marked_done(config_path: Path) -> None:
+    """A From that validation lets through but the mail cannot carry (non-ASCII local part)."""
+    answers = ["1", "joão@frotabr.com.br", "", "", RECIPIENT, "", "-", "", "n"]
+    result = _run(config_path, answers)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error: email.from_address does not parse" in result.stdout
+    assert "Retry (r), skip the test send (-)" in result.stdout
+    assert "3) Test send: skipped" in result.stdout and "3) Test send: done" not in result.stdout

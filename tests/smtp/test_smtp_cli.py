@@ -284,7 +284,7 @@ def test_ctrl_c_mid_send_exits_130_in_one_line(config_path, password_file) -> No
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
-    assert err.count("\n") == 1 and "interrupted during ehlo" in err
+    assert err.count("\n") == 1 and "interrupted during EHLO" in err
     assert "Traceback" not in err and out == ""
 
 

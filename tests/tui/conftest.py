@@ -104,3 +104,29 @@ def here(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def existing(here: Path, existing_config: Path) -> Path:
     """The admin's existing config, from its own folder (for snapshots)."""
     return existing_config
+
+
+@pytest.fixture(params=["C.UTF-8", "pt_BR.UTF-8"], ids=["en", "pt"])
+def language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each screen in both languages: a snapshot test that uses this runs once for each."""
+    monkeypatch.setenv("LANG", request.param)
+    return request.param
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """The snapshot plugin's compare, and no word cut on the screen it pictures (layout.py)."""
+    from .layout import cut_texts
+    from .pilot_helpers import settled
+
+    def compare(app, *, run_before=None, **options) -> bool:
+        async def checked(pilot) -> None:
+            if run_before is not None:
+                await run_before(pilot)
+            await settled(pilot)
+            cut = cut_texts(pilot.app.screen)
+            assert cut == [], f"cut at {pilot.app.size}: {cut}"
+
+        return snap_compare(app, run_before=checked, **options)
+
+    return compare

@@ -88,7 +88,7 @@ async def test_pin_from_a_failed_send_saves_the_fingerprint_and_the_next_send_wo
             await run_to_end(pilot, panel, "#test-send-button")
             second = panel.verdict()
             tls = str(panel.query_one(".tls-details").render())
-    assert "✗ Failed at tls: the certificate is not trusted" in failed
+    assert "✗ Failed at TLS handshake: the certificate is not trusted" in failed
     assert "pin its certificate (button below)" in failed and "`" not in failed
     assert offered
     assert fingerprint in asked and "DNS:mail.example.test" in asked and "IP:127.0.0.1" in asked

@@ -13,11 +13,13 @@ from mailgw.tui.widgets.field import problem_line
 
 from .pilot_helpers import (
     answer_dialog,
+    focus,
     press_for_dialog,
     save_and_confirm,
     settle,
     settled,
     type_into,
+    wait_until,
 )
 from .test_tui_save_dialogs import dialog_text
 
@@ -102,3 +104,20 @@ async def test_any_other_language_is_english(
         await pilot.press("f10")
         await settle(pilot)
         assert not isinstance(app.screen, ChoiceDialog)  # nothing changed: quits at once
+
+
+async def test_an_open_menu_says_its_key_in_portuguese(
+    existing_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's own "esc Dismiss menu" footer entry, seen on every drop-down."""
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    app = MailgwApp(existing_config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot)
+        await pilot.press("f6", "f6", "f6")  # the Test send tab, whose first field is a menu
+        await wait_until(pilot, lambda: bool(app.screen.query("#test-kind")), "the kind menu")
+        await focus(pilot, "#test-kind")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one("#test-kind").expanded, "the open menu")
+        await settled(pilot)
+        assert "Fechar menu" in _footer(app) and "Dismiss menu" not in _footer(app)

@@ -1,4 +1,5 @@
-"""How each screen and dialog looks at 80x24, and a few without colour (NO_COLOR=1).
+"""How each screen and dialog looks at 80x24 in English and Portuguese (the `language` fixture),
+with no word cut (the snap_compare of conftest.py checks), and a few without colour (NO_COLOR=1).
 
 Run with `--snapshot-update` after a deliberate change and review the SVGs before committing.
 """
@@ -30,6 +31,7 @@ async def _confirm(pilot: Pilot[None]) -> None:
     await answer_dialog(pilot, "enter")
 
 
+@pytest.mark.usefixtures("language")
 class TestSections:
     def test_platform_gateway(self, snap_compare, here: Path) -> None:
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE)
@@ -76,6 +78,7 @@ class TestSections:
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=run_before)
 
 
+@pytest.mark.usefixtures("language")
 class TestDialogs:
     def test_save_diff(self, snap_compare, existing: Path) -> None:
         assert snap_compare(MailgwApp(NAME), terminal_size=SIZE, run_before=edit_host_and_save)

@@ -85,7 +85,7 @@ async def test_auth_failure_shows_category_and_fix(config_path: Path) -> None:
             panel = await _send_to(pilot)
             rows = {row.name: row.state for row in panel.timeline.rows}
             verdict = panel.verdict()
-    assert "✗ Failed at auth: the login was refused" in verdict
+    assert "✗ Failed at login (AUTH): the login was refused" in verdict
     assert "Fix: check smtp.auth.username and the password" in verdict
     assert rows["auth"] == RowState.FAILED
     assert rows["mail_from"] == rows["data"] == RowState.NOT_RUN
@@ -134,7 +134,7 @@ async def test_escape_cancels_a_slow_send_and_keys_work_meanwhile(config_path: P
     assert _state(panel, "connect") == RowState.OK
     assert _state(panel, "ehlo") == RowState.CANCELLED
     assert _state(panel, "quit") == RowState.NOT_RUN
-    assert "⊘ Cancelled during ehlo" in verdict
+    assert "⊘ Cancelled during EHLO" in verdict
     assert panel.result is not None and panel.result.category == Category.CANCELLED
     assert any("220 slow.example.test" in line.text for line in panel.result.transcript)
 

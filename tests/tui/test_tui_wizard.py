@@ -261,3 +261,19 @@ def test_the_console_opens_the_wizard_on_a_fresh_install(
     tui_app.run(existing_config, wizard=True)
     assert asked == [True, False, True]
     assert EditSession.open(fresh).loaded is not None and not fresh.exists()
+
+
+async def test_choosing_a_gateway_updates_the_count_and_the_step_list_at_once(
+    config_path: Path,
+) -> None:
+    """Not only after F9: "step 1 of 5" then "step 2 of 7" read as a miscount."""
+    app = MailgwApp(config_path, wizard=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _at(pilot, StepId.GATEWAY)
+        title = screen.query_one("#wizard-title")
+        assert "step 1 of 5" in str(title.render())
+        await _choose(pilot, "#q-smtp-gateway", 1)
+        await wait_until(pilot, lambda: "step 1 of 7" in str(title.render()), "the new count")
+        steps = screen.query_one("#wizard-steps", OptionList)
+        server = steps.get_option(StepId.SERVER.value)
+        assert str(server.prompt)[1] == "·"  # to do, no longer "-" (not needed)

@@ -77,7 +77,8 @@ def test_wizard_save_then_the_console_shows_the_file(
     tmux.wait_for_text("Mailgun")  # the list is open (its first entries are drawn)
     tmux.keys(*case.pick, "Enter")
     chosen = presets.shown(preset.label)
-    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Mailgun" not in tmux.screen())
+    tmux.wait_for(lambda: chosen in tmux.row(_("Provider")) and "Mailgun" not in tmux.screen(),
+                  what="the preset chosen, under its label")  # fmt: skip
     tmux.focus(host_label)
     if not preset.host:
         tmux.replace(host_label, case.host)
@@ -110,8 +111,9 @@ def test_wizard_save_then_the_console_shows_the_file(
     assert _("● unsaved") not in screen
     assert security_row.count("(•)") == 1, security_row
     assert f"(•) {_(SECURITY_LABELS[case.security])}" in security_row
-    assert chosen in tmux.row(_("Provider preset"))
-    assert tmux.value(_("Host")) == case.host
+    # the "Saved" toast sits over the top rows' right end until it goes (toasts are at the top)
+    tmux.wait_for(lambda: chosen in tmux.row(_("Provider preset")), what="the provider row")
+    tmux.wait_for(lambda: tmux.value(_("Host")) == case.host, what="the host row")
 
     settings = store.load(config_path).settings  # the file holds what the screen shows
     assert settings.smtp.gateway == Gateway.CUSTOM

@@ -35,12 +35,17 @@ KEY_INTERVAL = 0.03  # seconds between keys: a person never sends a burst of esc
 WAIT = 60.0  # seconds at most for the screen to show what is awaited: generous for a busy machine
 
 _STYLE = re.compile(r"\x1b\[[0-9;:?]*[A-Za-z]")
-LABEL_WIDTH = 16  # .field-label in app.tcss: a longer label wraps, its control beside line one
+WIZARD_COLUMN = 49  # the wizard's form column at 80x24: a label longer than that wraps
+
+
+def _form_part(line: str) -> str:
+    """A screen line without its styles and without the wizard's step list (left of `│`)."""
+    return _STYLE.sub("", line).rpartition("│")[2].strip()
 
 
 def label_line(label: str) -> str:
     """The first line of a field's label as drawn: what `Tmux.row` finds the field by."""
-    return textwrap.wrap(label, LABEL_WIDTH)[0]
+    return textwrap.wrap(label, WIZARD_COLUMN)[0]
 
 
 class Tmux:
@@ -108,18 +113,35 @@ class Tmux:
         """The pane with its colours and attributes (escape sequences) kept."""
         return self.run("capture-pane", "-p", "-e")
 
+    def _field(self, label: str) -> tuple[str, str]:
+        """(the styled line that shows the field labelled `label`, what its control shows).
+
+        In the console the control is beside its label, on the label's line; in the wizard the
+        label is above it, alone on its line, and the control on the next one. ("", "") when no
+        form line (right of the wizard's `│`) starts with `label`.
+        """
+        lines = self.styled_screen().splitlines()
+        for index, line in enumerate(lines):
+            form = _form_part(line)
+            if not form.startswith(label):
+                continue
+            rest = form[len(label) :]
+            in_wizard = "│" in _STYLE.sub("", line)
+            if in_wizard and "  " not in rest and index + 1 < len(lines):
+                below = lines[index + 1]
+                return below, _form_part(below)
+            return line, rest.strip()
+        return "", ""
+
     def row(self, label: str, *, styled: bool = False) -> str:
-        """The first line whose form part (right of the wizard's `│`) starts with `label`;
-        "" when none does. `styled`: with its escape sequences."""
-        for line in self.styled_screen().splitlines():
-            plain = _STYLE.sub("", line)
-            if plain.rpartition("│")[2].lstrip().startswith(label):
-                return line if styled else plain
-        return ""
+        """The line that shows the field labelled `label` (see `_field`); "" when none does.
+        `styled`: with its escape sequences."""
+        line = self._field(label)[0]
+        return line if styled else _STYLE.sub("", line)
 
     def value(self, label: str) -> str:
-        """What the field labelled `label` shows right of its label (its first line)."""
-        return self.row(label).rpartition("│")[2].strip()[len(label) :].strip()
+        """What the control of the field labelled `label` shows (its first line)."""
+        return self._field(label)[1]
 
     def typed(self, label: str) -> str:
         """What the field labelled `label` holds: "" while it shows its hint ("e.g. …", as

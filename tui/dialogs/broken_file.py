@@ -38,11 +38,10 @@ class BrokenFileScreen(Screen[str]):
 
     def compose(self) -> ComposeResult:
         error = self.error
-        where = (
-            _("line {line}, column {col}").format(line=error.line, col=error.col)
-            if error.line is not None
-            else _("the file")
-        )
+        if error.line is not None:
+            message = _("Error at line {line}, column {col}: {reason}")
+        else:
+            message = _("Error in the file: {reason}")
         with VerticalScroll(id="broken"):
             yield Static(
                 printable(_("READ-ONLY: {path} is not valid TOML").format(path=error.path)),
@@ -50,7 +49,7 @@ class BrokenFileScreen(Screen[str]):
                 markup=False,
             )
             yield Static(
-                printable(_("Error at {where}: {reason}").format(where=where, reason=error.reason)),
+                printable(message.format(line=error.line, col=error.col, reason=error.reason)),
                 id="broken-error",
                 markup=False,
             )

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Gateway, Settings
 from mailgw.config.printable import printable
-from mailgw.i18n import N_, _
+from mailgw.i18n import N_, _, ngettext
 from mailgw.tui import domain_text as text
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.zone_lines import ZoneLinesScreen
@@ -40,7 +40,7 @@ DEFAULT_RECHECK_SECONDS = 60
 KEYS = (
     ("f5", "check", N_("Check"), "F5"),
     ("f7", "zone_lines", N_("Zone lines"), "F7"),
-    ("f8", "toggle_auto", N_("Auto re-check"), "F8"),
+    ("f8", "toggle_auto", N_("Re-check"), "F8"),
     ("escape", "cancel_check", N_("Cancel check"), "Esc"),
 )
 
@@ -347,10 +347,12 @@ class SenderDomainSection(Section):
     def _summary(self, proposal: Proposal, report: DomainReport) -> str:
         statuses = [f.status for f in report.findings]
         counts = ", ".join(
-            f"{sum(s is status for s in statuses)} {_(text.STATUS_WORDS[status])}"
+            text.status_count(status, sum(s is status for s in statuses))
             for status in dict.fromkeys(statuses)
         )
-        head = _("Checked {n} records: {counts}.").format(n=len(statuses), counts=counts)
+        head = ngettext(
+            "Checked {n} record: {counts}.", "Checked {n} records: {counts}.", len(statuses)
+        ).format(n=len(statuses), counts=counts)
         others = [f"{f.status.mark} MX: {f.title}" for f in report.findings if f.check == "mx"]
         notes = [*proposal.problems, *proposal.notes, *report.notes]
         return "\n".join([head, *others, *notes])

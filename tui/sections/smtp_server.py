@@ -25,6 +25,7 @@ from mailgw.delivery.setup_questions import SECRET_FILE_HELP
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
+from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.password_field import PasswordField
 from mailgw.tui.widgets.toggles import Check, Radio
 
@@ -139,7 +140,7 @@ def preset_notes(name: str) -> str:
     if preset is None:
         return ""
     hint = (
-        _("\nUsername: {username_hint}").format(username_hint=preset.username_hint)
+        _("\nUsername: {username_hint}").format(username_hint=presets.shown(preset.username_hint))
         if preset.username_hint
         else ""
     )
@@ -213,7 +214,7 @@ class CustomServerFields(Vertical):
         held = cast("MailgwApp", self.app).session.settings.smtp.provider
         options = provider_options(held)
         self._offered = {value for _label, value in options}
-        return Select(options, allow_blank=False, value=held, id="provider", compact=True)
+        return Menu(options, allow_blank=False, value=held, id="provider", compact=True)
 
     def offer(self, provider: str) -> None:
         """Let the preset list show `provider` (a file read again may name another one)."""

@@ -24,6 +24,7 @@ from mailgw.tui.dialogs.downgrade import confirm_downgrade
 from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.sections.base import Section
 from mailgw.tui.widgets.field import Field, example
+from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class TestSendSection(Section):
     def compose(self) -> ComposeResult:
         recipient = Input(id="test-recipient", placeholder=example("you@example.com"))
         yield Field(RECIPIENT_KEY, recipient, label=_("Recipient"))
-        kind = Select(kind_options(), id="test-kind", value="test", allow_blank=False, compact=True)
+        kind = Menu(kind_options(), id="test-kind", value="test", allow_blank=False, compact=True)
         yield Field("test.kind", kind, label=_("Message kind"))
         with Horizontal(id="test-actions", classes="actions"):
             yield Button(_("Send"), id="test-send-button", compact=True)

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Settings
 from mailgw.config.printable import printable
+from mailgw.delivery.results import stage_label
 from mailgw.i18n import N_, _
 from mailgw.tui.widgets.timeline import RowState, Timeline
 
@@ -333,14 +334,16 @@ def verdict_text(result: SendResult | None, *, cancelled: bool) -> str:
     if result is None:
         return _("⊘ Cancelled before anything ran.") if cancelled else ""
     if cancelled:
-        return _("⊘ Cancelled during {stage}: nothing more was done.").format(stage=result.stage)
+        return _("⊘ Cancelled during {stage}: nothing more was done.").format(
+            stage=stage_label(result.stage)
+        )
     lines = []
     if result.ok:
         lines.append(_("✓ Success: {message}").format(message=result.message))
     else:
         lines.append(
             _("✗ Failed at {stage}: {category}").format(
-                stage=result.stage, category=category_words(result.category)
+                stage=stage_label(result.stage), category=category_words(result.category)
             )
         )
         lines.append(result.message)

@@ -22,5 +22,6 @@ class StatusLine(Static):
         state = (
             _("read-only") if self.read_only else (_("● unsaved") if self.modified else _("saved"))
         )
-        gateway = f"{self.gateway} · " if self.gateway else ""
-        return Content(printable(f" mailgw · {state} · {gateway}{self.path}"))  # never markup
+        parts = ("mailgw", state, self.gateway, self.path)
+        # no separator before nothing; outside text (a path) is never markup or a control code
+        return Content(printable(" " + " · ".join(part for part in parts if part)))

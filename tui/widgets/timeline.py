@@ -9,31 +9,11 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from mailgw.config.printable import printable
+from mailgw.delivery.results import stage_label
 from mailgw.i18n import N_, _
 
 if TYPE_CHECKING:
     from mailgw.delivery.results import Stage
-
-# Stage names as the admin reads them (msgids; the protocol words stay as they are).
-STAGE_LABELS = {
-    "token": N_("OAuth token"),
-    "resolve": N_("resolve host"),
-    "connect": N_("connect"),
-    "tls": N_("TLS handshake"),
-    "certificate": N_("certificate"),
-    "ehlo": "EHLO",
-    "auth": N_("login (AUTH)"),
-    "mail_from": "MAIL FROM",
-    "rcpt_to": "RCPT TO",
-    "data": "DATA",
-    "quit": "QUIT",
-}
-
-
-def stage_label(name: str) -> str:
-    """A stage's name as the admin reads it, in the current language."""
-    label = STAGE_LABELS.get(name, name)
-    return _(label)
 
 
 class RowState(str, enum.Enum):

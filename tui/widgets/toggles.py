@@ -1,9 +1,18 @@
-"""Checkbox and radio button whose state shows in the glyph, not only in colour (NO_COLOR)."""
+"""Checkbox and radio button whose state shows in the glyph, not only in colour (NO_COLOR).
+
+A label too long for its line wraps (app.tcss sets text-wrap) instead of ending in "…": Textual's
+toggles are always one line high, and a cut label hides the very word that tells options apart.
+"""
 
 from __future__ import annotations
 
 from textual.content import Content
+from textual.geometry import Size
 from textual.widgets import Checkbox, RadioButton
+
+
+def _wrapped_height(toggle: Checkbox | RadioButton, width: int) -> int:
+    return max(1, len(toggle.render().wrap(width)))
 
 
 class Check(Checkbox):
@@ -16,6 +25,9 @@ class Check(Checkbox):
         self.BUTTON_INNER = "X" if self.value else " "
         return super()._button
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return _wrapped_height(self, width)
+
 
 class Radio(RadioButton):
     """`(•)` when chosen, `( )` when not."""
@@ -26,3 +38,6 @@ class Radio(RadioButton):
     def _button(self) -> Content:
         self.BUTTON_INNER = "•" if self.value else " "
         return super()._button
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return _wrapped_height(self, width)
