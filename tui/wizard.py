@@ -7,6 +7,7 @@ send or detect, else leaves for the console, which keeps the wizard's settings a
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
@@ -72,6 +73,8 @@ class WizardScreen(ModalScreen[None]):
         self.form: QuestionForm | None = None
         self.last_send_ok = False
         self.shown_step: StepId | None = None  # the step drawn on screen (tests wait on it)
+        # A form being drawn again (a question came or went) is finished before F9 reads it.
+        self._redrawing = asyncio.Lock()
 
     @property
     def mailgw(self) -> MailgwApp:
@@ -194,6 +197,10 @@ class WizardScreen(ModalScreen[None]):
     # ------------------------------------------------------------ moving
 
     async def action_next(self) -> None:
+        async with self._redrawing:  # an F9 pressed while the form is drawn again waits for it
+            await self._next()
+
+    async def _next(self) -> None:
         current = self.wizard.current.id
         if self._panel_running():
             return
@@ -274,6 +281,10 @@ class WizardScreen(ModalScreen[None]):
 
     @on(QuestionForm.Edited)
     async def _edited(self) -> None:
+        async with self._redrawing:
+            await self._follow_answers()
+
+    async def _follow_answers(self) -> None:
         form = self.form
         if form is None:
             return
