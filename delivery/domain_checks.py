@@ -17,6 +17,7 @@ from mailgw.delivery.dmarc import (
     aligned,
     discover,
     merge_records,
+    opening_problem,
     parse_dmarc,
     record_names,
     repaired,
@@ -287,6 +288,12 @@ def check_dmarc(
     if found_at.organizational:
         found = f"{found_at.owner}: {found}"
     if not texts:
+        own = answer_for(view, dmarc_names(setup)[0], "TXT").records
+        almost = [t for t in own if opening_problem(t) != opening_problem("")]
+        if almost:  # it opens as v=DMARC1 but misses the ";": say that, not "add one"
+            fix = _('Replace it with: "{expected}".').format(expected=expected)
+            issue = Issue(Status.WRONG, opening_problem(almost[0]), fix)
+            return finding("dmarc", [issue], "", " | ".join(sorted(almost)), expected)
         fix_add = _('Add a TXT record at _dmarc.{from_domain}: "{expected}".').format(
             from_domain=setup.from_domain, expected=expected
         )

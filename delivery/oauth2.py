@@ -137,7 +137,7 @@ async def _post(request: TokenRequest, context: ssl.SSLContext, seen: dict[str, 
             subject=request.subject,
             audience=request.token_url,
             claims={"scope": request.scope},
-            key=request.private_key,
+            key=_rsa_key(request.private_key),
             header={"alg": "RS256"},
             **common,
         ) as client:
@@ -150,6 +150,13 @@ async def _post(request: TokenRequest, context: ssl.SSLContext, seen: dict[str, 
         **common,
     ) as client:
         return await client.fetch_token(request.token_url, grant_type="client_credentials")
+
+
+def _rsa_key(pem: str) -> Any:
+    """The service account's key as joserfc's RSA key: authlib warns about a bare PEM string."""
+    from joserfc.jwk import RSAKey
+
+    return RSAKey.import_key(pem)
 
 
 # ---------------------------------------------------------------- what a refusal means

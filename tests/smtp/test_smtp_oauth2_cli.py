@@ -76,7 +76,8 @@ def test_test_send_succeeds_end_to_end(
         as_json = _mailgw(config_path, ca_file, "test-send", "--to", RECIPIENT, "--json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert sent.returncode == 0, sent.stdout + sent.stderr
-    assert "✓ token" in sent.stdout and "AUTH XOAUTH2 ********" in sent.stdout
+    assert "✓ OAuth token" in sent.stdout and "AUTH XOAUTH2 ********" in sent.stdout
+    assert sent.stderr == "" and "Warning" not in sent.stdout  # no library noise for the admin
     data = json.loads(as_json.stdout)
     assert data["ok"] and data["stages"][0]["name"] == "token"
     assert len(server.recorder.messages) == 2

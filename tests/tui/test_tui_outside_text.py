@@ -14,7 +14,7 @@ from mailgw.tui.dialogs.choice import CANCEL, ChoiceDialog
 from mailgw.tui.widgets.records_table import RecordsTable
 from mailgw.tui.widgets.status_line import StatusLine
 
-from .pilot_helpers import settled, wait_for_dialog
+from .pilot_helpers import settled, wait_for_dialog, wait_until
 
 HOSTILE = "v=spf1 [/] [b]x[/b] \x1b[2J\x1b]0;owned\x07 -all"
 
@@ -28,9 +28,9 @@ async def test_a_dns_answer_with_markup_and_escapes_is_drawn_as_text() -> None:
     app = _TableApp()
     async with app.run_test(size=(100, 10)) as pilot:
         table = app.query_one(RecordsTable)
-        record = Record("example.com", "TXT", "v=spf1 include:x ~all", "spf", check="spf")
+        record = Record("example.com", "TXT", HOSTILE, "spf", check="spf")
         table.show([record], [Finding("spf", Status.WRONG, "SPF", found=HOSTILE)], "example.com")
-        await settled(pilot)
+        await wait_until(pilot, lambda: table.row_count == 1, "the row")
         cells = [str(cell) for cell in table.get_row_at(0)]
     assert "v=spf1 [/] [b]x[/b] \\x1b[2J\\x1b]0;owned\\x07 -all" in cells
     assert not any("\x1b" in cell for cell in cells)
@@ -51,7 +51,7 @@ async def test_a_config_path_with_markup_draws_the_first_frame(tmp_path: Path) -
 
 
 async def test_a_dialog_shows_a_hostile_certificate_name_as_escapes(tmp_path: Path) -> None:
-    app = _TableApp()
+    app = App[None]()
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = ChoiceDialog("Pin [/]?", f"Names: {HOSTILE}", [CANCEL], detail=HOSTILE)
         app.push_screen(dialog)
