@@ -20,6 +20,7 @@ from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, smtp_server
 
 SENTINEL = "Sentinel-pa55:wörd"
+MAILBOX_SENTINEL = "Mailbox-Sentinel-7q!x"  # the [receive] mailbox's password
 USER = "fleet@example.com"
 
 
@@ -64,12 +65,16 @@ def configured(config_path: Path) -> Path:
     )
     assert result.returncode == 0, result.stderr
     assert SENTINEL in config_path.read_text("utf-8")  # it really is there to leak
+    mailbox = _mailgw(config_path, "set-password", "--receive", "--stdin", stdin=MAILBOX_SENTINEL)
+    assert mailbox.returncode == 0, mailbox.stderr
+    receive = ["receive.host=127.0.0.1", "receive.security=none", f"receive.port={free_port()}"]
+    assert _mailgw(config_path, "set", *receive, f"receive.username={USER}").returncode == 0
     return config_path
 
 
 def _assert_clean(result: subprocess.CompletedProcess[str], what: str) -> None:
     output = result.stdout + result.stderr
-    leaked = [form for form in _forms(SENTINEL, USER) if form in output]
+    leaked = [form for form in [*_forms(SENTINEL, USER), MAILBOX_SENTINEL] if form in output]
     assert leaked == [], f"{what} printed the password ({leaked})"
     assert "Traceback" not in output, f"{what} printed a traceback"
 
@@ -102,6 +107,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("test-send", "--to", "ops@example.com", "--json"),
     ("test-send", "--to", "<broken"),
     ("detect", "127.0.0.1", "--ports", "PORT:starttls", "--timeout", "2", "--json"),
+    ("receive-check",),
+    ("receive-check", "--json"),
 ]
 
 
