@@ -21,10 +21,12 @@ from mailgw.commands.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
+    SIGTERM_SEEN,
     Context,
     Interrupted,
     Terminated,
     emit_json,
+    is_termination,
     printable_streams,
 )
 from mailgw.config.errors import ConfigError
@@ -40,7 +42,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
-            raise Interrupted("", terminated=isinstance(exc, Terminated)) from None
+            raise Interrupted("", terminated=is_termination(exc)) from None
 
 
 @click.group(
@@ -98,6 +100,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM stops a command as Ctrl-C does (the console installs its own handler)."""
 
     def terminate(signum: int, frame: object) -> None:
+        SIGTERM_SEEN.append(True)
+        if asyncio_running():
+            # asyncio.run's own SIGINT handler cancels the main task and lets it clean up; an
+            # exception raised here could land inside the loop's internals and break that
+            # ("Task was destroyed but it is pending!", a traceback)
+            signal.raise_signal(signal.SIGINT)
+            return
         raise Terminated()
 
     try:
@@ -109,6 +118,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def asyncio_running() -> bool:
+    """An event loop runs in this (the main) thread: a signal arrived during asyncio.run."""
+    asyncio = sys.modules.get("asyncio")  # never imported just to ask
+    return asyncio is not None and asyncio._get_running_loop() is not None
 
 
 def localise(command: click.Command) -> None:
@@ -158,7 +173,7 @@ def _run(argv: list[str] | None) -> int:
 def _interrupted(exc: BaseException, argv: list[str]) -> int:
     """The one interrupt rule: one line on stderr, `{"ok": false, "interrupted": ...}` under
     --json, exit 130 for Ctrl-C and 143 for SIGTERM, whichever command was running."""
-    terminated = isinstance(exc, Terminated) or getattr(exc, "terminated", False)
+    terminated = is_termination(exc) or getattr(exc, "terminated", False)
     detail = exc.detail if isinstance(exc, Interrupted) else ""
     message = _("interrupted{detail}").format(detail=detail)
     if "--json" in argv:

@@ -28,6 +28,14 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM: handled as Ctrl-C is (work cancelled, connections closed), exit 143."""
 
 
+SIGTERM_SEEN: list[bool] = []  # set by mailgw.cli's handler: a later KeyboardInterrupt is it
+
+
+def is_termination(exc: BaseException) -> bool:
+    """An interrupt that SIGTERM caused (raised as Terminated, or as asyncio's Ctrl-C)."""
+    return isinstance(exc, Terminated) or bool(SIGTERM_SEEN)
+
+
 class Interrupted(Exception):
     """A command stopped by Ctrl-C or SIGTERM, with what it was doing ("" when nothing)."""
 

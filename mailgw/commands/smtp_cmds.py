@@ -12,9 +12,9 @@ from mailgw.commands.common import (
     EXIT_PROBLEMS,
     Context,
     Interrupted,
-    Terminated,
     emit_json,
     fail,
+    is_termination,
     pass_context,
 )
 from mailgw.commands.receive_cmds import check_receipt, receive_options
@@ -129,7 +129,7 @@ def _run_live(work: Coroutine[Any, Any, T], progress: Progress | None = None) ->
             else ""
         )
         detail = _("{where}; the connection was closed").format(where=where)
-        raise Interrupted(detail, terminated=isinstance(exc, Terminated)) from None
+        raise Interrupted(detail, terminated=is_termination(exc)) from None
 
 
 def _finish(result: SendResult, *, as_json: bool, transcript: bool) -> None:
