@@ -15,12 +15,11 @@ from mailgw.config import presets
 from mailgw.config.model import (
     AuthMethod,
     Gateway,
-    OAuth2Provider,
     Security,
     Settings,
     SmtpSettings,
 )
-from mailgw.config.validate import OAUTH2
+from mailgw.config.validate import OAUTH2, OAUTH2_NEEDS
 from mailgw.delivery.setup_questions import SECRET_FILE_HELP
 from mailgw.i18n import N_, _
 from mailgw.tui.sections.base import Section
@@ -235,12 +234,9 @@ def _method_radios() -> RadioSet:
 
 
 OAUTH2_LABEL = N_("OAuth 2.0 (Microsoft 365 / Google)")
-# which [smtp.auth.oauth2] keys each provider reads (validate.py says which are required)
-OAUTH2_SHOWN: dict[OAuth2Provider, frozenset[str]] = {
-    OAuth2Provider.MICROSOFT: frozenset({"tenant", "client_id", "client_secret_file"}),
-    OAuth2Provider.GOOGLE: frozenset({"service_account_file"}),
-    OAuth2Provider.CUSTOM: frozenset({"client_id", "client_secret_file"}),
-}
+# the token URL and scope always show (their placeholder names the provider's default); the
+# other keys only for the providers that need them, as validation says
+ALWAYS_SHOWN = frozenset({"token_url", "scope"})
 
 
 class OAuth2Fields(Vertical):
@@ -268,7 +264,7 @@ class OAuth2Fields(Vertical):
     def show_for(self, settings: Settings) -> None:
         """Show the keys the chosen provider reads; the endpoint and scope say their default."""
         oauth2 = settings.smtp.auth.oauth2
-        shown = OAUTH2_SHOWN[oauth2.provider]
+        shown = frozenset(OAUTH2_NEEDS[oauth2.provider]) - ALWAYS_SHOWN
         for name in ("tenant", "client_id", "client_secret_file", "service_account_file"):
             self.query_one(f"#field-{name}").display = name in shown
         self.query_one("#oauth2-secret-note").display = "client_secret_file" in shown
