@@ -221,6 +221,19 @@ class DnsSettings:
 
 
 @dataclass
+class ReceiveAuthSettings:
+    """`[receive.auth]`: how mailgw logs in to the receiving mailbox."""
+
+    method: AuthMethod = _doc(
+        AuthMethod.PASSWORD,
+        "`password` = LOGIN with `receive.password_file`; `oauth2` = AUTHENTICATE XOAUTH2 with "
+        "a token from `[smtp.auth.oauth2]`'s app for `receive.username` (Microsoft 365: the "
+        "app also needs IMAP.AccessAsApp; Google: the same delegated scope).",
+        "mailgw",
+    )
+
+
+@dataclass
 class ReceiveSettings:
     """`[receive]`: a mailbox mailgw reads to prove a test send arrived (never the platform)."""
 
@@ -252,6 +265,15 @@ class ReceiveSettings:
         "Folders searched for the copy; empty = INBOX and the server's `\\Junk` folder (RFC 6154).",
         "mailgw",
     )
+    wait: float = _doc(
+        120.0,
+        "Seconds a send-and-verify waits for the copy, login included; `test-send --wait` "
+        "overrides it.",
+        "mailgw",
+        minimum=1,
+        maximum=3600,
+    )
+    auth: ReceiveAuthSettings = field(default_factory=ReceiveAuthSettings)
 
 
 @dataclass
@@ -287,5 +309,9 @@ class Settings:
                 self.sender_domain, dkim_selectors=list(self.sender_domain.dkim_selectors)
             ),
             dns=dataclasses.replace(self.dns, nameservers=list(self.dns.nameservers)),
-            receive=dataclasses.replace(self.receive, folders=list(self.receive.folders)),
+            receive=dataclasses.replace(
+                self.receive,
+                folders=list(self.receive.folders),
+                auth=dataclasses.replace(self.receive.auth),
+            ),
         )

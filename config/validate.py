@@ -395,13 +395,20 @@ def _oauth2(settings: Settings, to_write: frozenset[str] = frozenset()) -> list[
     """Every key of the OAuth 2.0 sign-in, judged as the password ones are."""
     if not uses_oauth2(settings):
         return []
-    oauth2 = settings.smtp.auth.oauth2
     out: list[Problem] = []
     if settings.smtp.security == Security.NONE:
-        message = _(
-            "an OAuth 2.0 token must never cross the network unencrypted; choose ssl or starttls"
-        )
-        out.append(_error("smtp.security", message))
+        out.append(_error("smtp.security", _token_in_clear()))
+    return out + _oauth2_app(settings, to_write)
+
+
+def _token_in_clear() -> str:
+    return _("an OAuth 2.0 token must never cross the network unencrypted; choose ssl or starttls")
+
+
+def _oauth2_app(settings: Settings, to_write: frozenset[str] = frozenset()) -> list[Problem]:
+    """The app of [smtp.auth.oauth2], whichever login (SMTP, the receiving mailbox) uses it."""
+    oauth2 = settings.smtp.auth.oauth2
+    out: list[Problem] = []
     for name in OAUTH2_NEEDS[oauth2.provider]:
         if not getattr(oauth2, name).strip():
             out.append(_oauth2_missing(name))
@@ -668,14 +675,28 @@ def _receive(settings: Settings) -> list[Problem]:
     if not has_control_chars(receive.host) and not is_valid_host(receive.host):
         message = _("{host} is not a valid host name or IP address")
         out.append(_error("receive.host", message.format(host=repr(receive.host))))
-    if receive.security == Security.NONE and not is_loopback(receive.host):
+    by_password = receive.auth.method == AuthMethod.PASSWORD
+    if by_password and receive.security == Security.NONE and not is_loopback(receive.host):
         message = _(
             "the mailbox password would cross the network unencrypted; choose ssl or starttls"
         )
         out.append(_error("receive.security", message))
     if not receive.username:
         out.append(_error("receive.username", _("a mailbox to read needs its login name")))
+    if not by_password:
+        return out + _mailbox_oauth2_problems(settings)
     out.extend(_mailbox_password_problems(receive))
+    return out
+
+
+def _mailbox_oauth2_problems(settings: Settings) -> list[Problem]:
+    """The mailbox signs in with [smtp.auth.oauth2]'s app: judged here unless the SMTP login
+    already judges it (one problem per key, not two)."""
+    out: list[Problem] = []
+    if settings.receive.security == Security.NONE:
+        out.append(_error("receive.security", _token_in_clear()))
+    if not uses_oauth2(settings):
+        out += _oauth2_app(settings)
     return out
 
 

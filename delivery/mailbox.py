@@ -8,6 +8,7 @@ thread (Ctrl-C interrupts it), a TUI would run it in a thread worker.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -16,12 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailgw.config.model import Security, Settings
+from mailgw.config.model import AuthMethod, OAuth2Provider, Security, Settings
 from mailgw.config.secrets import PasswordUnavailable, read_mailbox_password
 from mailgw.config.validate import is_loopback
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.messages import TEST_ID_HEADER
-from mailgw.delivery.results import Stage
+from mailgw.delivery.oauth2 import (
+    TokenFailed,
+    TokenRequest,
+    fetch_token,
+    mailbox_token_request,
+    token_timeout,
+)
+from mailgw.delivery.results import Failure, Stage
 from mailgw.delivery.tls import client_context, verify_problem
 from mailgw.i18n import _
 
@@ -35,6 +43,10 @@ class MailboxFailed(Exception):
     def __init__(self, category: str, message: str, fix: str) -> None:
         super().__init__(message)
         self.category, self.message, self.fix = category, message, fix
+
+
+class MailboxCancelled(Exception):
+    """The wait was stopped from outside (the console's Esc) before the copy came."""
 
 
 @dataclass
@@ -66,27 +78,18 @@ def open_mailbox(settings: Settings, deadline: float, ca_file: str | None = None
     from imapclient.exceptions import LoginError
 
     receive = settings.receive
-    if not receive.host:
-        raise MailboxFailed(
-            "config_invalid",
-            _("no receiving mailbox is configured"),
-            _(
-                "run: mailgw set receive.host=HOST receive.username=USER, then "
-                "mailgw set-password --receive"
-            ),
-        )
-    if receive.security == Security.NONE and not is_loopback(receive.host):
-        raise MailboxFailed(
-            "config_invalid",
-            _("the mailbox password would cross the network unencrypted"),
-            _("run: mailgw set receive.security=ssl"),
-        )
+    problem = unusable(settings)
+    if problem is not None:
+        raise problem
+    by_token = receive.auth.method == AuthMethod.OAUTH2
     try:
-        password = read_mailbox_password(receive)
         context = client_context(verify=True, ca_file=ca_file)
+        request = mailbox_token_request(settings) if by_token else None
+        password = "" if by_token else read_mailbox_password(receive)
     except (PasswordUnavailable, ConfigInvalid) as exc:
         raise MailboxFailed("config_invalid", str(exc), _("run: mailgw check")) from None
     stages: list[Stage] = []
+    token = _token(request, deadline, stages, ca_file) if request else ""
     started = time.monotonic()
     try:
         client = IMAPClient(
@@ -102,23 +105,99 @@ def open_mailbox(settings: Settings, deadline: float, ca_file: str | None = None
             _stage(stages, "tls", started)
         started = time.monotonic()
         _bound(client, deadline)
-        client.login(receive.username, password)
+        if request is not None:
+            client.oauth2_login(receive.username, token)
+        else:
+            client.login(receive.username, password)
         _stage(stages, "login", started)
     except LoginError:
-        raise MailboxFailed(
+        raise _login_refused(settings, request) from None
+    except (OSError, ssl.SSLError) as exc:
+        raise _network_failure(exc, settings) from None
+    finally:
+        del password, token
+    folders = _folders(client, receive.folders)
+    return Session(client, stages, folders, b"IDLE" in client.capabilities())
+
+
+def unusable(settings: Settings) -> MailboxFailed | None:
+    """No mailbox named, or one whose password or token would cross the network in clear:
+    said before anything is sent."""
+    receive = settings.receive
+    if not receive.host.strip():
+        return MailboxFailed(
+            "config_invalid",
+            _("no receiving mailbox is configured"),
+            _(
+                "run: mailgw set receive.host=HOST receive.username=USER, then "
+                "mailgw set-password --receive"
+            ),
+        )
+    by_token = receive.auth.method == AuthMethod.OAUTH2
+    if receive.security == Security.NONE and (by_token or not is_loopback(receive.host)):
+        return MailboxFailed(
+            "config_invalid",
+            _("the mailbox password would cross the network unencrypted")
+            if not by_token
+            else _("an OAuth 2.0 token must never cross the network unencrypted"),
+            _("run: mailgw set receive.security=ssl"),
+        )
+    return None
+
+
+def _token(request: TokenRequest, deadline: float, stages: list[Stage], ca_file: str | None) -> str:
+    """The access token for the mailbox's app, within the one deadline (its own stage)."""
+    started = time.monotonic()
+    timeout = _left(deadline)
+    try:
+        token = asyncio.run(asyncio.wait_for(fetch_token(request, ca_file=ca_file), timeout))
+    except TokenFailed as exc:
+        raise _from_failure(exc.failure) from None
+    except TimeoutError:
+        raise _from_failure(token_timeout(request, timeout)) from None
+    _stage(stages, "token", started)
+    return token.access_token
+
+
+def _from_failure(failure: Failure) -> MailboxFailed:
+    command = f" (`{failure.command}`)" if failure.command else ""
+    return MailboxFailed(failure.category.value, failure.message, failure.fix + command)
+
+
+def _login_refused(settings: Settings, request: TokenRequest | None) -> MailboxFailed:
+    user = settings.receive.username
+    if request is None:
+        return MailboxFailed(
             "auth_failed",
-            _("the mailbox refused the login of {user}").format(user=receive.username),
+            _("the mailbox refused the login of {user}").format(user=user),
             _(
                 "check receive.username, then store the password again: "
                 "mailgw set-password --receive"
             ),
-        ) from None
-    except (OSError, ssl.SSLError) as exc:
-        raise _network_failure(exc, settings) from None
-    finally:
-        del password
-    folders = _folders(client, receive.folders)
-    return Session(client, stages, folders, b"IDLE" in client.capabilities())
+        )
+    return MailboxFailed(
+        "auth_failed",
+        _("the mailbox refused the OAuth 2.0 token for {user}").format(user=user),
+        _mailbox_grant_fix(request.provider, user),
+    )
+
+
+def _mailbox_grant_fix(provider: OAuth2Provider, user: str) -> str:
+    """What the app needs before the mailbox takes its token (the SMTP grant is not enough)."""
+    if provider == OAuth2Provider.MICROSOFT:
+        return _(
+            "give the app the IMAP permission too: API permissions > Office 365 Exchange Online "
+            "> Application permissions > IMAP.AccessAsApp, then Grant admin consent; and let "
+            "its service principal open {user} (Add-MailboxPermission -Identity {user} -User "
+            "<service principal ID> -AccessRights FullAccess)"
+        ).format(user=user)
+    if provider == OAuth2Provider.GOOGLE:
+        return _(
+            "the domain-wide delegation must include https://mail.google.com/ and {user} must be "
+            "a mailbox of the Workspace domain with IMAP on (Admin console > Apps > Gmail > "
+            "End User Access)"
+        ).format(user=user)
+    return _("check that the token's scope lets {user} be read over IMAP").format(user=user)
 
 
 def _starttls(client: Any, context: ssl.SSLContext, deadline: float) -> None:
@@ -182,7 +261,15 @@ def _folders(client: Any, configured: list[str]) -> list[str]:
     return ["INBOX", *([junk] if junk and junk != "INBOX" else [])]
 
 
-def find_copy(session: Session, test_id: str, deadline: float) -> Copy | None:
+@dataclass(frozen=True)
+class Location:
+    """Where the copy of a test send is: a folder and its UID there."""
+
+    folder: str
+    uid: int
+
+
+def locate_copy(session: Session, test_id: str, deadline: float) -> Location | None:
     """The newest message carrying `X-Mailgw-Test-Id: test_id` in any folder searched."""
     client = session.client
     for folder in session.folders:
@@ -190,10 +277,17 @@ def find_copy(session: Session, test_id: str, deadline: float) -> Copy | None:
         client.select_folder(folder, readonly=True)
         uids = client.search(["HEADER", TEST_ID_HEADER, test_id])
         if uids:
-            uid = max(uids)
-            data = client.fetch([uid], ["BODY.PEEK[]"])
-            return Copy(folder, uid, data[uid][b"BODY[]"])
+            return Location(folder, max(uids))
     return None
+
+
+def fetch_copy(session: Session, where: Location, deadline: float) -> Copy:
+    """The copy's bytes as the receiver stored them (PEEK: it stays unread)."""
+    client = session.client
+    _bound(client, deadline)
+    client.select_folder(where.folder, readonly=True)
+    data = client.fetch([where.uid], ["BODY.PEEK[]"])
+    return Copy(where.folder, where.uid, data[where.uid][b"BODY[]"])
 
 
 def wait_for_copy(
@@ -201,17 +295,21 @@ def wait_for_copy(
     test_id: str,
     deadline: float,
     on_wait: Callable[[float], None] | None = None,
-) -> Copy | None:
+    stopped: Callable[[], bool] = lambda: False,
+) -> Location | None:
     """Look until the copy is there or the deadline passes: IDLE on the first folder where
-    offered (the others are looked at between), polling otherwise."""
+    offered (the others are looked at between), polling otherwise. `stopped` is asked
+    between looks (a console's Esc); it ends the wait with MailboxCancelled."""
     started = time.monotonic()
     while True:
-        found = find_copy(session, test_id, deadline)
+        found = locate_copy(session, test_id, deadline)
         if found is not None or time.monotonic() >= deadline:
             return found
         if on_wait is not None:
             on_wait(time.monotonic() - started)
         _pause(session, deadline)
+        if stopped():
+            raise MailboxCancelled()
 
 
 def _pause(session: Session, deadline: float) -> None:

@@ -47,6 +47,7 @@ class TokenRequest:
     issuer: str = ""  # jwt_bearer: the service account's client_email
     private_key: str = field(default="", repr=False)
     subject: str = ""  # jwt_bearer: the mailbox the token acts for
+    subject_key: str = "smtp.auth.username"  # the key that names that mailbox
 
     @property
     def endpoint_host(self) -> str:
@@ -73,6 +74,17 @@ class TokenFailed(Exception):
     def __init__(self, failure: Failure) -> None:
         super().__init__(failure.message)
         self.failure = failure
+
+
+def mailbox_token_request(settings: Settings) -> TokenRequest:
+    """The same app's request for the receiving mailbox (`receive.auth.method = oauth2`):
+    Google's token then acts for `receive.username`; a Microsoft app token serves any mailbox
+    the app was granted."""
+    return dataclasses.replace(
+        token_request(settings),
+        subject=settings.receive.username.strip(),
+        subject_key="receive.username",
+    )
 
 
 def token_request(settings: Settings) -> TokenRequest:
@@ -364,8 +376,9 @@ def _google(error: str, description: str, said: str, request: TokenRequest) -> F
         ).format(scope=request.scope)
         return Failure(Category.TOKEN_REFUSED, refused, fix)
     if "invalid email" in lowered or "user id" in lowered or "not found" in lowered:
-        fix = _("set smtp.auth.username to a mailbox of the Workspace domain ({subject} is not)")
-        return Failure(Category.TOKEN_REFUSED, refused, fix.format(subject=request.subject))
+        fix = _("set {key} to a mailbox of the Workspace domain ({subject} is not)")
+        fix = fix.format(key=request.subject_key, subject=request.subject)
+        return Failure(Category.TOKEN_REFUSED, refused, fix)
     if "signature" in lowered or error == "invalid_client":
         return dataclasses.replace(_bad_key(request, said), message=refused)
     if "iat" in lowered or "exp" in lowered or "timeframe" in lowered:

@@ -50,8 +50,21 @@ class StageName(str, enum.Enum):
     QUIT = "quit"
 
 
+class ReceiptStageName(str, enum.Enum):
+    """Send and verify receipt: the steps after the send's DATA, in order."""
+
+    MAILBOX_LOGIN = "mailbox_login"  # token (OAuth 2.0), connect, TLS, login to the mailbox
+    WAITING = "waiting"  # until the copy carrying this send's test ID is in a folder searched
+    FOUND = "found"  # the copy's bytes fetched
+    VERIFIED = "verified"  # DKIM verified aligned with From (failed: not proven)
+
+
 # Stage names as the admin reads them, in every front (msgids; the protocol words stay as they are).
 STAGE_LABELS: dict[str, str] = {
+    ReceiptStageName.MAILBOX_LOGIN: N_("mailbox login"),
+    ReceiptStageName.WAITING: N_("awaiting copy"),
+    ReceiptStageName.FOUND: N_("copy found"),
+    ReceiptStageName.VERIFIED: N_("DKIM verified"),
     StageName.TOKEN: N_("OAuth token"),
     StageName.RESOLVE: N_("resolve host"),
     StageName.CONNECT: N_("connect"),

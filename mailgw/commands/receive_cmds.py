@@ -11,7 +11,9 @@ from mailgw.commands.common import (
     EXIT_CANNOT_RUN,
     EXIT_PROBLEMS,
     Context,
+    Interrupted,
     emit_json,
+    is_termination,
     pass_context,
 )
 from mailgw.commands.domain_cmds import resolver_config, resolver_options
@@ -22,9 +24,8 @@ if TYPE_CHECKING:
     from mailgw.config.model import Settings
     from mailgw.delivery.mailbox import MailboxFailed, Session
     from mailgw.delivery.receipt import Receipt
-    from mailgw.delivery.resolver import ResolverConfig
+    from mailgw.delivery.results import Stage
 
-EXIT_INTERRUPTED = 130
 LOGIN_SECONDS = 30.0  # receive-check's deadline
 
 
@@ -66,9 +67,11 @@ def receive_options(func: Any) -> Any:
     func = click.option(
         "--wait",
         type=click.FloatRange(1, 3600),
-        default=120.0,
-        show_default=True,
-        help=N_("With --receive: seconds to wait for the copy, login included."),
+        default=None,
+        help=N_(
+            "With --receive: seconds to wait for the copy, login included (default: "
+            "receive.wait, 120)."
+        ),
     )(func)
     return click.option(
         "--receive",
@@ -77,58 +80,55 @@ def receive_options(func: Any) -> Any:
     )(func)
 
 
+def refuse_unreadable_mailbox(settings: Settings, as_json: bool) -> None:
+    """Exit 2 before sending when no mailbox could be read afterwards."""
+    from mailgw.delivery.mailbox import unusable
+
+    problem = unusable(settings)
+    if problem is not None:
+        _failed(problem, as_json, {})
+
+
 def check_receipt(
     settings: Settings, test_id: str, sent: dict[str, Any], options: dict[str, Any]
 ) -> None:
-    """After a send: wait for the copy, judge it, print, and exit 0 / 1 / 2 / 130."""
-    from mailgw.delivery.mailbox import MailboxFailed, close
+    """After a send: wait for the copy, judge it, print, and exit 0 / 1 / 2 (130 / 143)."""
+    from mailgw.delivery.mailbox import MailboxFailed
+    from mailgw.delivery.receipt_check import prove_receipt
 
     as_json = options["as_json"]
     config = resolver_config(options["nameservers"], options["timeout"], lambda: settings)
-    started = time.monotonic()
-    deadline = started + options["wait"]
     try:
-        receipt, session = _interruptible(
-            lambda: _find(settings, test_id, deadline, started, config, options, as_json)
+        run = _interruptible(
+            lambda: prove_receipt(
+                settings,
+                test_id,
+                wait=options["wait"] or settings.receive.wait,
+                resolver=config,
+                delete=options["delete"],
+                on_stage=None if as_json else _print_stage,
+                on_wait=None if as_json else _progress,
+            )
         )
     except MailboxFailed as exc:
         _failed(exc, as_json, sent)
-    close(session)
     if as_json:
-        emit_json({**sent, "received": {**receipt.as_dict(), **_stages(session)}})
+        stages = {"stages": [s.as_dict() for s in run.stages],
+                  "connection": [s.as_dict() for s in run.connection]}  # fmt: skip
+        emit_json({**sent, "received": {**run.receipt.as_dict(), **stages}})
     else:
-        _print_receipt(receipt)
-    if not receipt.proven:
+        _print_receipt(run.receipt)
+    if not run.receipt.proven:
         raise SystemExit(EXIT_PROBLEMS)
 
 
-def _find(
-    settings: Settings,
-    test_id: str,
-    deadline: float,
-    started: float,
-    config: ResolverConfig,
-    options: dict[str, Any],
-    as_json: bool,
-) -> tuple[Receipt, Session]:
-    import asyncio
+def _print_stage(stage: Stage) -> None:
+    from mailgw.delivery.results import ReceiptStageName, stage_label
 
-    from mailgw.delivery.mailbox import delete_copy, open_mailbox, wait_for_copy
-    from mailgw.delivery.receipt import examine, not_found
-
-    session = open_mailbox(settings, deadline)
-    if not as_json:
-        _print_stages(session)
-    copy = wait_for_copy(session, test_id, deadline, None if as_json else _progress)
-    if not as_json:
+    if stage.name != ReceiptStageName.MAILBOX_LOGIN:  # the progress line is on that row
         click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
-    if copy is None:
-        return not_found(options["wait"], session.folders), session
-    seconds = time.monotonic() - started
-    receipt = asyncio.run(examine(copy.raw, copy.folder, seconds, config))
-    if options["delete"]:
-        delete_copy(session, copy)
-    return receipt, session
+    mark = "✓" if stage.ok else "✗"
+    click.echo(f"  {mark} {stage_label(stage.name):<14}{stage.ms:8.1f} ms")
 
 
 def _progress(seconds: float) -> None:
@@ -137,12 +137,13 @@ def _progress(seconds: float) -> None:
 
 
 def _interruptible(work: Any) -> Any:
-    """Ctrl-C closes the connection (the process ends) and exits 130."""
+    """Ctrl-C or SIGTERM: the connection is closed on the way out, then the one interrupt
+    rule of every command (one line, 130 or 143)."""
     try:
         return work()
-    except KeyboardInterrupt:
-        click.echo(_("mailgw: interrupted; the mailbox connection was closed"), err=True)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        detail = _("; the mailbox connection was closed")
+        raise Interrupted(detail, terminated=is_termination(exc)) from None
 
 
 def _stages(session: Session) -> dict[str, Any]:
@@ -155,48 +156,18 @@ def _print_stages(session: Session) -> None:
 
 
 def _failed(exc: MailboxFailed, as_json: bool, sent: dict[str, Any]) -> None:
-    code = EXIT_CANNOT_RUN
+    from mailgw.delivery.receipt_text import mailbox_failure_lines
+
     if as_json:
         failure = {"found": False, "category": exc.category, "message": exc.message,
                    "fix": exc.fix}  # fmt: skip
         emit_json({**sent, "received": failure} if sent else {"ok": False, **failure})
     else:
-        click.echo(
-            _("mailbox failed [{category}]: {message}").format(
-                category=exc.category, message=exc.message
-            )
-        )
-        click.echo(_("fix: {fix}").format(fix=exc.fix))
-    raise SystemExit(code)
+        click.echo("\n".join(mailbox_failure_lines(exc)))
+    raise SystemExit(EXIT_CANNOT_RUN)
 
 
 def _print_receipt(receipt: Receipt) -> None:
-    if receipt.found:
-        click.echo(
-            _("found in {folder} after {seconds:.1f} s").format(
-                folder=receipt.folder, seconds=receipt.seconds or 0
-            )
-        )
-    for result in receipt.authentication_results:
-        reason = f" ({result.reason})" if result.reason else ""
-        click.echo(f"  {result.authserv_id}: {result.method}={result.result}{reason}")
-    if receipt.ignored_results:
-        click.echo(
-            _("  ({count} Authentication-Results that arrived with the message ignored)").format(
-                count=receipt.ignored_results
-            )
-        )
-    for sig in receipt.dkim:
-        aligned = _("aligned with From") if sig.aligned else _("not aligned with From")
-        click.echo(
-            _("  our DKIM check: d={domain} s={selector}: {result}, {aligned}").format(
-                domain=sig.domain, selector=sig.selector, result=sig.result, aligned=aligned
-            )
-        )
-    for hop in receipt.hops:
-        delay = "?" if hop.delay_seconds is None else f"{hop.delay_seconds:g} s"
-        tls = "TLS" if hop.tls else _("no TLS")
-        click.echo(f"  hop {hop.from_host or '?'} -> {hop.by_host or '?'}: {delay}, {tls}")
-    click.echo(receipt.verdict)
-    if receipt.fix:
-        click.echo(_("fix: {fix}").format(fix=receipt.fix))
+    from mailgw.delivery.receipt_text import receipt_lines
+
+    click.echo("\n".join(receipt_lines(receipt)))

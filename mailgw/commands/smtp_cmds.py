@@ -17,7 +17,11 @@ from mailgw.commands.common import (
     is_termination,
     pass_context,
 )
-from mailgw.commands.receive_cmds import check_receipt, receive_options
+from mailgw.commands.receive_cmds import (
+    check_receipt,
+    receive_options,
+    refuse_unreadable_mailbox,
+)
 from mailgw.config import store
 from mailgw.delivery.kinds import KINDS
 from mailgw.i18n import LANGUAGES, N_, _
@@ -71,6 +75,8 @@ def test_send(
         message = build_message(settings, kind, to, lang=lang)
     except MessageInvalid as exc:
         fail(str(exc))
+    if receive:
+        refuse_unreadable_mailbox(settings, as_json)  # before a mail nobody could verify
     progress = Progress()
     result = _run_live(smtp.send(settings, message, progress=progress), progress)
     if not (receive and result.ok):

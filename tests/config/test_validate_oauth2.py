@@ -123,3 +123,38 @@ def test_a_copy_is_independent_down_to_the_oauth2_table(tmp_path: Path) -> None:
     copy = settings.copy()
     copy.smtp.auth.oauth2.tenant = "other.example"
     assert settings.smtp.auth.oauth2.tenant == GUID
+
+
+# ------------------------------------------------ the receiving mailbox signs in with the same app
+
+
+def _mailbox(settings: Settings, security: Security = Security.SSL) -> Settings:
+    receive = settings.receive
+    receive.host, receive.security, receive.username = "127.0.0.1", security, "inbox@b.example"
+    receive.auth.method = AuthMethod.OAUTH2
+    return settings
+
+
+def test_an_oauth2_mailbox_needs_no_password_file(tmp_path: Path) -> None:
+    assert _errors(_mailbox(_settings(tmp_path))) == {}
+
+
+def test_an_oauth2_mailbox_needs_the_app_even_when_smtp_logs_in_by_password(
+    tmp_path: Path,
+) -> None:
+    settings = _mailbox(_settings(tmp_path))
+    settings.smtp.auth.method = AuthMethod.PASSWORD
+    settings.smtp.auth.password = "pw"
+    settings.smtp.auth.oauth2.client_secret_file = ""
+    assert set(_errors(settings)) == {OAUTH2 + "client_secret_file"}
+
+
+def test_the_apps_problems_are_said_once_when_both_use_it(tmp_path: Path) -> None:
+    settings = _mailbox(_settings(tmp_path, client_id=""))
+    keys = [p.key for p in validate(settings) if p.severity == Severity.ERROR]
+    assert keys == [OAUTH2 + "client_id"]
+
+
+def test_an_oauth2_mailbox_without_tls_is_refused_even_on_loopback(tmp_path: Path) -> None:
+    errors = _errors(_mailbox(_settings(tmp_path), Security.NONE))
+    assert list(errors) == ["receive.security"] and "unencrypted" in errors["receive.security"]

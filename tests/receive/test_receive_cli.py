@@ -6,62 +6,29 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import trustme
 
-from tests.dns.keys import rsa_key, sign
-from tests.support.dnsserver import Zone, serving
+from tests.dns.keys import sign
+from tests.smtp.conftest import private_file
 from tests.support.dovecot import PASSWORD, USER, DovecotMissing, RunningDovecot, dovecot_server
+from tests.support.oauth_server import (
+    CLIENT_SECRET,
+    TOKEN_SENTINEL_PREFIX,
+    Authority,
+    RunningEndpoint,
+)
 from tests.support.ports import free_port
 from tests.support.smtpserver import Behaviour, smtp_server
 
-SENDER = "alerts@example.com"
-RECEIVER = "mx.receiver.test"
-KEY = rsa_key(1024)
-
-
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def dovecot(ca: trustme.CA) -> Iterator[RunningDovecot]:
-    try:
-        with dovecot_server(ca.issue_cert("imap.example.test", "127.0.0.1")) as server:
-            yield server
-    except DovecotMissing as exc:
-        pytest.skip(f"no IMAP server for the receipt tests: {exc}")
-
-
-@pytest.fixture(scope="module")
-def nameserver() -> Iterator[str]:
-    zone = Zone().add_txt("mte1._domainkey.example.com", KEY.record)
-    with serving(zone) as server:
-        yield server.nameserver
-
-
-def received_by_receiver(message: bytes, dkim: str = "pass") -> bytes:
-    """What the receiving MX adds on top: its verdicts, then its Received header."""
-    top = (
-        f"Authentication-Results: {RECEIVER}; dkim={dkim} header.d=example.com; spf=pass "
-        f"smtp.mailfrom={SENDER}\r\n"
-        f"Received: from relay.example.test (relay.example.test [127.0.0.1]) by {RECEIVER} "
-        "with ESMTPS id 1; Tue, 24 Nov 2026 00:00:02 +0000\r\n"
-    )
-    return top.encode() + message
-
-
-Relay = Callable[[bytes], bytes]
-
-
-def signed(message: bytes) -> bytes:
-    return received_by_receiver(sign(message, KEY, "example.com", "mte1"))
+from .conftest import KEY, RECEIVER, SENDER, Relay, received_by_receiver, signed
 
 
 @pytest.fixture
@@ -75,7 +42,13 @@ def run(
     password.write_text(PASSWORD + "\n")
     password.chmod(0o600)
 
-    def mailgw(*args: str, relay: Relay = signed, folder: str = "INBOX", **receive: str):
+    def mailgw(
+        *args: str,
+        relay: Relay = signed,
+        folder: str = "INBOX",
+        interrupt: signal.Signals | None = None,
+        **receive: str,
+    ):
         def deliver(message: bytes) -> None:
             relayed = relay(message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
             if relayed:  # b"": lost on the way
@@ -102,11 +75,32 @@ def run(
             done = subprocess.run([*base, "set", *setting], capture_output=True, text=True, env=env)
             assert done.returncode == 0, done.stderr
             dns = ["--nameserver", nameserver] if args[0] == "test-send" else []
+            if interrupt is not None:
+                return interrupted_while_waiting([*base, *args, *dns], env, dovecot, interrupt)
             return subprocess.run(
                 [*base, *args, *dns], capture_output=True, text=True, env=env, timeout=90
             )
 
     return mailgw
+
+
+def interrupted_while_waiting(
+    argv: list[str], env: dict[str, str], dovecot: RunningDovecot, sig: signal.Signals
+) -> subprocess.CompletedProcess[str]:
+    """Run the command, and signal it once Dovecot has logged it in (it is then waiting)."""
+    logins = dovecot.log().count("Login: user=")
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while dovecot.log().count("Login: user=") == logins and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the mailbox took the login (not a wait in an app test)
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
 def send(run: Callable[..., subprocess.CompletedProcess[str]], **options: object):
@@ -212,3 +206,119 @@ def test_plain_text_to_loopback_only(run) -> None:
     free = str(free_port())
     result = run("receive-check", **{"receive.security": "none", "receive.port": free})
     assert result.returncode == 2 and "refused" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+def test_interrupted_while_waiting_for_the_copy(
+    run, dovecot: RunningDovecot, sig: signal.Signals, code: int, name: str
+) -> None:
+    never = run("test-send", "--to", USER, "--receive", "--wait", "600", "--json",
+                relay=lambda message: b"", interrupt=sig)  # fmt: skip
+    assert never.returncode == code, never.stdout + never.stderr
+    assert never.stderr.count("\n") == 1 and "Traceback" not in never.stderr
+    assert "interrupted; the mailbox connection was closed" in never.stderr
+    assert json.loads(never.stdout)["interrupted"] == name
+
+
+# ------------------------------------------------------ the mailbox signs in with OAuth 2.0
+
+
+def google_mailbox(tmp_path: Path, authority: Authority, endpoint: RunningEndpoint) -> dict:
+    key = private_file(tmp_path / "sa.json", authority.service_account_json(endpoint.google_url))
+    return {
+        "receive.auth.method": "oauth2",
+        "smtp.auth.oauth2.provider": "google",
+        "smtp.auth.oauth2.service_account_file": key,
+        "smtp.auth.oauth2.token_url": endpoint.google_url,
+    }
+
+
+def microsoft_mailbox(tmp_path: Path, authority: Authority, endpoint: RunningEndpoint) -> dict:
+    return {
+        "receive.auth.method": "oauth2",
+        "smtp.auth.oauth2.provider": "microsoft",
+        "smtp.auth.oauth2.tenant": authority.tenant,
+        "smtp.auth.oauth2.client_id": authority.client_id,
+        "smtp.auth.oauth2.client_secret_file": private_file(
+            tmp_path / "client.secret", CLIENT_SECRET + "\n"
+        ),
+        "smtp.auth.oauth2.token_url": endpoint.microsoft_url,
+    }
+
+
+def assert_no_secret(result: subprocess.CompletedProcess[str]) -> None:
+    shown = result.stdout + result.stderr
+    assert TOKEN_SENTINEL_PREFIX not in shown and CLIENT_SECRET not in shown
+    assert "PRIVATE KEY" not in shown
+
+
+@pytest.mark.parametrize("mailbox", [google_mailbox, microsoft_mailbox], ids=["google", "ms"])
+def test_receive_check_signs_in_with_the_smtp_apps_token(
+    run, tmp_path: Path, authority: Authority, endpoint: RunningEndpoint, mailbox
+) -> None:
+    result = run("receive-check", "--json", **mailbox(tmp_path, authority, endpoint))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert [s["name"] for s in data["stages"]] == ["token", "connect", "login"]
+    assert_no_secret(result)
+
+
+def test_a_send_verified_through_an_oauth2_mailbox_is_proven(
+    run, tmp_path: Path, authority: Authority, endpoint: RunningEndpoint
+) -> None:
+    result, data = send(run, **google_mailbox(tmp_path, authority, endpoint))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert data["received"]["proven"] is True
+    assert [s["name"] for s in data["received"]["connection"]] == ["token", "connect", "login"]
+    assert_no_secret(result)
+
+
+def test_an_app_without_the_imap_permission_is_told_to_add_it(
+    run, tmp_path: Path, authority: Authority, endpoint: RunningEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(authority, "imap_consented", False)  # SMTP.SendAsApp only
+    result = run("receive-check", "--json", **microsoft_mailbox(tmp_path, authority, endpoint))
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["category"] == "auth_failed" and "IMAP.AccessAsApp" in data["fix"]
+    assert_no_secret(result)
+
+
+def test_a_google_mailbox_outside_the_domain_names_receive_username(
+    run, tmp_path: Path, authority: Authority, endpoint: RunningEndpoint
+) -> None:
+    settings = {**google_mailbox(tmp_path, authority, endpoint),
+                "receive.username": "someone@elsewhere.example"}  # fmt: skip
+    result = run("receive-check", "--json", **settings)
+    data = json.loads(result.stdout)
+    assert result.returncode == 2 and data["category"] == "token_refused"
+    assert "receive.username" in data["fix"] and "someone@elsewhere.example" in data["fix"]
+
+
+def test_a_token_never_goes_in_clear_even_to_loopback(
+    tmp_path: Path, authority: Authority, endpoint: RunningEndpoint
+) -> None:
+    """`set` refuses it; a file edited by hand to it is refused before any token is asked."""
+    config = tmp_path / "gw.toml"
+    base = [sys.executable, "-m", "mailgw", "--config", str(config)]
+    oauth = [f"{k}={v}" for k, v in google_mailbox(tmp_path, authority, endpoint).items()]
+    mailbox = ["receive.host=127.0.0.1", f"receive.username={USER}", "receive.security=none"]
+    refused = subprocess.run([*base, "set", *oauth, *mailbox], capture_output=True, text=True)
+    assert refused.returncode == 2 and "unencrypted" in refused.stderr
+    assert not config.exists()
+    config.write_text(
+        '[smtp]\ngateway = "custom"\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
+        '[receive]\nhost = "127.0.0.1"\nport = 143\nsecurity = "none"\n'
+        f'username = "{USER}"\n[receive.auth]\nmethod = "oauth2"\n'
+        '[smtp.auth.oauth2]\nprovider = "google"\n'
+        f'service_account_file = "{tmp_path / "sa.json"}"\n'
+    )
+    asked_before = len(authority.requests)
+    result = subprocess.run([*base, "test-send", "--to", USER, "--receive", "--json"],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["category"] == "config_invalid"
+    assert len(authority.requests) == asked_before  # no token was even asked for

@@ -69,7 +69,35 @@ def _accounts() -> tuple[str, str, int, int]:
     return login.pw_name, internal.pw_name, internal.pw_uid, internal.pw_gid
 
 
-def _config(root: Path, imaps: int, imap: int, starttls: bool) -> str:
+@dataclass(frozen=True)
+class Introspection:
+    """Where Dovecot asks whether an XOAUTH2 token is good (RFC 7662), and the CA it trusts."""
+
+    url: str
+    ca_pem: bytes
+
+
+def _oauth2_passdb(root: Path, introspection: Introspection | None) -> str:
+    if introspection is None:
+        return ""
+    (root / "oauth-ca.pem").write_bytes(introspection.ca_pem)
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection.url}\n"
+        f"force_introspection = yes\nusername_attribute = username\n"
+        f"active_attribute = active\nactive_value = true\n"
+        f"tls_ca_cert_file = {root}/oauth-ca.pem\n"
+    )
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
+
+
+def _config(
+    root: Path, imaps: int, imap: int, starttls: bool, introspection: Introspection | None
+) -> str:
     login_user, internal_user, uid, gid = _accounts()
     group = internal_user if os.geteuid() == 0 else _group_name(gid)
     plain_ssl = "yes" if starttls else "no"
@@ -84,14 +112,14 @@ log_path = {root}/dovecot.log
 ssl = {plain_ssl}
 ssl_cert = <{root}/cert.pem
 ssl_key = <{root}/key.pem
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if introspection else ""}
 disable_plaintext_auth = no
 mail_location = maildir:{root}/mail/%u
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {group}
 first_valid_uid = {uid}
-passdb {{
+{_oauth2_passdb(root, introspection)}passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/users
 }}
@@ -159,8 +187,11 @@ def _prepare(root: Path, cert: trustme.LeafCert) -> None:
 
 
 @contextlib.contextmanager
-def dovecot_server(cert: trustme.LeafCert, *, starttls: bool = True) -> Iterator[RunningDovecot]:
-    """Dovecot on free loopback ports until the block ends; DovecotMissing if it cannot run."""
+def dovecot_server(
+    cert: trustme.LeafCert, *, starttls: bool = True, introspection: Introspection | None = None
+) -> Iterator[RunningDovecot]:
+    """Dovecot on free loopback ports until the block ends; DovecotMissing if it cannot run.
+    With `introspection`, AUTHENTICATE XOAUTH2 takes tokens that endpoint calls active."""
     if shutil.which("dovecot") is None or shutil.which("doveadm") is None:
         raise DovecotMissing("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
     # its own temp dir, traversable by Dovecot's unprivileged users (pytest's tmp_path is 0700)
@@ -170,7 +201,7 @@ def dovecot_server(cert: trustme.LeafCert, *, starttls: bool = True) -> Iterator
         _prepare(root, cert)
         imaps, imap = free_port(), free_port()
         config = root / "dovecot.conf"
-        config.write_text(_config(root, imaps, imap, starttls))
+        config.write_text(_config(root, imaps, imap, starttls, introspection))
         process = subprocess.Popen(
             ["dovecot", "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,

@@ -3,7 +3,8 @@
 `token_endpoint(authority, cert)` serves, in its own thread:
 - `POST /{tenant}/oauth2/v2.0/token`: Microsoft's client-credentials grant, answering Entra
   ID's errors (AADSTS codes) for an unknown tenant, app, secret or scope;
-- `POST /token`: Google's JWT-bearer grant, verifying the service account's RS256 assertion.
+- `POST /token`: Google's JWT-bearer grant, verifying the service account's RS256 assertion;
+- `POST /introspect`: RFC 7662 introspection, which Dovecot's oauth2 passdb asks about a token.
 `Authority` holds the one valid client, the tokens issued, and what to get wrong on purpose.
 `xoauth2_handler_method(authority)` is the `auth_XOAUTH2` mechanism aiosmtpd calls: it takes
 only a token this endpoint issued, unexpired, for this mailbox and Exchange's or Gmail's scope.
@@ -56,6 +57,8 @@ class Authority:
     client_id: str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     client_secret: str = CLIENT_SECRET
     consented: bool = True  # the app has SMTP.SendAsApp with admin consent
+    imap_consented: bool = True  # ... and IMAP.AccessAsApp (the receiving mailbox's login)
+    imap_mailbox: str = ""  # the mailbox an app token opens over IMAP (Exchange's permission)
     mailboxes: set[str] = field(default_factory=lambda: {"fleet@fleetco.example"})
     service_account_email: str = "mailgw@fleetco-project.iam.gserviceaccount.com"
     delegated: bool = True  # domain-wide delegation granted for Gmail's scope
@@ -96,6 +99,17 @@ class Authority:
         good = issued.scope == MICROSOFT_SCOPE and "SMTP.SendAsApp" in issued.roles
         return good and user in self.mailboxes, issued.scope
 
+    def introspect(self, token: str) -> dict[str, Any]:
+        """RFC 7662's answer for the IMAP server (Dovecot's oauth2 passdb asks it)."""
+        issued = self.issued.get(token)
+        if issued is None or issued.expires_at <= time.time():
+            return {"active": False}
+        if issued.scope == GOOGLE_SCOPE:
+            return {"active": True, "username": issued.subject}
+        if issued.scope == MICROSOFT_SCOPE and "IMAP.AccessAsApp" in issued.roles:
+            return {"active": True, "username": self.imap_mailbox}
+        return {"active": False}
+
     def issue(self, scope: str, subject: str = "", roles: tuple[str, ...] = ()) -> dict[str, Any]:
         token = TOKEN_SENTINEL_PREFIX + secrets.token_urlsafe(24)
         lifetime = -60 if self.issue_expired else 3599
@@ -127,6 +141,7 @@ def _microsoft(authority: Authority, tenant: str, form: dict[str, str]) -> tuple
         text = f"The provided value for scope {scope} is not valid."
         return 400, _aadsts(1002012, "invalid_scope", text)
     roles = ("SMTP.SendAsApp",) if authority.consented else ()
+    roles += ("IMAP.AccessAsApp",) if authority.imap_consented else ()
     return 200, authority.issue(scope, roles=roles)  # e.g. a Graph token: Exchange refuses it
 
 
@@ -192,6 +207,8 @@ def _handler(authority: Authority, base: list[str]) -> type[BaseHTTPRequestHandl
             if authority.force_error is not None:
                 return authority.force_error
             parts = self.path.strip("/").split("/")
+            if parts == ["introspect"]:
+                return 200, authority.introspect(form.get("token", ""))
             if parts == ["token"]:
                 return _google(authority, base[0] + "/token", form)
             if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
@@ -213,6 +230,10 @@ class RunningEndpoint:
     @property
     def google_url(self) -> str:
         return self.base + "/token"
+
+    @property
+    def introspection_url(self) -> str:
+        return self.base + "/introspect"
 
 
 @contextlib.contextmanager
