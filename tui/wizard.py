@@ -137,8 +137,11 @@ class WizardScreen(ModalScreen[None]):
             use = Button(_("Use the recommendation"), id="wizard-use", compact=True, disabled=True)
             return [Horizontal(detect, use, classes="actions"), RunPanel(id="wizard-run")]
         if step_id == StepId.TEST_SEND:
-            send = Button(_("Send the test"), id="wizard-send", compact=True)
-            return [Horizontal(send, classes="actions"), RunPanel(id="wizard-run")]
+            buttons = [Button(_("Send the test"), id="wizard-send", compact=True)]
+            if self.wizard.settings.receive.host.strip():  # a mailbox to prove the receipt in
+                verify = _("Send and verify receipt")
+                buttons.append(Button(verify, id="wizard-send-verify", compact=True))
+            return [Horizontal(*buttons, classes="actions"), RunPanel(id="wizard-run")]
         if step_id == StepId.REVIEW:
             return [Static(self._review_text(), id="wizard-review", markup=False)]
         if step_id == StepId.SAVE:
@@ -380,6 +383,14 @@ class WizardScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#wizard-send")
     def _send(self) -> None:
+        self._send_test(verify_receipt=False)
+
+    @on(Button.Pressed, "#wizard-send-verify")
+    def _send_and_verify(self) -> None:
+        """As the console's Send and verify receipt: the copy found in [receive], DKIM judged."""
+        self._send_test(verify_receipt=True)
+
+    def _send_test(self, *, verify_receipt: bool) -> None:
         assert self.form is not None
         answers = self.form.answers()
         problems = self.wizard.apply(answers)
@@ -393,7 +404,11 @@ class WizardScreen(ModalScreen[None]):
             self.query_one(RunPanel).show_verdict(error)
             return
         self._remember(self.wizard.test_recipient)
-        self.query_one(RunPanel).send(self.wizard.settings.copy(), message)
+        panel = self.query_one(RunPanel)
+        if verify_receipt:
+            panel.send_and_verify(self.wizard.settings.copy(), message)
+        else:
+            panel.send(self.wizard.settings.copy(), message)
 
     @on(RunPanel.Finished)
     def _sent(self, event: RunPanel.Finished) -> None:

@@ -13,7 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from mailgw.delivery.results import Category, SendResult, Stage
+from mailgw.delivery.receipt_check import ReceiptRun
+from mailgw.delivery.results import Category, ReceiptStageName, SendResult, Stage
 from mailgw.delivery.transcript import TranscriptLine
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.run_panel import RunPanel
@@ -61,14 +62,38 @@ def _certificate_refused() -> SendResult:
     )
 
 
-async def _feed(pilot: Pilot[None], result: SendResult) -> None:
+def _verified_receipt() -> ReceiptRun:
+    """A copy found in INBOX, signed and aligned, as `test-send --receive` would judge it."""
+    from mailgw.delivery.dkim import AuthResult, SignatureResult
+    from mailgw.delivery.receipt import Hop, Receipt
+
+    mx = "mx.receiver.example"
+    receipt = Receipt(
+        True, "INBOX", 3.4,
+        [AuthResult(mx, "dkim", "pass"), AuthResult(mx, "spf", "pass")],
+        dkim=[SignatureResult(0, "example.com", "mte1", "rsa-sha256", "pass", "", 2048,
+                              aligned=True)],
+        hops=[Hop("mail.example.com", mx, "ESMTPS", True, "", 1.0)],
+        verdict="proven: dkim=pass aligned with example.com, in INBOX", proven=True,
+    )  # fmt: skip
+    stages = [Stage(name.value, True, 12.0) for name in ReceiptStageName]
+    return ReceiptRun(receipt, stages, folders=["INBOX", "Junk"])
+
+
+async def _pane_after_verified_receipt(pilot: Pilot[None]) -> None:
+    run = _verified_receipt()
+    await _feed(pilot, _success(), receipt=run)
+
+
+async def _feed(pilot: Pilot[None], result: SendResult, receipt: ReceiptRun | None = None) -> None:
     """Draw a run as the pane does: planned rows, each stage as it ends, then the outcome."""
     await open_test_pane(pilot)
     panel = pilot.app.query_one("#test-run", RunPanel)
-    panel.timeline.plan(STARTTLS_STAGES + SENT)
-    for stage in result.stages:
+    receipt_rows = [name.value for name in ReceiptStageName] if receipt else []
+    panel.timeline.plan(STARTTLS_STAGES + SENT + receipt_rows)
+    for stage in [*result.stages, *(receipt.stages if receipt else [])]:
         panel.post_message(RunPanel.StageDone(stage))
-    panel.post_message(RunPanel.Finished(panel, result, cancelled=False))
+    panel.post_message(RunPanel.Finished(panel, result, cancelled=False, receipt=receipt))
     await wait_until(pilot, lambda: panel.runs_ended == 1, "the fed run to be drawn")
     await focus(pilot, "#test-recipient")
 
@@ -163,6 +188,10 @@ class TestTestSendPane:
     def test_after_success(self, snap_compare, existing: Path) -> None:
         app = MailgwApp(NAME)
         assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_success)
+
+    def test_after_send_and_verify_receipt(self, snap_compare, existing: Path) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_verified_receipt)
 
     def test_after_failure(self, snap_compare, existing: Path) -> None:
         app = MailgwApp(NAME)

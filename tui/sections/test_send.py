@@ -12,9 +12,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Select
+from textual.widgets import Button, Input, Select, Static
 
 from mailgw.config.model import Gateway, Settings
+from mailgw.config.printable import printable
 from mailgw.config.validate import Problem, Severity
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.i18n import N_, _
@@ -28,6 +29,8 @@ from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.run_panel import RunPanel
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from mailgw.delivery.detect import Candidate, PortReport
     from mailgw.delivery.results import SendResult
     from mailgw.delivery.tls import TlsInfo
@@ -71,11 +74,26 @@ class TestSendSection(Section):
             yield Button(_("Detect"), id="test-detect-button", compact=True)
             yield Button(_("Apply"), id="test-apply-button", compact=True, disabled=True)
             yield Button(_("Transcript"), id="test-transcript-button", compact=True)
+        with Horizontal(id="test-receipt-actions", classes="actions"):
+            verify = _("Send and verify receipt")
+            yield Button(verify, id="test-verify-button", compact=True)
+            yield Static("", id="test-receipt-mailbox", markup=False)
         yield RunPanel(id="test-run")
 
     def on_mount(self) -> None:
         self.query_one("#test-recipient", Input).value = state.load().get(state.LAST_RECIPIENT, "")
         super().on_mount()
+
+    def model_shown(self, settings: Settings) -> None:
+        """Which mailbox Send and verify reads (the [receive] table; mailgw set edits it)."""
+        receive = settings.receive
+        if receive.host.strip():
+            note = _("the copy is looked for in {user} on {host}").format(
+                user=receive.username, host=receive.host
+            )
+        else:
+            note = _("no receiving mailbox yet: mailgw set receive.host=HOST receive.username=USER")
+        self.query_one("#test-receipt-mailbox", Static).update(printable(note))
 
     @property
     def panel(self) -> RunPanel:
@@ -88,25 +106,47 @@ class TestSendSection(Section):
 
     @on(Button.Pressed, "#test-send-button")
     def send(self) -> None:
-        from mailgw.delivery.messages import build_message, parse_recipient
+        settings = self._current_settings()
+        message = self._message(settings)
+        if message is not None:
+            self.panel.send(settings, message)
+
+    @on(Button.Pressed, "#test-verify-button")
+    def send_and_verify(self) -> None:
+        """Send, then find the copy in the [receive] mailbox: as `test-send --receive`."""
+        from mailgw.delivery.mailbox import unusable
+        from mailgw.delivery.receipt_text import mailbox_failure_lines
 
         settings = self._current_settings()
+        problem = unusable(settings)
+        if problem is not None:  # said before anything is sent
+            self.panel.timeline.clear()
+            self.panel.show_verdict("\n".join(["✗", *mailbox_failure_lines(problem)]))
+            return
+        message = self._message(settings)
+        if message is not None:
+            self.panel.send_and_verify(settings, message)
+
+    def _message(self, settings: Settings) -> EmailMessage | None:
+        """The message to the recipient in the form, or None with the reason shown."""
+        from mailgw.delivery.messages import build_message, parse_recipient
+
         recipient = self.query_one("#test-recipient", Input).value.strip()
         kind = str(self.query_one("#test-kind", Select).value)
         try:
             parse_recipient(recipient)
         except MessageInvalid as exc:
             self._recipient_problem(str(exc) if recipient else _("type the address to send to"))
-            return
+            return None
         self._recipient_problem("")
         try:
             message = build_message(settings, kind, recipient)
         except MessageInvalid as exc:
             self.panel.timeline.clear()
             self.panel.show_verdict(_("✗ Cannot build the message: {error}").format(error=exc))
-            return
+            return None
         self._remember(recipient)
-        self.panel.send(settings, message)
+        return message
 
     @on(Button.Pressed, "#test-probe-button")
     def probe(self) -> None:

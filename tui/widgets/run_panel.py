@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from mailgw.config.model import Settings
 from mailgw.config.printable import printable
+from mailgw.delivery.receipt_text import mailbox_failure_lines, receipt_lines
 from mailgw.delivery.results import stage_label
 from mailgw.i18n import N_, _
 from mailgw.tui.widgets.timeline import RowState, Timeline
@@ -29,6 +30,8 @@ from mailgw.tui.widgets.timeline import RowState, Timeline
 # The engines load on first use, not with the console: its first frame comes sooner.
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate, DetectReport, PortReport
+    from mailgw.delivery.mailbox import MailboxFailed
+    from mailgw.delivery.receipt_check import ReceiptRun
     from mailgw.delivery.results import Category, SendResult, Stage
     from mailgw.delivery.tls import TlsInfo
 
@@ -80,12 +83,22 @@ class RunPanel(Vertical):
         report: PortReport
 
     @dataclass
+    class Waiting(Message, bubble=False):
+        """Send and verify: the copy has not come yet, `seconds` after the wait began."""
+
+        seconds: float
+
+    @dataclass
     class Finished(Message):
-        """A send or probe ended; `result` is None only when the engine could not start."""
+        """A send or probe ended; `result` is None only when the engine could not start.
+        Send and verify also carries the receipt check's run, or why the mailbox failed."""
 
         panel: RunPanel
         result: SendResult | None
         cancelled: bool
+        receipt: ReceiptRun | None = None
+        mailbox_failure: MailboxFailed | None = None
+        receipt_cancelled: bool = False  # Esc while the copy was looked for: the mail went
 
     @dataclass
     class TrustAsked(Message):
@@ -141,6 +154,21 @@ class RunPanel(Vertical):
         self._verdict(_("Sending… (Esc cancels)"))
         self._worker = self._converse(settings, message)
 
+    def send_and_verify(self, settings: Settings, message: EmailMessage) -> None:
+        """Send, then find the copy in the [receive] mailbox and verify it (the same stages
+        and verdict as `test-send --receive`)."""
+        from mailgw.delivery import smtp
+        from mailgw.delivery.results import ReceiptStageName
+
+        receipt = [name.value for name in ReceiptStageName]
+        self._start([*smtp.planned_stages(settings, sending=True), *receipt])
+        self._verdict(
+            _("Sending, then waiting for the copy in {host}… (Esc cancels)").format(
+                host=settings.receive.host
+            )
+        )
+        self._worker = self._converse(settings, message, verify_receipt=True)
+
     def probe(self, settings: Settings) -> None:
         from mailgw.delivery import smtp
 
@@ -173,7 +201,9 @@ class RunPanel(Vertical):
     # ------------------------------------------------------------ workers (post only)
 
     @work(exclusive=True, group="smtp", exit_on_error=False)
-    async def _converse(self, settings: Settings, message: EmailMessage | None) -> None:
+    async def _converse(
+        self, settings: Settings, message: EmailMessage | None, *, verify_receipt: bool = False
+    ) -> None:
         from mailgw.delivery import smtp
         from mailgw.delivery.results import Progress
 
@@ -190,7 +220,43 @@ class RunPanel(Vertical):
         except asyncio.CancelledError:
             self.post_message(self.Finished(self, progress.result, cancelled=True))
             raise
-        self.post_message(self.Finished(self, progress.result, cancelled=False))
+        result = progress.result
+        if verify_receipt and result is not None and result.ok:
+            await self._verify_receipt(settings, result)
+            return
+        self.post_message(self.Finished(self, result, cancelled=False))
+
+    async def _verify_receipt(self, settings: Settings, result: SendResult) -> None:
+        """The receipt check in a thread (IMAP blocks); Esc stops it and shuts its socket."""
+        from mailgw.delivery.mailbox import MailboxFailed
+        from mailgw.delivery.receipt_check import ReceiptStop, prove_receipt
+        from mailgw.delivery.resolver import DnsConfigError
+        from mailgw.tui.dns_config import resolver_config
+
+        stop = ReceiptStop()
+
+        def work() -> ReceiptRun:
+            return prove_receipt(
+                settings, result.test_id, wait=settings.receive.wait,
+                resolver=resolver_config(settings.dns.nameservers), stop=stop,
+                on_stage=lambda stage: self.post_message(self.StageDone(stage)),
+                on_wait=lambda seconds: self.post_message(self.Waiting(seconds)),
+            )  # fmt: skip
+
+        try:
+            run = await asyncio.to_thread(work)
+        except asyncio.CancelledError:
+            stop.set()
+            self.post_message(self.Finished(self, result, True, receipt_cancelled=True))
+            raise
+        except MailboxFailed as exc:
+            self.post_message(self.Finished(self, result, False, mailbox_failure=exc))
+            return
+        except DnsConfigError as exc:  # the environment names a malformed DNS server
+            failure = MailboxFailed("config_invalid", str(exc), _("fix $MAILGW_NAMESERVERS"))
+            self.post_message(self.Finished(self, result, False, mailbox_failure=failure))
+            return
+        self.post_message(self.Finished(self, result, False, receipt=run))
 
     @work(exclusive=True, group="smtp", exit_on_error=False)
     async def _detect(self, host: str, candidates: list[Candidate], helo_name: str) -> None:
@@ -221,6 +287,13 @@ class RunPanel(Vertical):
     def _stage_done(self, event: StageDone) -> None:
         self.timeline.record(event.stage)
 
+    @on(Waiting)
+    def _waiting(self, event: Waiting) -> None:
+        from mailgw.delivery.results import ReceiptStageName
+
+        detail = _("{seconds:.0f} s").format(seconds=event.seconds)
+        self.timeline.update_row(ReceiptStageName.WAITING.value, RowState.RUNNING, detail)
+
     @on(PortChecked)
     def _port_checked(self, event: PortChecked) -> None:
         port = event.report
@@ -233,7 +306,11 @@ class RunPanel(Vertical):
             return
         self.result = event.result
         self.timeline.finish(cancelled=event.cancelled)
-        self._verdict(verdict_text(event.result, cancelled=event.cancelled))
+        send_cancelled = event.cancelled and not event.receipt_cancelled
+        self._verdict(
+            verdict_text(event.result, cancelled=send_cancelled)
+            + receipt_text(event.receipt, event.mailbox_failure, cancelled=event.receipt_cancelled)
+        )
         tls = event.result.tls if event.result else None
         self.query_one(".tls-details", Static).update(printable(tls_text(tls, event.result)))
         self.query_one(".certificate-actions").display = self.refused_certificate() is not None
@@ -350,6 +427,20 @@ def verdict_text(result: SendResult | None, *, cancelled: bool) -> str:
         lines.append(_("Fix: {fix}").format(fix=fix_text(result)))
     lines += [_("! Warning: {message}").format(message=w) for w in result.warnings]
     return "\n".join(line for line in lines if line)
+
+
+def receipt_text(
+    run: ReceiptRun | None, failure: MailboxFailed | None, *, cancelled: bool = False
+) -> str:
+    """Send and verify's second half, in the words `test-send --receive` prints."""
+    if cancelled:
+        closed = _("⊘ Cancelled while looking for the copy: the mailbox connection was closed.")
+        return "\n" + closed
+    if failure is not None:
+        return "\n" + "\n".join(mailbox_failure_lines(failure))
+    if run is None:
+        return ""
+    return "\n" + "\n".join(receipt_lines(run.receipt))
 
 
 def fix_text(result: SendResult) -> str:
