@@ -12,13 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import tomlkit
 import trustme
 
 from mailgw.tui.app import MailgwApp
 from mailgw.tui.widgets.timeline import RowState
 from tests.support.dovecot import PASSWORD, USER, RunningDovecot
 from tests.support.smtpserver import Behaviour, RunningServer, smtp_server
-from tests.tui.pilot_helpers import type_into, wait_until
+from tests.tui.pilot_helpers import focus, save_and_confirm, type_into, wait_until
 from tests.tui.send_helpers import custom_config, open_test_pane, run_to_end
 
 from .conftest import Relay, signed
@@ -179,3 +180,53 @@ async def test_the_wizard_offers_no_receipt_check_without_a_mailbox(config_path:
         offered = bool(screen.query("#wizard-send-verify"))
         plain = bool(screen.query("#wizard-send"))
     assert plain and not offered
+
+
+async def open_mailbox_fields(pilot) -> None:
+    """Expand Receiving mailbox with the keyboard, as a person would."""
+    from textual.widgets import Collapsible
+
+    await focus(pilot, "#test-mailbox CollapsibleTitle")
+    await pilot.press("enter")
+    group = pilot.app.query_one("#test-mailbox", Collapsible)
+    await wait_until(pilot, lambda: not group.collapsed, "the mailbox fields")
+
+
+async def test_the_mailbox_is_filled_in_the_console_saved_and_used(
+    config_path: Path, dovecot: RunningDovecot, mailbox_env: Path
+) -> None:
+    with relaying(dovecot) as server:
+        custom_config(config_path, server.port)
+        app = MailgwApp(config_path)
+        async with app.run_test(size=(100, 60)) as pilot:
+            pane = await open_test_pane(pilot)
+            await open_mailbox_fields(pilot)
+            await type_into(pilot, "#receive-host", "127.0.0.1")
+            await type_into(pilot, "#receive-port", str(dovecot.imaps_port))
+            await type_into(pilot, "#receive-username", USER)
+            await type_into(pilot, "#receive-password-file", str(mailbox_env))
+            await save_and_confirm(pilot)
+            await wait_until(pilot, lambda: not app.session.is_modified(), "the save")
+            await type_into(pilot, "#test-recipient", USER)
+            await run_to_end(pilot, pane.panel, "#test-verify-button")
+            verdict = pane.panel.verdict()
+    saved = tomlkit.parse(config_path.read_text())["receive"].unwrap()
+    assert saved == {"host": "127.0.0.1", "port": dovecot.imaps_port, "username": USER,
+                     "password_file": str(mailbox_env)}  # fmt: skip
+    assert "proven: dkim=pass aligned with example.com, in INBOX" in verdict
+    assert PASSWORD not in config_path.read_text()
+
+
+async def test_an_oauth2_mailbox_hides_the_password_file(config_path: Path) -> None:
+    custom_config(config_path, 2525)
+    app = MailgwApp(config_path)
+    async with app.run_test(size=(100, 60)) as pilot:
+        await open_test_pane(pilot)
+        await open_mailbox_fields(pilot)
+        field = app.query_one("#receive-password-file-field")
+        shown_before = field.display
+        await focus(pilot, "#receive-method")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: not field.display, "the password file to hide")
+        method = app.session.settings.receive.auth.method.value
+    assert shown_before and method == "oauth2"

@@ -80,6 +80,19 @@ def _verified_receipt() -> ReceiptRun:
     return ReceiptRun(receipt, stages, folders=["INBOX", "Junk"])
 
 
+async def _pane_with_mailbox_fields(pilot: Pilot[None]) -> None:
+    from textual.widgets import Collapsible
+
+    await open_test_pane(pilot)
+    await focus(pilot, "#test-mailbox CollapsibleTitle")
+    await pilot.press("enter")
+    group = pilot.app.query_one("#test-mailbox", Collapsible)
+    await wait_until(pilot, lambda: not group.collapsed, "the mailbox fields")
+    await focus(pilot, "#receive-host")
+    await pilot.press(*"imap.example.com")
+    await settled(pilot)
+
+
 async def _pane_after_verified_receipt(pilot: Pilot[None]) -> None:
     run = _verified_receipt()
     await _feed(pilot, _success(), receipt=run)
@@ -188,6 +201,10 @@ class TestTestSendPane:
     def test_after_success(self, snap_compare, existing: Path) -> None:
         app = MailgwApp(NAME)
         assert snap_compare(app, terminal_size=SIZE, run_before=_pane_after_success)
+
+    def test_receiving_mailbox_fields(self, snap_compare, existing: Path) -> None:
+        app = MailgwApp(NAME)
+        assert snap_compare(app, terminal_size=SIZE, run_before=_pane_with_mailbox_fields)
 
     def test_after_send_and_verify_receipt(self, snap_compare, existing: Path) -> None:
         app = MailgwApp(NAME)

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from mailgw.config.model import Gateway, Settings
 from mailgw.config.printable import printable
@@ -24,6 +24,7 @@ from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.downgrade import confirm_downgrade
 from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
 from mailgw.tui.sections.base import Section
+from mailgw.tui.sections.mailbox_fields import MailboxFields
 from mailgw.tui.widgets.field import Field, example
 from mailgw.tui.widgets.menu import Menu
 from mailgw.tui.widgets.run_panel import RunPanel
@@ -78,6 +79,8 @@ class TestSendSection(Section):
             verify = _("Send and verify receipt")
             yield Button(verify, id="test-verify-button", compact=True)
             yield Static("", id="test-receipt-mailbox", markup=False)
+        with Collapsible(title=_("Receiving mailbox"), id="test-mailbox"):
+            yield MailboxFields()
         yield RunPanel(id="test-run")
 
     def on_mount(self) -> None:
@@ -92,8 +95,9 @@ class TestSendSection(Section):
                 user=receive.username, host=receive.host
             )
         else:
-            note = _("no receiving mailbox yet: mailgw set receive.host=HOST receive.username=USER")
+            note = _("no receiving mailbox yet: fill in Receiving mailbox below")
         self.query_one("#test-receipt-mailbox", Static).update(printable(note))
+        self.query_one(MailboxFields).show_for(settings)
 
     @property
     def panel(self) -> RunPanel:
