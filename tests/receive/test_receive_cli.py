@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -322,3 +323,46 @@ def test_a_token_never_goes_in_clear_even_to_loopback(
     assert result.returncode == 2
     assert json.loads(result.stdout)["category"] == "config_invalid"
     assert len(authority.requests) == asked_before  # no token was even asked for
+
+
+# ------------------------------------------------------ a copy that comes after the wait began
+
+
+def delivered_after_login(dovecot: RunningDovecot) -> Relay:
+    """The relay takes the mail and delivers it only once mailgw has logged in to the mailbox
+    (and a second more: its first look is then over), as a real MX queue does, late."""
+
+    def relay(message: bytes) -> bytes:
+        logins = dovecot.log().count("Login: user=")
+
+        def deliver() -> None:
+            deadline = time.monotonic() + 30
+            while dovecot.log().count("Login: user=") == logins and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(1.0)
+            dovecot.deliver(signed(message))
+
+        threading.Thread(target=deliver, daemon=True).start()
+        return b""
+
+    return relay
+
+
+def test_a_late_copy_wakes_the_idle_wait(run, dovecot: RunningDovecot) -> None:
+    result, data = send(run, relay=delivered_after_login(dovecot))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert data["received"]["proven"] is True
+
+
+def test_without_idle_the_wait_polls_until_the_copy_comes(ca: trustme.CA, run) -> None:
+    try:
+        server = dovecot_server(ca.issue_cert("127.0.0.1"), idle=False)
+        with server as polled:
+            check = run("receive-check", "--json", **{"receive.port": str(polled.imaps_port)})
+            result, data = send(run, relay=delivered_after_login(polled),
+                                **{"receive.port": str(polled.imaps_port)})  # fmt: skip
+    except DovecotMissing as exc:
+        pytest.skip(str(exc))
+    assert json.loads(check.stdout)["idle"] is False
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert data["received"]["found"] is True

@@ -96,7 +96,12 @@ def _oauth2_passdb(root: Path, introspection: Introspection | None) -> str:
 
 
 def _config(
-    root: Path, imaps: int, imap: int, starttls: bool, introspection: Introspection | None
+    root: Path,
+    imaps: int,
+    imap: int,
+    starttls: bool,
+    introspection: Introspection | None,
+    idle: bool = True,
 ) -> str:
     login_user, internal_user, uid, gid = _accounts()
     group = internal_user if os.geteuid() == 0 else _group_name(gid)
@@ -108,6 +113,7 @@ state_dir = {root}/state
 instance_name = mailgw-test-{imaps}
 listen = 127.0.0.1
 protocols = imap
+{"" if idle else "imap_capability = IMAP4rev1 SASL-IR LITERAL+ ENABLE UIDPLUS SPECIAL-USE"}
 log_path = {root}/dovecot.log
 ssl = {plain_ssl}
 ssl_cert = <{root}/cert.pem
@@ -188,10 +194,15 @@ def _prepare(root: Path, cert: trustme.LeafCert) -> None:
 
 @contextlib.contextmanager
 def dovecot_server(
-    cert: trustme.LeafCert, *, starttls: bool = True, introspection: Introspection | None = None
+    cert: trustme.LeafCert,
+    *,
+    starttls: bool = True,
+    introspection: Introspection | None = None,
+    idle: bool = True,
 ) -> Iterator[RunningDovecot]:
     """Dovecot on free loopback ports until the block ends; DovecotMissing if it cannot run.
-    With `introspection`, AUTHENTICATE XOAUTH2 takes tokens that endpoint calls active."""
+    With `introspection`, AUTHENTICATE XOAUTH2 takes tokens that endpoint calls active;
+    `idle=False` leaves IDLE out of the capabilities (a client must poll)."""
     if shutil.which("dovecot") is None or shutil.which("doveadm") is None:
         raise DovecotMissing("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
     # its own temp dir, traversable by Dovecot's unprivileged users (pytest's tmp_path is 0700)
@@ -201,7 +212,7 @@ def dovecot_server(
         _prepare(root, cert)
         imaps, imap = free_port(), free_port()
         config = root / "dovecot.conf"
-        config.write_text(_config(root, imaps, imap, starttls, introspection))
+        config.write_text(_config(root, imaps, imap, starttls, introspection, idle))
         process = subprocess.Popen(
             ["dovecot", "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,
