@@ -89,17 +89,24 @@ def _settings(ctx: Context) -> Settings:
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run an engine coroutine, turning its typed errors into one line and exit 2."""
+    import asyncio  # here, not at the top: every command would pay for it
+
+    try:
+        return asyncio.run(coroutine)
+    except ValueError as exc:  # the engines' typed errors are ValueErrors
+        if isinstance(exc, _engine_errors()):
+            fail(str(exc))
+        raise
+
+
+def _engine_errors() -> tuple[type[ValueError], ...]:
+    """Imported only when one is raised: `dns` would otherwise load the DKIM engine for it."""
     from mailgw.delivery.dkim import MessageError
     from mailgw.delivery.resolver import DnsConfigError
     from mailgw.delivery.sender import SenderDomainError
     from mailgw.delivery.spf import SpfInputError
 
-    try:
-        import asyncio  # here, not at the top: every command would pay for it
-
-        return asyncio.run(coroutine)
-    except (DnsConfigError, SenderDomainError, SpfInputError, MessageError) as exc:
-        fail(str(exc))
+    return DnsConfigError, SenderDomainError, SpfInputError, MessageError
 
 
 def _exit(code: int) -> None:
