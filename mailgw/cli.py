@@ -111,6 +111,8 @@ def run_and_exit() -> NoReturn:
             stream.flush()
         except (OSError, ValueError):  # the reader left (`| head`), or the stream is closed
             pass
+    if sys.getprofile() or sys.gettrace():  # a profiler or coverage writes its data at exit
+        sys.exit(status)
     os._exit(status)
 
 
