@@ -300,10 +300,12 @@ def dkim_verify(
     ctx: Context, source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
-    from mailgw.delivery.dkim import MAX_MESSAGE_BYTES, verify_message
+    from mailgw.delivery.dkim import MessageError, read_message, verify_message
 
     try:
-        raw = source.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
+        raw = read_message(source)  # a file over the limit is refused before it is read
+    except MessageError as exc:
+        fail(str(exc))
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
     config = resolver_config(nameservers, timeout, lambda: _settings(ctx))
