@@ -7,9 +7,15 @@ not fail), reads the key's size and t=y flag, and judges alignment with the From
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
+import io
+import os
 import re
+import stat
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
 
 from mailgw.delivery.dkim_keys import (
     ALGORITHM_KEY_TYPES,
@@ -101,11 +107,7 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
     stops after the signature in hand.
     """
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise MessageError(
-            _("the message is {size} bytes; mailgw verifies messages of at most {limit}").format(
-                size=len(raw), limit=MAX_MESSAGE_BYTES
-            )
-        )
+        raise _too_big(len(raw))
     message = await asyncio.to_thread(normalise_message, raw)
     if not message and b"\0" in raw:  # a NUL breaks the header it is in: say that, not "none"
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
@@ -123,11 +125,12 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
     names = dict.fromkeys(s.key_name for s in signatures if not s.problem)
     answers = await lookups.many([(name, "TXT") for name in names])
     from_domain = _from_domain(message)
+    verifier = _Verifier(message)
     results = []
     for index, signature in enumerate(signatures):
         key = answers.get((signature.key_name, "TXT"))
         results.append(
-            await asyncio.to_thread(_verify, message, index, signature, key, from_domain)
+            await asyncio.to_thread(_verify, verifier, index, signature, key, from_domain)
         )
     auth, problems = authentication_results(message)
     if len(values) > MAX_SIGNATURES:
@@ -137,6 +140,26 @@ async def verify_message(raw: bytes, *, resolver: ResolverConfig | Lookups) -> D
             )
         )
     return DkimReport(from_domain, results, auth, problems)
+
+
+def read_message(source: BinaryIO) -> bytes:
+    """A message from a file or a pipe. A file over MAX_MESSAGE_BYTES is refused before it is
+    read; a pipe is read up to one byte more, which verify_message refuses."""
+    try:
+        status = os.fstat(source.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no descriptor: a stream in memory
+        status = None
+    if status is not None and stat.S_ISREG(status.st_mode) and status.st_size > MAX_MESSAGE_BYTES:
+        raise _too_big(status.st_size)
+    return source.read(MAX_MESSAGE_BYTES + 1)
+
+
+def _too_big(size: int) -> MessageError:
+    return MessageError(
+        _("the message is {size} bytes; mailgw verifies messages of at most {limit}").format(
+            size=size, limit=MAX_MESSAGE_BYTES
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -195,8 +218,58 @@ def _from_domain(message: bytes) -> str:
     return address.rpartition("@")[2].lower()
 
 
+class _Verifier:
+    """dkimpy's view of one message, shared by its signatures: the message is parsed once, and
+    each body canonicalisation (c=, a pure function of the body) is computed once."""
+
+    def __init__(self, message: bytes) -> None:
+        self.message = message
+        self.bodies: dict[tuple[object, int], bytes] = {}
+        self._parsed: Any = None
+
+    def check(self, index: int, dnsfunc: Callable[..., bytes]) -> bool:
+        """dkimpy's verify of signature `index` (its exceptions pass through)."""
+        dkim = _dkimpy()
+        if self._parsed is None:
+            self._parsed = dkim.DKIM(self.message, minkey=MIN_RSA_BITS, logger=_quiet_logger())
+        token = _SHARED_BODIES.set(self.bodies)
+        try:
+            return bool(self._parsed.verify(idx=index, dnsfunc=dnsfunc))
+        finally:
+            _SHARED_BODIES.reset(token)
+
+
+_SHARED_BODIES: contextvars.ContextVar[dict[tuple[object, int], bytes] | None] = (
+    contextvars.ContextVar("mailgw_dkim_bodies", default=None)
+)
+
+
+def _dkimpy() -> Any:
+    """dkimpy, its body canonicalisation answering from the message's cache while one is set
+    (otherwise, as when the tests sign, it is dkimpy's own)."""
+    import dkim
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    original = CanonicalizationPolicy.canonicalize_body
+    if getattr(original, "shared", False):
+        return dkim
+
+    def canonicalize_body(policy: Any, body: bytes) -> bytes:
+        bodies = _SHARED_BODIES.get()
+        if bodies is None:
+            return original(policy, body)
+        key = (policy.body_algorithm, id(body))  # the parsed message holds `body`: a stable id
+        if key not in bodies:
+            bodies[key] = original(policy, body)
+        return bodies[key]
+
+    canonicalize_body.shared = True  # type: ignore[attr-defined]
+    CanonicalizationPolicy.canonicalize_body = canonicalize_body
+    return dkim
+
+
 def _verify(
-    message: bytes,
+    verifier: _Verifier,
     index: int,
     signature: _Signature,
     key: LookupResult | None,
@@ -249,7 +322,7 @@ def _verify(
         return SignatureResult(
             **base, result="permerror", why=refused, key_bits=parsed.bits, testing=parsed.testing
         )
-    result, why = _check_signature(message, index, key.name, _without_service_type(text))
+    result, why = _check_signature(verifier, index, key.name, _without_service_type(text))
     return SignatureResult(
         **base, result=result, why=why, key_bits=parsed.bits, testing=parsed.testing
     )
@@ -260,9 +333,9 @@ def _without_service_type(text: str) -> str:
     return "; ".join(f"{name}={value}" for name, value in parse_tags(text).items() if name != "s")
 
 
-def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tuple[str, str]:
+def _check_signature(verifier: _Verifier, index: int, name: str, key_text: str) -> tuple[str, str]:
     """dkimpy's verdict: fail only when the hashes or the signature do not match (RFC 6376 6.1)."""
-    import dkim
+    dkim = _dkimpy()
 
     def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes:
         return key_text.encode("utf-8")
@@ -271,9 +344,8 @@ def _check_signature(message: bytes, index: int, name: str, key_text: str) -> tu
         dkim.evaluate_pk(name.encode(), dnsfunc(name))  # verify() would call this a mismatch
     except dkim.DKIMException as exc:
         return "permerror", _("unusable key: {exc}").format(exc=_reason(exc))
-    verifier = dkim.DKIM(message, minkey=MIN_RSA_BITS, logger=_quiet_logger())
     try:
-        verified = verifier.verify(idx=index, dnsfunc=dnsfunc)
+        verified = verifier.check(index, dnsfunc)
     except dkim.ValidationError as exc:
         result = "fail" if _BODY_HASH_MISMATCH in str(exc) else "permerror"
         return result, _reason(exc)

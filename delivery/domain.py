@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from mailgw.config.model import Settings
@@ -24,6 +25,7 @@ from mailgw.delivery.dmarc import (
     parse_dmarc,
 )
 from mailgw.delivery.domain_checks import Issue, View
+from mailgw.delivery.domain_registry import Question
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.resolver import (
     LookupResult,
@@ -31,7 +33,7 @@ from mailgw.delivery.resolver import (
     ResolverConfig,
     make_resolver,
 )
-from mailgw.delivery.sender import SenderSetup, sender_setup
+from mailgw.delivery.sender import SenderSetup, compares_organisations, sender_setup
 from mailgw.delivery.spf import LOOKUP_LIMIT, VOID_LIMIT, evaluate_spf
 from mailgw.delivery.spf_tally import tally_spf
 from mailgw.i18n import _
@@ -92,16 +94,24 @@ async def check_domain(
     settings: Settings, *, resolver_config: ResolverConfig, domain: str | None = None
 ) -> DomainReport:
     """Check the sender domain's records live (raises SenderDomainError / DnsConfigError)."""
-    await load_suffix_list()
+    if compares_organisations(settings, domain):
+        await load_suffix_list()
     setup = sender_setup(settings, domain)
     lookups = Lookups(make_resolver(resolver_config))
     auth_lookups: list[Lookups] = []
-    resolver_side = _resolver_side(setup, lookups)
+    answers = _Answers(lookups)
+    answers.ask(_first_questions(setup, suffix_list=False))  # on their way before the list loads
+    suffix_list = asyncio.ensure_future(load_suffix_list())  # only DMARC's names need it
+    resolver_side = _resolver_side(setup, answers, lookups, suffix_list)
     if resolver_config.check_authoritative:
-        auth_side = _authoritative_side(setup, lookups, resolver_config, auth_lookups)
+        auth_side = _authoritative_side(setup, lookups, resolver_config, auth_lookups, suffix_list)
     else:
         auth_side = _no_authoritative()
-    (view, extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
+    try:
+        (view, extra), (auth_views, unchecked) = await asyncio.gather(resolver_side, auth_side)
+    finally:  # cancelled: no lookup goes on in the background
+        answers.cancel()
+        suffix_list.cancel()
     findings = registry.judge_all(setup, view, extra)
     findings = [_propagation(setup, f, view, auth_views, findings) for f in findings]
     asked = len(lookups.asked) + sum(len(a.asked) for a in auth_lookups)
@@ -127,22 +137,55 @@ async def _no_authoritative() -> tuple[list[AuthoritativeView], str]:
 # ------------------------------------------------------------------ the resolver side
 
 
-async def _resolver_side(
-    setup: SenderSetup, lookups: Lookups
-) -> tuple[View, dict[str, list[Issue]]]:
-    """The first round of answers, and per check the issues found by the lookups after it."""
-    questions = registry.resolver_questions(setup)
+class _Answers:
+    """Each question asked once, as soon as it is known; awaiting some waits for those alone."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self._lookups = lookups
+        self._pending: dict[Question, asyncio.Future[LookupResult]] = {}
+
+    def ask(self, questions: list[Question]) -> None:
+        for question in questions:
+            if question not in self._pending:
+                self._pending[question] = asyncio.ensure_future(self._lookups.lookup(*question))
+
+    def cancel(self) -> None:
+        for pending in self._pending.values():
+            pending.cancel()
+
+    async def view(self, questions: list[Question]) -> View:
+        self.ask(questions)
+        results = await asyncio.gather(*(self._pending[q] for q in questions))
+        return dict(zip(questions, results, strict=True))
+
+
+def _first_questions(setup: SenderSetup, *, suffix_list: bool = True) -> list[Question]:
+    questions = registry.resolver_questions(setup, suffix_list=suffix_list)
     if setup.server_host and not is_ip_address(setup.server_host):
         questions += [(setup.server_host, "A"), (setup.server_host, "AAAA")]
-    view = await lookups.many(questions)
-    spf, dmarc = await asyncio.gather(
-        _spf_issues(setup, view, lookups), _report_authorisation(setup, view, lookups)
-    )
-    return view, {"spf": spf, "dmarc": dmarc}
+    return questions
 
 
-async def _report_authorisation(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
+async def _resolver_side(
+    setup: SenderSetup, answers: _Answers, lookups: Lookups, suffix_list: Awaitable[None]
+) -> tuple[View, dict[str, list[Issue]]]:
+    """The first round of answers, and per check the issues found by the lookups after it.
+
+    Each follow-up starts the moment the answer it needs arrives (the SPF walk on the domain's
+    TXT), so one slow unrelated answer delays nothing but its own check."""
+    spf = asyncio.ensure_future(_spf_issues(setup, answers, lookups))
+    await suffix_list
+    questions = _first_questions(setup)
+    dmarc = asyncio.ensure_future(_report_authorisation(setup, answers, lookups))
+    view = await answers.view(questions)
+    return view, {"spf": await spf, "dmarc": await dmarc}
+
+
+async def _report_authorisation(
+    setup: SenderSetup, answers: _Answers, lookups: Lookups
+) -> list[Issue]:
     """RFC 7489 7.1: a report address outside the domain must say it accepts the reports."""
+    view = await answers.view([(name, "TXT") for name in checks.dmarc_names(setup)])
     found_at = checks.dmarc_discovery(setup, view)
     try:
         record = parse_dmarc(found_at.texts[0]) if len(found_at.texts) == 1 else None
@@ -179,12 +222,12 @@ async def _report_authorisation(setup: SenderSetup, view: View, lookups: Lookups
     return issues
 
 
-async def _spf_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
-    state = checks.spf_state(setup, view)
+async def _spf_issues(setup: SenderSetup, answers: _Answers, lookups: Lookups) -> list[Issue]:
+    state = checks.spf_state(setup, await answers.view([(setup.domain, "TXT")]))
     if state.record is None:
         return []
     tally, own = await asyncio.gather(
-        tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, view, lookups)
+        tally_spf(state.record, setup.domain, lookups), _own_server_issues(setup, answers, lookups)
     )
     issues = list(own)
     if tally.lookups > LOOKUP_LIMIT:
@@ -216,22 +259,25 @@ async def _spf_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[
     return issues
 
 
-async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -> list[Issue]:
+async def _own_server_issues(
+    setup: SenderSetup, answers: _Answers, lookups: Lookups
+) -> list[Issue]:
     """For an own server: its addresses must evaluate to pass."""
     if not setup.server_host:
         return []
     if is_ip_address(setup.server_host):
         addresses = [setup.server_host]
     else:
-        answers = [view[(setup.server_host, t)] for t in ("A", "AAAA")]
-        if any(a.failed for a in answers) and not any(a.found for a in answers):
+        view = await answers.view([(setup.server_host, t) for t in ("A", "AAAA")])
+        found = list(view.values())
+        if any(a.failed for a in found) and not any(a.found for a in found):
             return [
                 Issue(
                     Status.ERROR,
                     _("could not resolve {server_host}").format(server_host=setup.server_host),
                 )
             ]
-        addresses = [r for a in answers for r in a.records]
+        addresses = [r for a in found for r in a.records]
         if not addresses:
             return [
                 Issue(
@@ -272,10 +318,15 @@ async def _own_server_issues(setup: SenderSetup, view: View, lookups: Lookups) -
 
 
 async def _authoritative_side(
-    setup: SenderSetup, lookups: Lookups, config: ResolverConfig, used: list[Lookups]
+    setup: SenderSetup,
+    lookups: Lookups,
+    config: ResolverConfig,
+    used: list[Lookups],
+    suffix_list: Awaitable[None],
 ) -> tuple[list[AuthoritativeView], str]:
     """The views of the domain's own servers, or none and a note saying why."""
     servers, unchecked = await _name_servers(setup.domain, lookups)
+    await suffix_list  # for DMARC's names
     questions = list(
         dict.fromkeys(q for qs in registry.primary_questions(setup).values() for q in qs)
     )

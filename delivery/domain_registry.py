@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mailgw.config.presets import DkimRecord
 from mailgw.delivery import domain_checks as checks
 from mailgw.delivery.dkim_checks import check_dkim
+from mailgw.delivery.dmarc import own_record_name
 from mailgw.delivery.domain_checks import Issue, View
 from mailgw.delivery.findings import Finding, Status
 from mailgw.delivery.sender import SenderSetup
@@ -45,6 +46,8 @@ class CheckSpec:
     names: Callable[[SenderSetup], list[str]]  # its checks for this setup
     questions: Callable[[SenderSetup, str], list[Question]]  # asked of every server
     judge: Callable[[Judging, str], Finding]
+    # those of `questions` that can be asked before the public suffix list is loaded (None: all)
+    first_questions: Callable[[SenderSetup, str], list[Question]] | None = None
 
 
 def _dkim_record(setup: SenderSetup, name: str) -> DkimRecord | None:
@@ -114,6 +117,7 @@ REGISTRY: tuple[CheckSpec, ...] = (
         lambda setup: ["dmarc"],
         lambda setup, name: [(n, "TXT") for n in checks.dmarc_names(setup)],
         _judge_dmarc,
+        lambda setup, name: [(own_record_name(setup.from_domain), "TXT")],
     ),
     CheckSpec(
         "mx",
@@ -143,13 +147,21 @@ def primary_questions(setup: SenderSetup) -> dict[str, list[Question]]:
     return {name: spec.questions(setup, name) for name, spec in checks_for(setup)}
 
 
-def resolver_questions(setup: SenderSetup) -> list[Question]:
+def resolver_questions(setup: SenderSetup, *, suffix_list: bool = True) -> list[Question]:
     """Every independent question of the first round, deduplicated, in a stable order: the
-    checks' own, plus each DKIM key at the end of its CNAME (and a TXT where a CNAME belongs)."""
-    asked = [q for qs in primary_questions(setup).values() for q in qs]
+    checks' own, plus each DKIM key at the end of its CNAME (and a TXT where a CNAME belongs).
+    With suffix_list=False, only those that can be asked before the public suffix list loads."""
+    asked = [
+        q for name, spec in checks_for(setup) for q in _questions(spec, setup, name, suffix_list)
+    ]
     asked += [(checks.dkim_key_name(setup, dkim), "TXT") for dkim in setup.dkim]
     asked += [(checks.dkim_name(setup, d), "TXT") for d in setup.dkim if d.type == "cname"]
     return list(dict.fromkeys(asked))
+
+
+def _questions(spec: CheckSpec, setup: SenderSetup, name: str, suffix_list: bool) -> list[Question]:
+    early = spec.first_questions
+    return (early if early is not None and not suffix_list else spec.questions)(setup, name)
 
 
 def judge_all(

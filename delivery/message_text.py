@@ -9,22 +9,41 @@ _ANCHORS = (b"from", b"dkim-signature", b"received", b"authentication-results")
 
 
 def normalise_message(raw: bytes) -> bytes:
-    """CRLF line endings, starting at the first block of lines that really is a header."""
-    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    start = _header_start(lines)
+    """CRLF line endings, starting at the first block of lines that really is a header.
+
+    A message that already is one (a saved .eml) comes back as it is: a 25 MiB message is not
+    copied, nor split into lines, to find that out."""
+    text = raw if _crlf_only(raw) else _crlf(raw)
+    head_end = text.find(b"\r\n\r\n")
+    first = (text if head_end < 0 else text[:head_end]).split(b"\r\n")
+    resume = 0
+    if _HEADER.match(first[0]):
+        end, names = _header_block(first, 0)  # ends where it would in the whole text
+        if any(name in _ANCHORS for name in names):
+            return text
+        resume = end + 1
+    lines = text.split(b"\r\n")
+    start = _header_start(lines, resume)
     if start is None:
         return b""
-    return b"\r\n".join(lines[start:])
+    return text[sum(len(line) + 2 for line in lines[:start]) :]
 
 
-def _header_start(lines: list[bytes]) -> int | None:
+def _crlf_only(raw: bytes) -> bool:
+    return raw.count(b"\r\n") == raw.count(b"\r") == raw.count(b"\n")
+
+
+def _crlf(raw: bytes) -> bytes:
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
+
+
+def _header_start(lines: list[bytes], start: int = 0) -> int | None:
     """Index of the first line from which every line up to a blank one is a header line,
     and that block names a From, DKIM-Signature, Received or Authentication-Results field.
 
     Linear: a start inside a block that failed would fail too (it sees the same lines up to
     the same end), so the search resumes after the line that ended the block.
     """
-    start = 0
     while start < len(lines):
         if not _HEADER.match(lines[start]):
             start += 1
@@ -53,7 +72,8 @@ def _header_block(lines: list[bytes], start: int) -> tuple[int, list[bytes]]:
 
 def header_values(message: bytes, name: str) -> list[bytes]:
     """Values (still folded) of every header field called `name`, in order."""
-    head = message.split(b"\r\n\r\n", 1)[0]
+    end = message.find(b"\r\n\r\n")
+    head = message if end < 0 else message[:end]  # never a copy of the body
     fields: list[list[bytes]] = []
     for line in head.split(b"\r\n"):
         if line[:1] in (b" ", b"\t") and fields:

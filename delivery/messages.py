@@ -16,7 +16,6 @@ from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from mailgw.config.idn import ascii_domain_address
 from mailgw.config.model import Settings
 from mailgw.config.validate import has_control_chars
-from mailgw.delivery import attachments
 from mailgw.delivery.errors import MessageInvalid
 from mailgw.delivery.kinds import KINDS  # noqa: F401 - part of this module's interface
 from mailgw.i18n import N_, _, language, translator
@@ -245,6 +244,8 @@ def _cte(text: str) -> str:
 
 
 def _attach_report(message: EmailMessage, content: Content, day: dt.date, lang: str) -> None:
+    from mailgw.delivery import attachments  # zipfile and xml: only the report carries files
+
     t, f = translator(lang), Formats(SAMPLES[lang])
     lines = [f"{key}: {value}" for key, value in content.facts]
     rows = [

@@ -10,19 +10,15 @@ import asyncio
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.nameserver
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
+from typing import TYPE_CHECKING
 
 from mailgw.config.nameservers import NameserverError, split_nameserver
 from mailgw.i18n import _
+
+if TYPE_CHECKING:  # dnspython (~30 ms) is imported by the first resolver made, not with us
+    import dns.asyncresolver
+    import dns.message
+    import dns.resolver
 
 DEFAULT_TIMEOUT = 5.0
 TRUNCATED = "the answer was truncated, even over TCP"  # a broken server or middlebox
@@ -125,6 +121,9 @@ def make_resolver(
     config: ResolverConfig, servers: Sequence[tuple[str, int]] | None = None
 ) -> dns.asyncresolver.Resolver:
     """An async resolver for the configured servers (or the given (ip, port) pairs)."""
+    import dns.asyncresolver
+    import dns.nameserver
+
     if servers is None and not config.nameservers:
         try:
             resolver = dns.asyncresolver.Resolver()
@@ -157,6 +156,11 @@ class Lookups:
 
     async def lookup(self, name: str, rdtype: str) -> LookupResult:
         """Ask once; never raises for DNS reasons (the outcome says what happened)."""
+        import dns.exception
+        import dns.flags
+        import dns.name
+        import dns.resolver
+
         self.asked.append((name, rdtype))
         try:
             answer = await self.resolver.resolve(
@@ -201,6 +205,8 @@ class Lookups:
 
 
 def _text(rdata: object) -> str:
+    import dns.rdatatype
+
     if getattr(rdata, "rdtype", None) == dns.rdatatype.TXT:
         return b"".join(rdata.strings).decode("utf-8", "replace")  # type: ignore[attr-defined]
     return rdata.to_text()  # type: ignore[attr-defined]
@@ -208,6 +214,8 @@ def _text(rdata: object) -> str:
 
 def _soa_ttl(response: dns.message.Message | None) -> int:
     """Negative-caching TTL (RFC 2308): min(SOA TTL, SOA minimum)."""
+    import dns.rdatatype
+
     if response is None:
         return 0
     for rrset in response.authority:

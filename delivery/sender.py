@@ -45,9 +45,21 @@ class SenderSetup:
         return f"ip{address.version}:{address}"
 
 
+def _names(settings: Settings, domain: str | None) -> tuple[str, str]:
+    """(the domain to check, the From address's domain as written)."""
+    name = (domain or settings.sender_domain_name()).strip().lower().rstrip(".")
+    return name, settings.email.from_address.rpartition("@")[2].strip().lower() or name
+
+
+def compares_organisations(settings: Settings, domain: str | None = None) -> bool:
+    """Whether sender_setup needs the public suffix list (the From is of another name)."""
+    name, from_domain = _names(settings, domain)
+    return from_domain not in (name, platform_gateway().default_sender.rpartition("@")[2])
+
+
 def sender_setup(settings: Settings, domain: str | None = None) -> SenderSetup:
     """Expectations for `domain` (default: the configured sender domain)."""
-    name = (domain or settings.sender_domain_name()).strip().lower().rstrip(".")
+    name, from_domain = _names(settings, domain)
     gateway = platform_gateway()
     if not name:
         raise SenderDomainError(
@@ -61,9 +73,9 @@ def sender_setup(settings: Settings, domain: str | None = None) -> SenderSetup:
                 "sender_domain.domain"
             ).format(default_sender=gateway.default_sender)
         )
-    from_domain = settings.email.from_address.rpartition("@")[2].strip().lower() or name
     if from_domain == gateway.default_sender.rpartition("@")[2] or (
-        organizational_domain(from_domain) != organizational_domain(name)
+        from_domain != name  # equal names need no public suffix list to compare
+        and organizational_domain(from_domain) != organizational_domain(name)
     ):
         # the From is not of this domain: judge the domain on its own, whether it was named
         # by --domain or by sender_domain.domain (both check DMARC at the same name)

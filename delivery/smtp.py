@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 
-from mailgw.config.model import Security, Settings
+from mailgw.config.model import Gateway, Security, Settings
 from mailgw.config.presets import PlatformGateway
 from mailgw.delivery import failures, oauth2
 from mailgw.delivery.conversation import TRUST_ALL_WARNING, Abort, Conversation, OnStage
@@ -23,6 +23,7 @@ from mailgw.delivery.hosts import Resolver
 from mailgw.delivery.messages import check_message
 from mailgw.delivery.results import Category, Failure, Progress, SendResult, StageName
 from mailgw.delivery.target import Target, target_for
+from mailgw.delivery.tls import prefetch_context
 from mailgw.i18n import _
 
 
@@ -81,6 +82,16 @@ async def token_check(
         message = _("the login does not use OAuth 2.0 (smtp.auth.method = oauth2)")
         return _config_invalid(ConfigInvalid(message), progress)
     return await _run(target, None, on_stage, None, ca_file, progress, token_only=True)
+
+
+def prefetch_tls(settings: Settings, ca_file: str | None = None) -> None:
+    """Start building the TLS context a send of `settings` will use, now, in a thread beside
+    the validation and message building that come first. A hint: a wrong guess costs time."""
+    smtp = settings.smtp
+    if smtp.gateway == Gateway.CUSTOM and smtp.security == Security.NONE:
+        return
+    trusting = smtp.gateway == Gateway.CUSTOM and (smtp.trust_all or bool(smtp.tls_fingerprint))
+    prefetch_context(verify=not trusting, ca_file=ca_file)
 
 
 def planned_stages(settings: Settings, *, sending: bool = True) -> list[str]:
@@ -188,6 +199,7 @@ __all__ = [
     "OnStage",
     "Progress",
     "planned_stages",
+    "prefetch_tls",
     "probe",
     "probe_target",
     "send",

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
 import ipaddress
 import os
 import ssl
+import threading
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from typing import TYPE_CHECKING, Any
 
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.i18n import _
+
+if TYPE_CHECKING:  # cryptography.x509 (~12 ms) is imported when a certificate is read
+    from cryptography import x509
 
 CA_FILE_ENV = "MAILGW_CA_FILE"  # extra trusted CAs (a private CA), on top of the system store
 
@@ -95,12 +97,35 @@ async def client_context_off_loop(*, verify: bool, ca_file: str | None = None) -
     key = _context_key(verify, ca_file)
     if key in _built:
         return _context(*key)
-    context = await asyncio.to_thread(_context, *key)
+    prefetched = _prefetched.pop(key, None)
+    if prefetched is not None:
+        context = await asyncio.wrap_future(prefetched)
+    else:
+        context = await asyncio.to_thread(_context, *key)
     _built.add(key)
     return context
 
 
+def prefetch_context(*, verify: bool, ca_file: str | None = None) -> None:
+    """Start building a context in a thread now, a few steps before its handshake: OpenSSL
+    loads the trust store (20-30 ms) without holding the GIL, so those steps run beside it."""
+    key = _context_key(verify, ca_file)
+    if key in _built or key in _prefetched:
+        return
+    future: concurrent.futures.Future[ssl.SSLContext] = concurrent.futures.Future()
+
+    def build() -> None:
+        try:
+            future.set_result(_context(*key))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the context
+            future.set_exception(exc)
+
+    _prefetched[key] = future
+    threading.Thread(target=build, name="tls context", daemon=True).start()
+
+
 _built: set[tuple[bool, str, float]] = set()
+_prefetched: dict[tuple[bool, str, float], concurrent.futures.Future[ssl.SSLContext]] = {}
 
 
 def _context_key(verify: bool, ca_file: str | None) -> tuple[bool, str, float]:
@@ -118,8 +143,13 @@ def _mtime(path: str) -> float:
 @functools.lru_cache(maxsize=8)
 def _context(verify: bool, extra: str, mtime: float) -> ssl.SSLContext:
     # Loading the system trust store takes milliseconds: build once, reuse per connection.
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if extra:
+    if verify:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    else:  # nothing will be verified: the system store would never be read
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if extra:  # loaded either way, so a broken file is said whatever the policy
         try:
             context.load_verify_locations(cafile=extra)
         except (OSError, ssl.SSLError) as exc:
@@ -127,9 +157,6 @@ def _context(verify: bool, extra: str, mtime: float) -> ssl.SSLContext:
                 extra=extra, ca_file_env=CA_FILE_ENV, exc=exc
             )
             raise ConfigInvalid(message) from None
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
     return context
 
 
@@ -151,6 +178,8 @@ def certificate_info(
     der: bytes, host: str, *, protocol: str, cipher: str, verified: bool, pinned: bool = False
 ) -> TlsInfo:
     """Parse a DER certificate into what the admin needs to judge it."""
+    from cryptography import x509
+
     cert = x509.load_der_x509_certificate(der)
     not_before = cert.not_valid_before_utc
     not_after = cert.not_valid_after_utc
@@ -173,6 +202,8 @@ def certificate_info(
 
 
 def _sans(cert: x509.Certificate) -> list[str]:
+    from cryptography import x509
+
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -183,6 +214,8 @@ def _sans(cert: x509.Certificate) -> list[str]:
 
 
 def _self_signed(cert: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     if cert.issuer != cert.subject:
         return False
     try:
@@ -194,6 +227,8 @@ def _self_signed(cert: x509.Certificate) -> bool:
 
 def hostname_matches(cert: x509.Certificate, host: str) -> bool:
     """RFC 6125 matching against the SANs: exact names, left-most wildcard, IP addresses."""
+    from cryptography import x509
+
     host = host.strip("[]").rstrip(".").lower()
     try:
         address = ipaddress.ip_address(host)

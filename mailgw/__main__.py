@@ -21,10 +21,9 @@ def console_config(argv: list[str]) -> tuple[bool, str | None]:
 def main() -> None:
     opens_console, config = console_config(sys.argv[1:])
     if not opens_console:
-        from mailgw.cli import run
+        from mailgw.cli import run_and_exit
 
-        run()
-        return
+        run_and_exit()
     # The console skips click and the command modules: on a slow SSH link every ms of start counts.
     from mailgw.config.errors import ConfigError
     from mailgw.config.paths import resolve_config_path

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -93,6 +94,26 @@ def run(argv: list[str] | None = None) -> None:
     with printable_streams(), _sigterm_as_interrupt():
         code = _run(argv)
     sys.exit(code)
+
+
+def run_and_exit() -> NoReturn:
+    """The console script's way out: run, flush what was printed, and end the process without
+    the interpreter's teardown (freeing every module one by one: 20-40 ms the OS does at once).
+    Nothing of ours needs it: files are written and closed, worker threads have finished."""
+    try:
+        run()
+        code: object = EXIT_OK
+    except SystemExit as exc:
+        code = exc.code
+    status = code if isinstance(code, int) else EXIT_OK if code is None else EXIT_CANNOT_RUN
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader left (`| head`), or the stream is closed
+            pass
+    if sys.getprofile() or sys.gettrace():  # a profiler or coverage writes its data at exit
+        sys.exit(status)
+    os._exit(status)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,22 @@ def test_console_path_does_not_load_the_command_layer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_command_ends_with_everything_it_printed_and_its_exit_code(tmp_path: Path) -> None:
+    """The command path leaves without the interpreter's teardown: what it printed must still
+    be flushed whole through a pipe, and the exit code kept."""
+    config = tmp_path / "email-gateway.toml"
+    config.write_text('[smtp]\\nport = "x"\\n', "utf-8")
+    schema = subprocess.run(
+        [sys.executable, "-m", "mailgw", "schema"], capture_output=True, text=True, timeout=60
+    )
+    assert schema.returncode == 0 and len(schema.stdout) > 4096  # more than one pipe write
+    assert json.loads(schema.stdout)  # whole, up to its last byte
+    broken = subprocess.run(
+        [sys.executable, "-m", "mailgw", "--config", str(config), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert broken.returncode == 2 and broken.stderr.startswith("mailgw: ")

@@ -89,17 +89,24 @@ def _settings(ctx: Context) -> Settings:
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run an engine coroutine, turning its typed errors into one line and exit 2."""
+    import asyncio  # here, not at the top: every command would pay for it
+
+    try:
+        return asyncio.run(coroutine)
+    except ValueError as exc:  # the engines' typed errors are ValueErrors
+        if isinstance(exc, _engine_errors()):
+            fail(str(exc))
+        raise
+
+
+def _engine_errors() -> tuple[type[ValueError], ...]:
+    """Imported only when one is raised: `dns` would otherwise load the DKIM engine for it."""
     from mailgw.delivery.dkim import MessageError
     from mailgw.delivery.resolver import DnsConfigError
     from mailgw.delivery.sender import SenderDomainError
     from mailgw.delivery.spf import SpfInputError
 
-    try:
-        import asyncio  # here, not at the top: every command would pay for it
-
-        return asyncio.run(coroutine)
-    except (DnsConfigError, SenderDomainError, SpfInputError, MessageError) as exc:
-        fail(str(exc))
+    return DnsConfigError, SenderDomainError, SpfInputError, MessageError
 
 
 def _exit(code: int) -> None:
@@ -293,10 +300,12 @@ def dkim_verify(
     ctx: Context, source: Any, nameservers: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Verify every DKIM signature of a received message (.eml, or "-" for pasted text)."""
-    from mailgw.delivery.dkim import MAX_MESSAGE_BYTES, verify_message
+    from mailgw.delivery.dkim import MessageError, read_message, verify_message
 
     try:
-        raw = source.read(MAX_MESSAGE_BYTES + 1)  # one more: verify says it is too big
+        raw = read_message(source)  # a file over the limit is refused before it is read
+    except MessageError as exc:
+        fail(str(exc))
     except OSError as exc:
         fail(_("cannot read the message: {value}").format(value=exc.strerror or exc))
     config = resolver_config(nameservers, timeout, lambda: _settings(ctx))

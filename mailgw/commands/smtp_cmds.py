@@ -71,6 +71,7 @@ def test_send(
     from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
+    smtp.prefetch_tls(settings)
     try:
         message = build_message(settings, kind, to, lang=lang)
     except MessageInvalid as exc:
@@ -111,9 +112,12 @@ def token(ctx: Context, transcript: bool, as_json: bool) -> None:
 
 def _check(ctx: Context, check: Any, *, as_json: bool, transcript: bool) -> None:
     """A live check of the saved settings that sends nothing (probe, token)."""
+    from mailgw.delivery import smtp
     from mailgw.delivery.results import Progress
 
     settings = store.load(ctx.config_path).settings
+    if check is smtp.probe:
+        smtp.prefetch_tls(settings)
     progress = Progress()
     result = _run_live(check(settings, progress=progress), progress)
     _finish(result, as_json=as_json, transcript=transcript)

@@ -116,3 +116,14 @@ def test_backups_are_ordered_by_sequence_not_by_the_clock(
     assert b"port = 2001" in newest.path.read_bytes()
     store.restore(config_path)
     assert b"port = 2001" in config_path.read_bytes()
+
+
+def test_the_presets_read_by_the_standard_library_are_what_tomlkit_reads() -> None:
+    from importlib import resources
+
+    import tomlkit
+
+    from mailgw.config import presets
+
+    text = resources.files("mailgw.config").joinpath("presets.toml").read_text("utf-8")
+    assert presets._data() == tomlkit.parse(text).unwrap()  # the reader of Python 3.10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from mailgw.config.model import Gateway, Settings
@@ -309,3 +311,39 @@ async def test_a_txt_published_at_the_selector_is_the_key_judged() -> None:
     finding = _finding(await _check(zone), "dkim:mte1")
     assert finding.status is Status.WRONG and "unusable" in finding.title, finding
     assert f"mte1._domainkey.{DOMAIN}" in finding.found
+
+
+async def test_the_spf_walk_does_not_wait_for_a_slow_unrelated_answer() -> None:
+    """Each include is asked the moment its parent answers, not after the whole first round."""
+    zone = good_zone()
+    spf = "v=spf1 include:spf.mandrillapp.com include:_spf.example.test -all"
+    set_txt(zone, DOMAIN, "mandrill_verify.K1", spf)
+    zone.add_txt("_spf.example.test", "v=spf1 ip4:192.0.2.0/24 include:_spf2.example.test -all")
+    zone.add_txt("_spf2.example.test", "v=spf1 ip4:198.51.100.0/24 -all")
+    zone.held[f"_dmarc.{DOMAIN}"] = 1.5  # far longer than the whole SPF walk takes
+    with serving(zone) as server:
+        resolver = ResolverConfig((server.nameserver,), timeout=5, authoritative_port=server.port)
+        report = await check_domain(settings(), resolver_config=resolver)
+        events = list(server.events)
+    assert _status(report)["spf"] is Status.OK
+    nested_include = next(
+        t for t, kind, name, _ in events if kind == "query" and name == "_spf2.example.test."
+    )
+    dmarc_answer = min(
+        t for t, kind, name, _ in events if kind == "answer" and name == f"_dmarc.{DOMAIN}."
+    )
+    assert nested_include < dmarc_answer
+
+
+async def test_a_cancelled_check_leaves_no_lookup_running() -> None:
+    with serving(good_zone()) as server:
+        server.silent = True
+        resolver = ResolverConfig((server.nameserver,), timeout=5, authoritative_port=server.port)
+        task = asyncio.ensure_future(check_domain(settings(), resolver_config=resolver))
+        while len(server.queries) < 5:  # the first round is on its way
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0)  # the lookups' own cancellations run
+        assert asyncio.all_tasks() == {asyncio.current_task()}

@@ -204,6 +204,18 @@ def test_commands_do_not_import_dns_libraries_at_startup() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_domain_engines_import_dnspython_only_when_a_resolver_is_made() -> None:
+    code = (
+        "import sys\n"
+        "import mailgw.delivery.domain, mailgw.delivery.resolver as r\n"
+        "before = 'dns' in sys.modules\n"
+        "r.make_resolver(r.ResolverConfig(('127.0.0.1',)))\n"
+        "print(before, 'dns' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"
+
+
 def test_dns_watch_rechecks_until_the_record_appears(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -80,3 +80,23 @@ def test_many_header_lines_without_an_anchor_are_read_a_bounded_number_of_times(
     message = normalise_message(raw)
     assert message.startswith(b"From: a@example.test\r\nSubject: found\r\n")
     assert counting.calls <= 2 * (count + 10)  # the quadratic search needed ~count**2 / 2
+
+
+def _split_then_join(raw: bytes) -> bytes:
+    """The first normalisation: every line split out, then joined again with CRLF."""
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    start = message_text._header_start(lines)
+    return b"" if start is None else b"\r\n".join(lines[start:])
+
+
+@given(st.lists(st.tuples(LINES, st.sampled_from([b"\r\n", b"\n", b"\r"])), max_size=40))
+def test_normalising_gives_what_splitting_every_line_gave(
+    lines: list[tuple[bytes, bytes]],
+) -> None:
+    raw = b"".join(line + ending for line, ending in lines)
+    assert normalise_message(raw) == _split_then_join(raw)
+
+
+def test_a_message_that_already_is_canonical_is_not_copied() -> None:
+    raw = b"From: a@example.test\r\nSubject: x\r\n\r\n" + b"body line\r\n" * 1000
+    assert normalise_message(raw) is raw

@@ -200,3 +200,21 @@ def test_display_names_round_trip_or_are_refused(make_settings, name: str) -> No
     received = _read_back(bytes(message))
     assert received["From"].addresses[0].addr_spec == "alerts@example.com"
     assert set(received.keys()) == set(message.keys())
+
+
+async def test_a_send_adds_no_round_trip_to_the_smtp_dialogue(
+    make_settings, ca_file, good_cert
+) -> None:
+    """What a bare client needs and no more: the greeting, each command once, then the content
+    (7 round trips in the clear, 10 with STARTTLS and a login)."""
+    with smtp_server("plain") as server:
+        settings = make_settings(server.port, "none")
+        assert (await send(settings, build_message(settings, "test", RECIPIENT))).ok
+    assert server.recorder.commands == ["EHLO", "MAIL", "RCPT", "DATA", "QUIT"]
+    with smtp_server("starttls", cert=good_cert, behaviour=LOGIN, auth_required=True) as server:
+        settings = make_settings(server.port, "starttls", auth=True)
+        message = build_message(settings, "test", RECIPIENT)
+        assert (await send(settings, message, ca_file=ca_file)).ok
+    assert server.recorder.commands == [
+        "EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL", "RCPT", "DATA", "QUIT",
+    ]  # fmt: skip

@@ -2,8 +2,9 @@
 
 Serves a zone held in memory over UDP and TCP on the same port, from a background thread running
 its own asyncio loop. Knobs for the cases tests need: names that never answer or SERVFAIL, a
-server-wide SERVFAIL or silence, an added delay per answer, and truncation of UDP answers larger
-than the client's buffer (so resolvers must retry over TCP).
+server-wide SERVFAIL or silence, an added delay per answer (server-wide, or held longer for some
+names), and truncation of UDP answers larger than the client's buffer (so resolvers must retry
+over TCP). `events` records when each query arrived and each answer left, in order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -58,6 +60,7 @@ class Zone:
     servfail_questions: set[tuple[str, str]] = field(default_factory=set)  # (name., TYPE) only
     # these answer the types they hold and never answer any other type (a half-broken server)
     silent_for_other_types: set[str] = field(default_factory=set)
+    held: dict[str, float] = field(default_factory=dict)  # name -> seconds its answers wait
     serial: int = 1
 
     def add(self, name: str, rdtype: str, *values: str, ttl: int = DEFAULT_TTL) -> Zone:
@@ -103,6 +106,8 @@ class LoopbackDNSServer:
         self.silent = False
         self.truncate_tcp = False  # answer over TCP too with TC and nothing in it (broken server)
         self.queries: list[tuple[str, str, str]] = []  # (transport, name, type)
+        # (time.monotonic(), "query" | "answer", name, type): the order things happened in
+        self.events: list[tuple[float, str, str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -183,6 +188,7 @@ class LoopbackDNSServer:
         qname = question.name.to_text().lower()
         qtype = dns.rdatatype.to_text(question.rdtype)
         self.queries.append((transport, qname, qtype))
+        self.events.append((time.monotonic(), "query", qname, qtype))
         if self.silent or qname in self.zone.silent_names:
             return None
         if qname in self.zone.silent_for_other_types and (qname, qtype) not in self.zone.records:
@@ -190,8 +196,9 @@ class LoopbackDNSServer:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            delay = self.zone.held.get(qname.rstrip("."), self.delay)
+            if delay:
+                await asyncio.sleep(delay)
         finally:
             self.in_flight -= 1
         response = self._response(query, qname, qtype)
@@ -201,6 +208,7 @@ class LoopbackDNSServer:
             response = dns.message.make_response(query)
             response.flags |= dns.flags.TC | dns.flags.AA
             data = response.to_wire()
+        self.events.append((time.monotonic(), "answer", qname, qtype))  # sent right after this
         return data
 
     def _response(self, query: dns.message.Message, qname: str, qtype: str) -> dns.message.Message:
