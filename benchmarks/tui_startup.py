@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/tui_startup.py [--runs 5] [--keys 20]
 
-For mailgw and, in the same run, a minimal Textual app showing one Input: time from process
-start to the first complete frame (median of --runs, alternating the two), bytes written to the
+For mailgw on a platform-gateway file and on a custom-SMTP file and, in the same run, two plain
+Textual apps (benchmarks/reference_apps.py): a five-tab form of the console's shape, and one
+Input: time from process start to the first complete frame (status line, form and footer;
+median of --runs, alternating the four) and the CPU time used by then, bytes written to the
 terminal up to that frame, bytes per keystroke typed into a text field, bytes per second when
 idle, and peak memory (VmHWM). The pane's output is captured with `tmux pipe-pane` by a small
 recorder that timestamps every chunk; the clock is CLOCK_MONOTONIC, shared by all processes.
@@ -22,17 +24,25 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-MINIMAL_APP = """
-from textual.app import App, ComposeResult
-from textual.widgets import Input
+import reference_apps
 
+# A custom server with a login, as an admin's file would be: the SMTP pane's largest form.
+CUSTOM_CONFIG = """\
+schema_version = 1
 
-class Minimal(App[None]):
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="minimal-ready")
+[smtp]
+gateway = "custom"
+host = "mail.example.com"
+port = 587
+security = "starttls"
 
+[smtp.auth]
+enabled = true
+username = "gps@example.com"
+password = "old-secret-1"
 
-Minimal().run()
+[email]
+from_address = "gps@example.com"
 """
 
 # Waits for the go file, notes the time and its pid, then becomes the measured program.
@@ -74,6 +84,7 @@ class Program:
 @dataclass
 class Run:
     startup: float
+    startup_cpu: float  # CPU seconds the process had used by then: steadier on a busy machine
     first_frame_bytes: int
     key_bytes: list[int]
     idle_bytes_per_second: float
@@ -164,6 +175,11 @@ def first_frame(pane: Pane, ready: list[bytes]) -> tuple[float, int]:
     raise RuntimeError("ready markers not found in the recorded chunks")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has run so far (/proc/PID/schedstat, in ns)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
 def peak_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -177,6 +193,7 @@ def measure(program: Program, keys: int) -> Run:
         try:
             started, pid = pane.start(program.argv)
             ready_at, frame_bytes = first_frame(pane, program.ready)
+            cpu = cpu_seconds(pid)
             pane.quiet(0.3)
             for key in program.to_text_field:
                 pane.tmux("send-keys", key)
@@ -194,37 +211,54 @@ def measure(program: Program, keys: int) -> Run:
             peak = peak_kib(pid)
             for key in program.quit_keys:
                 pane.tmux("send-keys", key)
-            return Run(ready_at - started, frame_bytes, per_key, idle_rate, peak)
+            return Run(ready_at - started, cpu, frame_bytes, per_key, idle_rate, peak)
         finally:
             pane.kill()
 
 
-def programs(config: Path) -> list[Program]:
-    mailgw = Path(sys.executable).with_name("mailgw")
-    minimal = config.parent / "minimal_app.py"
-    minimal.write_text(MINIMAL_APP)
+def programs(folder: Path) -> list[Program]:
+    mailgw = str(Path(sys.executable).with_name("mailgw"))
+    platform, custom = folder / "email-gateway.toml", folder / "custom.toml"
+    platform.write_text("schema_version = 1\n")  # an existing file: no config opens the wizard
+    custom.write_text(CUSTOM_CONFIG)
+    custom.chmod(0o600)
+    form = str(reference_apps.write(folder, "minimal_form", reference_apps.MINIMAL_FORM))
+    one_input = str(reference_apps.write(folder, "one_input", reference_apps.ONE_INPUT))
     return [
         Program(
-            "mailgw",
-            [str(mailgw), "--config", str(config)],
+            "mailgw, platform file",
+            [mailgw, "--config", str(platform)],
             [b"platform gateway", b"Sections"],
             ["F6"],  # Email settings: the cursor lands in the sender address
             ["F10", "q"],
         ),
         Program(
-            "minimal Textual app (one Input)",
-            [sys.executable, str(minimal)],
-            [b"minimal-ready"],
-            [],
-            ["C-q"],
+            "mailgw, custom-SMTP file",
+            [mailgw, "--config", str(custom)],
+            [b"custom SMTP mail.example.com:587", b"gps@example.com", b"Sections"],
+            ["Tab", "Tab"],  # the host field
+            ["F10", "q"],
         ),
+        Program(
+            MINIMAL_FORM,
+            [sys.executable, form],
+            [b"minimal-ready", b"Sections"],
+            [],
+            ["F10"],
+        ),
+        Program(ONE_INPUT, [sys.executable, one_input], [b"minimal-ready"], [], ["C-q"]),
     ]
+
+
+MINIMAL_FORM = "minimal five-tab form"
+ONE_INPUT = "minimal app (one Input)"
 
 
 def report(name: str, runs: list[Run]) -> dict[str, float]:
     keys = [b for run in runs for b in run.key_bytes]
     row = {
         "startup_ms": statistics.median(r.startup for r in runs) * 1000,
+        "startup_cpu_ms": statistics.median(r.startup_cpu for r in runs) * 1000,
         "first_frame_bytes": statistics.median(r.first_frame_bytes for r in runs),
         "key_bytes_median": statistics.median(keys),
         "key_bytes_max": max(keys),
@@ -232,7 +266,7 @@ def report(name: str, runs: list[Run]) -> dict[str, float]:
         "peak_mib": statistics.median(r.peak_kib for r in runs) / 1024,
     }
     print(
-        f"{name:34} start {row['startup_ms']:6.0f} ms"
+        f"{name:34} start {row['startup_ms']:5.0f} ms ({row['startup_cpu_ms']:3.0f} ms CPU)"
         f" | first frame {row['first_frame_bytes']:6.0f} B"
         f" | keystroke median {row['key_bytes_median']:4.0f} B, max {row['key_bytes_max']:4.0f} B"
         f" | idle {row['idle_bytes_per_s']:4.0f} B/s | peak {row['peak_mib']:5.1f} MiB"
@@ -246,16 +280,20 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mailgw-bench-config-") as folder:
-        config = Path(folder) / "email-gateway.toml"
-        config.write_text("schema_version = 1\n")  # an existing file: no config opens the wizard
         results: dict[str, list[Run]] = {}
         for _ in range(args.runs):
-            for program in programs(config):  # alternate, so both see the same machine state
+            for program in programs(Path(folder)):  # alternate, so both see the same machine state
                 results.setdefault(program.name, []).append(measure(program, args.keys))
         print(f"tmux 80x24, {args.runs} runs each, {args.keys} keystrokes per run (medians)")
         rows = {name: report(name, runs) for name, runs in results.items()}
-    mailgw, minimal = rows["mailgw"], rows["minimal Textual app (one Input)"]
-    print(f"startup ratio mailgw / minimal: {mailgw['startup_ms'] / minimal['startup_ms']:.2f}")
+    for name in ("mailgw, platform file", "mailgw, custom-SMTP file"):
+        for reference in (MINIMAL_FORM, ONE_INPUT):
+            mine, theirs = rows[name], rows[reference]
+            print(
+                f"{name} / {reference}: start {mine['startup_ms'] / theirs['startup_ms']:.2f}"
+                f" (CPU {mine['startup_cpu_ms'] / theirs['startup_cpu_ms']:.2f}),"
+                f" first-frame bytes {mine['first_frame_bytes'] / theirs['first_frame_bytes']:.2f}"
+            )
 
 
 if __name__ == "__main__":

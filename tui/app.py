@@ -2,15 +2,21 @@
 
 Thin on purpose: sections edit the model (sections/), conversations live in flows.py, dialogs
 in dialogs/, file work in session.py. New panes join by being added to SECTIONS.
+
+Over SSH every byte and every millisecond of start-up counts (benchmarks/tui_startup.py,
+benchmarks/tui_ssh.py): the hidden tabs are imported and filled after the first whole frame,
+nothing animates and no cursor blinks, so an idle console writes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +29,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widgets import (
     Checkbox,
-    Footer,
     Input,
     RadioSet,
     Select,
@@ -41,23 +46,36 @@ from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.broken_file import BrokenFileScreen
 from mailgw.tui.dialogs.too_small import TooSmallScreen, too_small
 from mailgw.tui.sections.base import Section
-from mailgw.tui.sections.dkim_check import DkimCheckSection
-from mailgw.tui.sections.email_settings import EmailSettingsSection
-from mailgw.tui.sections.sender_domain import SenderDomainSection
-from mailgw.tui.sections.smtp_server import SmtpServerSection
-from mailgw.tui.sections.test_send import TestSendSection
+from mailgw.tui.widgets.footer import KeysFooter
+from mailgw.tui.widgets.section_tabs import SectionTabs
 from mailgw.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from mailgw.delivery.detect import Candidate
 
-# (tab id, section class), in tab order; a new pane joins by being listed here.
-SECTIONS: tuple[tuple[str, type[Section]], ...] = (
-    ("smtp-server", SmtpServerSection),
-    ("email-settings", EmailSettingsSection),
-    ("sender-domain", SenderDomainSection),
-    ("test-send", TestSendSection),
-    ("dkim-check", DkimCheckSection),
+
+@dataclass(frozen=True)
+class Pane:
+    """One tab of the console; its section's module is imported when the tab is filled."""
+
+    tab_id: str
+    title: str  # a msgid
+    module: str  # under mailgw.tui.sections
+    section: str  # the Section subclass in it
+
+    def section_class(self) -> type[Section]:
+        found = getattr(importlib.import_module(f"mailgw.tui.sections.{self.module}"), self.section)
+        assert issubclass(found, Section)
+        return found
+
+
+# In tab order; a new pane joins by being listed here.
+SECTIONS: tuple[Pane, ...] = (
+    Pane("smtp-server", N_("SMTP server"), "smtp_server", "SmtpServerSection"),
+    Pane("email-settings", N_("Email settings"), "email_settings", "EmailSettingsSection"),
+    Pane("sender-domain", N_("Sender domain"), "sender_domain", "SenderDomainSection"),
+    Pane("test-send", N_("Test send"), "test_send", "TestSendSection"),
+    Pane("dkim-check", N_("DKIM check"), "dkim_check", "DkimCheckSection"),
 )
 
 
@@ -71,7 +89,10 @@ class MailgwApp(App[None]):
     FILE_WATCH_SECONDS: float | None = 2.0
     BINDINGS = [
         Binding("f2,ctrl+s", "save", N_("Save"), key_display="F2/^S", id="app.save", priority=True),
-        Binding("f6", "next_section", N_("Sections"), key_display="F6", id="app.next"),
+        # priority: a TextArea binds F6 itself (select line); sections switch from every widget
+        Binding(
+            "f6", "next_section", N_("Sections"), key_display="F6", id="app.next", priority=True
+        ),
         Binding(
             "f10,ctrl+q", "quit", N_("Quit"), key_display="F10/^Q", id="app.quit", priority=True
         ),
@@ -100,6 +121,10 @@ class MailgwApp(App[None]):
         self, config_path: Path, *, session: EditSession | None = None, wizard: bool = False
     ) -> None:
         super().__init__()
+        # Still over SSH: no slide of the tab underline, no blinking cursor (on_descendant_focus).
+        # Always, not only when SSH_CONNECTION is set: `sudo -i` and `su -` drop it, and mailgw
+        # is run as root; a steady cursor shows where typing goes just as well.
+        self.animation_level = "none"
         translate_bindings(self)
         self.config_path = config_path
         self.session = session or EditSession.open(config_path)
@@ -113,12 +138,17 @@ class MailgwApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
-        with TabbedContent(id="sections"):
-            for index, (tab_id, section) in enumerate(SECTIONS):
-                with TabPane(_(section.TITLE), id=tab_id):
-                    if index == 0:  # the hidden tabs are filled after the first frame
-                        yield section(id=f"{tab_id}-form")
-        yield Footer()
+        with SectionTabs(id="sections"):
+            for index, pane in enumerate(SECTIONS):
+                with TabPane(_(pane.title), id=pane.tab_id):
+                    if index == 0:  # the others after the first whole frame
+                        yield pane.section_class()(id=f"{pane.tab_id}-form")
+        yield KeysFooter()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A text field's cursor stays shown: a blink repaints it twice a second, forever."""
+        if isinstance(event.widget, (Input, TextArea)):
+            event.widget.cursor_blink = False
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size)
@@ -145,7 +175,6 @@ class MailgwApp(App[None]):
             self.load_sections()
             if self.start_wizard:
                 self.open_wizard()
-        self.call_after_refresh(self._mount_hidden_sections)
         if self.FILE_WATCH_SECONDS:
             self.set_interval(self.FILE_WATCH_SECONDS, self._watch_file)
 
@@ -157,12 +186,33 @@ class MailgwApp(App[None]):
         assert self.session.loaded is not None
         self.push_screen(WizardScreen(Wizard(self.session.loaded)))
 
-    async def _mount_hidden_sections(self) -> None:
-        """Fill the tabs not shown at start: the first frame comes sooner (see benchmarks/)."""
-        for tab_id, section in SECTIONS[1:]:
-            pane = self.query_one(f"#{tab_id}", TabPane)
-            if self.is_running and pane.is_attached and not pane.query(Section):
-                await pane.mount(section(id=f"{tab_id}-form"))
+    @on(KeysFooter.KeysShown)
+    def _first_frame_whole(self) -> None:
+        """The first screen (the console, or the wizard over it) is whole with its keys: now
+        the hidden tabs are filled, after the frame that draws them."""
+        self.call_after_refresh(self._fill_next_hidden_tab)
+
+    def _fill_next_hidden_tab(self) -> None:
+        """One tab per frame, so that keys typed meanwhile wait for one tab at most."""
+        empty = [pane for pane in SECTIONS if not self._tab_pane(pane).query(Section)]
+        if empty and self.is_running:
+            self._fill_tab(empty[0])
+            self.call_after_refresh(self._fill_next_hidden_tab)
+
+    @on(TabbedContent.TabActivated)
+    def _shown_tab(self, event: TabbedContent.TabActivated) -> None:
+        """A tab shown before its turn (F6 or a click at once) is filled now; the section shows
+        the model and takes the cursor once mounted (section_mounted)."""
+        pane = next((p for p in SECTIONS if p.tab_id == event.pane.id), None)
+        if event.tabbed_content.id == "sections" and pane and not event.pane.query(Section):
+            self._fill_tab(pane)
+
+    def _tab_pane(self, pane: Pane) -> TabPane:
+        return self.query_one(f"#{pane.tab_id}", TabPane)
+
+    def _fill_tab(self, pane: Pane) -> None:
+        """The tab gets its section, its module imported now (a faster first frame)."""
+        self._tab_pane(pane).mount(pane.section_class()(id=f"{pane.tab_id}-form"))
 
     def detect_order(self, port: int, security: Security) -> list[Candidate]:
         """The ports detect tries: the one on screen first, then `--detect-ports` or the
@@ -307,8 +357,11 @@ class MailgwApp(App[None]):
 
     def action_next_section(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [tab_id for tab_id, _label in SECTIONS]
+        ids = [pane.tab_id for pane in SECTIONS]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)]
+        # the cursor leaves the old tab now, not when the new one takes it (SectionTabs); a
+        # tab still being filled takes it once mounted (section_mounted)
+        self.screen.set_focus(None)
         self._focus_active_section()
 
     def _focus_active_section(self) -> None:

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mailgw.config.errors import ConfigError
@@ -33,6 +33,7 @@ from mailgw.tui import state
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.dialogs.downgrade import confirm_downgrade
 from mailgw.tui.dialogs.pin import confirm_pin, server_name, trust_values
+from mailgw.tui.widgets.footer import KeysFooter
 from mailgw.tui.widgets.run_panel import RunPanel
 from mailgw.tui.wizard_form import QuestionForm, control_id
 
@@ -93,7 +94,7 @@ class WizardScreen(ModalScreen[None]):
                     yield Button(_("Back (F7)"), id="wizard-back", compact=True)
                     yield Button(_("Skip (F8)"), id="wizard-skip", compact=True)
                     yield Button(_("Next (F9)"), id="wizard-next", compact=True)
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         await self.show_step()

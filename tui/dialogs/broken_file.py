@@ -6,13 +6,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from mailgw.config.errors import InvalidConfigFile
 from mailgw.config.printable import printable
 from mailgw.i18n import N_, _
 from mailgw.tui.bindings import translate_bindings
 from mailgw.tui.file_excerpt import error_excerpt
+from mailgw.tui.widgets.footer import KeysFooter
 
 STARTING_OVER = N_(
     "mailgw will not write over this file. Fix it by hand and press R to "
@@ -55,7 +56,7 @@ class BrokenFileScreen(Screen[str]):
             )
             yield Static(error_excerpt(error.path, error.line), id="broken-excerpt", markup=False)
             yield Static(_(STARTING_OVER), id="broken-help", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

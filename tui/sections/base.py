@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 
 from mailgw.config.model import Settings
 from mailgw.config.validate import Problem
@@ -19,7 +20,6 @@ class Section(VerticalScroll, can_focus=False):
     """One tab of the console. Subclasses compose bound Fields and fill `model_shown`."""
 
     DEFAULT_CLASSES = "section"
-    TITLE = ""
 
     @property
     def console(self) -> MailgwApp:
@@ -42,10 +42,18 @@ class Section(VerticalScroll, can_focus=False):
         """What follows the settings besides the fields: which parts show, notes, previews."""
 
     def focus_first(self) -> None:
-        """Put the cursor in the first field, so Tab walks the form from the top."""
+        """Put the cursor in the first field, so Tab walks the form from the top.
+
+        Only while this section is shown when the focus lands (a widget's focus() lands after
+        the queued messages): an F6 typed ahead over SSH has moved on, and focusing a field of
+        a tab no longer shown would make the tab shown again."""
         first = next((w for w in self.query("*") if w.focusable), None)
         if first is not None:
-            first.focus()
+            self.call_later(self._focus_if_shown, first)
+
+    def _focus_if_shown(self, field: Widget) -> None:
+        if self.console.active_section() is self and field.is_attached:
+            self.screen.set_focus(field)
 
     def show_problems(self, problems: list[Problem]) -> None:
         for field in self.query(Field):

@@ -51,7 +51,6 @@ class VerifyFailed(Message):
 class DkimCheckSection(Section):
     """Message (pasted or from a file), Verify, and the verdict in plain words."""
 
-    TITLE = N_("DKIM check")
     BINDINGS = [
         Binding(key, action, description, key_display=display, id=f"dkim.{action}")
         for key, action, description, display in KEYS

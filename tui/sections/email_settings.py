@@ -24,8 +24,6 @@ def mail_ending(signature: str) -> str:
 class EmailSettingsSection(Section):
     """From address, display name, multi-line signature with a preview."""
 
-    TITLE = N_("Email settings")
-
     def compose(self) -> ComposeResult:
         sender = Input(id="from-address", placeholder=example("no-reply@example.com"))
         yield Field("email.from_address", sender, label=_("Sender (From)"))

@@ -70,7 +70,6 @@ class CheckFailed(Message):
 class SenderDomainSection(Section):
     """Checklist, verification key, records table with live status, sender assignment."""
 
-    TITLE = N_("Sender domain")
     BINDINGS = [
         Binding(key, action, description, key_display=display, id=f"domain.{action}")
         for key, action, description, display in KEYS

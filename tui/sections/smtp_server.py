@@ -76,8 +76,6 @@ class SmtpServerSection(Section):
     show for the settings, and the notes that explain them.
     """
 
-    TITLE = N_("SMTP server")
-
     def compose(self) -> ComposeResult:
         gateway = RadioSet(
             Radio(

@@ -53,7 +53,6 @@ class TestSendSection(Section):
     """Recipient, message kind, Send / Probe / Detect / Apply, and the run below."""
 
     __test__ = False  # pytest: not a test class despite the name
-    TITLE = "Test send"
     BINDINGS = [
         Binding("escape", "cancel_run", N_("Cancel"), key_display="Esc", id="test.cancel"),
         Binding("ctrl+t", "toggle_transcript", N_("Transcript"), key_display="^T", id="test.log"),
