@@ -87,7 +87,7 @@ def validate(
         *_email(settings),
         *_sender_domain(settings),
         *_dns(settings),
-        *_receive(settings),
+        *receive_problems(settings),
     ]
     return sorted(problems, key=lambda p: p.severity != Severity.ERROR)
 
@@ -666,8 +666,9 @@ def _dns(settings: Settings) -> list[Problem]:
     return out
 
 
-def _receive(settings: Settings) -> list[Problem]:
-    """The receiving mailbox: judged only once a host names one."""
+def receive_problems(settings: Settings) -> list[Problem]:
+    """The receiving mailbox: judged only once a host names one (also before a receipt check,
+    so a mailbox that cannot be read is refused before the test mail goes)."""
     receive = settings.receive
     if not receive.host.strip():
         return []

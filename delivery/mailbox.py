@@ -19,7 +19,7 @@ from typing import Any
 
 from mailgw.config.model import AuthMethod, OAuth2Provider, Security, Settings
 from mailgw.config.secrets import PasswordUnavailable, read_mailbox_password
-from mailgw.config.validate import is_loopback
+from mailgw.config.validate import errors, receive_problems
 from mailgw.delivery.errors import ConfigInvalid
 from mailgw.delivery.messages import TEST_ID_HEADER
 from mailgw.delivery.oauth2 import (
@@ -121,10 +121,9 @@ def open_mailbox(settings: Settings, deadline: float, ca_file: str | None = None
 
 
 def unusable(settings: Settings) -> MailboxFailed | None:
-    """No mailbox named, or one whose password or token would cross the network in clear:
-    said before anything is sent."""
-    receive = settings.receive
-    if not receive.host.strip():
+    """No mailbox named, or one validation refuses (a password or token that would cross in
+    clear, a missing password file, an incomplete app): said before anything is sent."""
+    if not settings.receive.host.strip():
         return MailboxFailed(
             "config_invalid",
             _("no receiving mailbox is configured"),
@@ -133,16 +132,12 @@ def unusable(settings: Settings) -> MailboxFailed | None:
                 "mailgw set-password --receive"
             ),
         )
-    by_token = receive.auth.method == AuthMethod.OAUTH2
-    if receive.security == Security.NONE and (by_token or not is_loopback(receive.host)):
-        return MailboxFailed(
-            "config_invalid",
-            _("the mailbox password would cross the network unencrypted")
-            if not by_token
-            else _("an OAuth 2.0 token must never cross the network unencrypted"),
-            _("run: mailgw set receive.security=ssl"),
-        )
-    return None
+    refused = errors(receive_problems(settings))
+    if not refused:
+        return None
+    first = refused[0]
+    message = f"{first.key}: {first.message}"
+    return MailboxFailed("config_invalid", message, first.command_fix or _("run: mailgw check"))
 
 
 def _token(request: TokenRequest, deadline: float, stages: list[Stage], ca_file: str | None) -> str:
